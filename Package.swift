@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+// Omzien: offline-first sync engine. See ../shared/DESIGN.md for the module split.
+// No package dependencies: Foundation, the system SQLite and zlib only.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Omzien",
+    products: [
+        .library(name: "OmzienModel", targets: ["OmzienModel"]),
+        .library(name: "OmzienStore", targets: ["OmzienStore"]),
+        .library(name: "OmzienHTTP", targets: ["OmzienHTTP"]),
+        .executable(name: "omzien", targets: ["omzien"]),
+    ],
+    targets: [
+        // System libraries (Debian: libsqlite3-dev, zlib1g-dev; installed by Tools/install-deps.sh).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Our own small C shims for things Swift imports badly (epoll structs, socket options).
+        .target(name: "CSystemShims", path: "Sources/CSystemShims"),
+
+        .target(name: "OmzienModel", swiftSettings: strict),
+        .target(name: "OmzienStore", dependencies: ["OmzienModel", "CSQLite"], swiftSettings: strict),
+        .target(name: "OmzienHTTP", dependencies: ["CZlib", "CSystemShims"], swiftSettings: strict),
+        .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienHTTP"], swiftSettings: strict),
+
+        .testTarget(name: "OmzienModelTests", dependencies: ["OmzienModel"], swiftSettings: strict),
+        .testTarget(name: "OmzienStoreTests", dependencies: ["OmzienModel", "OmzienStore", "CSQLite"], swiftSettings: strict),
+        .testTarget(name: "OmzienHTTPTests", dependencies: ["OmzienHTTP"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+#include "CSystemShims.h"
+int omzien_shims_version(void) { return 1; }

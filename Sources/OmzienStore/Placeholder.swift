@@ -1,0 +1,2 @@
+import OmzienModel
+public enum OmzienStorePlaceholder {}

@@ -1,0 +1,4 @@
+import Testing
+@testable import OmzienHTTP
+
+@Test func moduleLoads() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import OmzienModel
+
+@Test func moduleLoads() { #expect(Bool(true)) }

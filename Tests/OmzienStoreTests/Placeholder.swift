@@ -1,0 +1,4 @@
+import Testing
+@testable import OmzienStore
+
+@Test func moduleLoads() { #expect(Bool(true)) }
