@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "OmzienModel", targets: ["OmzienModel"]),
         .library(name: "OmzienStore", targets: ["OmzienStore"]),
+        .library(name: "OmzienCompression", targets: ["OmzienCompression"]),
         .library(name: "OmzienHTTP", targets: ["OmzienHTTP"]),
         .executable(name: "omzien", targets: ["omzien"]),
     ],
@@ -22,12 +23,14 @@ let package = Package(
 
         .target(name: "OmzienModel", swiftSettings: strict),
         .target(name: "OmzienStore", dependencies: ["OmzienModel", "CSQLite"], swiftSettings: strict),
-        .target(name: "OmzienHTTP", dependencies: ["CZlib", "CSystemShims"], swiftSettings: strict),
+        .target(name: "OmzienCompression", dependencies: ["CZlib"], swiftSettings: strict),
+        .target(name: "OmzienHTTP", dependencies: ["OmzienCompression", "CSystemShims"], swiftSettings: strict),
         .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienHTTP"], swiftSettings: strict),
 
         .testTarget(name: "OmzienModelTests", dependencies: ["OmzienModel"], swiftSettings: strict),
         .testTarget(name: "OmzienStoreTests", dependencies: ["OmzienModel", "OmzienStore", "CSQLite"], swiftSettings: strict),
-        .testTarget(name: "OmzienHTTPTests", dependencies: ["OmzienHTTP"], swiftSettings: strict),
+        .testTarget(name: "OmzienCompressionTests", dependencies: ["OmzienCompression"], swiftSettings: strict),
+        .testTarget(name: "OmzienHTTPTests", dependencies: ["OmzienHTTP", "OmzienCompression"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

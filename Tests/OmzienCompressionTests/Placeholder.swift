@@ -1,0 +1,4 @@
+import Testing
+@testable import OmzienCompression
+
+@Test func moduleLoads() { #expect(Bool(true)) }
