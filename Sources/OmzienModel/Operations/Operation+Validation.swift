@@ -1,0 +1,81 @@
+extension Operation {
+    /// Checks the body against the record kind's schema: every field exists, every change
+    /// fits its field's merge kind, every value fits its rule, lists are canonical, and the
+    /// consent rule of signals holds. Throws the first problem found.
+    ///
+    /// The consent rule (Protocol/MODEL.md, "Consent"): an operation that writes non-empty
+    /// contact details must itself set `consent` to `given`; one that sets `consent` to
+    /// anything else must itself clear `contact`. So no single writer can attach contact
+    /// details without consent. Concurrent writers can still end with contact details and
+    /// a winning `consent` other than `given`: views then hide the contact details.
+    public func validate() throws {
+        let changes: [FieldChange]
+        switch body {
+        case .erase, .redacted: return
+        case let .changes(c): changes = c
+        }
+        guard !changes.isEmpty else { throw ModelError.emptyOperation(id) }
+        let schema = RecordSchema.of(record.kind)
+        var setFields = Set<String>()
+        for change in changes {
+            let spec = try schema.field(change.field)
+            try Self.check(change, against: spec, kind: record.kind)
+            if case .set = change {
+                guard setFields.insert(spec.name).inserted else { throw ModelError.duplicateFieldInOperation(field: spec.name) }
+            }
+        }
+        if record.kind == .signal { try checkConsentRule(changes) }
+    }
+
+    private func checkConsentRule(_ changes: [FieldChange]) throws {
+        var consent: FieldValue?
+        var contact: FieldValue?
+        for case let .set(field, value, _) in changes {
+            if field == "consent" { consent = value }
+            if field == "contact" { contact = value }
+        }
+        if let contact, contact != .null, consent != .string("given") {
+            throw ModelError.consentRule("contact details may only be recorded together with consent 'given'")
+        }
+        if let consent, consent != .string("given"), contact != .null {
+            throw ModelError.consentRule("setting consent to \(consent) must also clear the contact details (set contact to null)")
+        }
+    }
+
+    private static func checkCanonical(_ ids: [OperationID], field: String, what: String) throws {
+        guard ids.count <= FieldChange.maxSupersedes else {
+            throw ModelError.invalidValue(field: field, reason: "\(what) lists \(ids.count) operations; the limit is \(FieldChange.maxSupersedes)")
+        }
+        for i in ids.indices.dropFirst() where !(ids[i - 1] < ids[i]) {
+            throw ModelError.invalidValue(field: field, reason: "\(what) must be sorted by (replica, sequence) without duplicates")
+        }
+    }
+
+    private static func check(_ change: FieldChange, against spec: FieldSpec, kind: RecordKind) throws {
+        func mismatch() -> ModelError {
+            .changeDoesNotFitField(kind: kind.rawValue, field: spec.name, expected: spec.merge.name, got: change.changeName)
+        }
+        switch (change, spec.merge) {
+        case let (.set(_, value, supersedes), .register):
+            try spec.rule.check(value, field: spec.name, nullable: spec.nullable)
+            try checkCanonical(supersedes, field: spec.name, what: "supersedes")
+        case let (.add(_, element), .addWinsSet):
+            try spec.rule.check(.string(element), field: spec.name, nullable: false)
+        case let (.remove(_, element, observed), .addWinsSet):
+            try spec.rule.check(.string(element), field: spec.name, nullable: false)
+            try checkCanonical(observed, field: spec.name, what: "observed")
+        case let (.increment(_, amount), .counter):
+            guard (1...FieldChange.maxIncrement).contains(amount) else {
+                throw ModelError.invalidValue(field: spec.name, reason: "an increment must be 1...\(FieldChange.maxIncrement), got \(amount)")
+            }
+        case let (.advance(_, _, state), .status(lattice)):
+            guard lattice.rank(of: state) != nil else {
+                throw ModelError.invalidValue(field: spec.name, reason: "\(ModelError.quote(state)) is not one of: \(lattice.states.joined(separator: ", "))")
+            }
+        case let (.reopen(_, epoch), .status):
+            guard epoch >= 1 else { throw ModelError.invalidValue(field: spec.name, reason: "a reopen starts epoch 1 or later") }
+        default:
+            throw mismatch()
+        }
+    }
+}

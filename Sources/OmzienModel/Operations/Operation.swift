@@ -1,0 +1,84 @@
+/// One entry of a replica's operation log.
+///
+/// Invariants (checked by `init(verifying…)` for anything that comes from outside):
+/// - `payloadHash == SHA256(body.canonicalBytes())` unless the body is `.redacted`;
+/// - `hash == SHA256(canonical header)`, where the header holds the id, timestamp, author,
+///   record, `payloadHash` and `previousHash`, but never the payload itself: after an
+///   erasure the payload is dropped and the chain still verifies;
+/// - `previousHash` is the hash of operation `sequence - 1` of the same replica
+///   (`SHA256Digest.zero` for sequence 1), which the store checks on append.
+public struct Operation: Sendable, Hashable, CustomStringConvertible {
+    public let id: OperationID
+    public let timestamp: HLCTimestamp
+    public let author: AuthorID
+    public let record: RecordRef
+    public let body: OperationBody
+    public let previousHash: SHA256Digest
+    public let payloadHash: SHA256Digest
+    public let hash: SHA256Digest
+
+    static let headerVersion: UInt8 = 1
+
+    /// Makes a new operation, computing its payload hash and hash.
+    public init(id: OperationID, timestamp: HLCTimestamp, author: AuthorID, record: RecordRef,
+                body: OperationBody, previousHash: SHA256Digest) {
+        precondition(body != .redacted, "a new operation has a payload")
+        self.id = id
+        self.timestamp = timestamp
+        self.author = author
+        self.record = record
+        self.body = body
+        self.previousHash = previousHash
+        self.payloadHash = SHA256.hash(body.canonicalBytes())
+        self.hash = Self.headerHash(id: id, timestamp: timestamp, author: author, record: record,
+                                    payloadHash: payloadHash, previousHash: previousHash)
+    }
+
+    /// Rebuilds an operation received or loaded from storage, checking both hashes.
+    public init(verifying id: OperationID, timestamp: HLCTimestamp, author: AuthorID, record: RecordRef,
+                body: OperationBody, previousHash: SHA256Digest, payloadHash: SHA256Digest, hash: SHA256Digest) throws {
+        if body != .redacted, SHA256.hash(body.canonicalBytes()) != payloadHash {
+            throw ModelError.payloadHashMismatch(id)
+        }
+        let computed = Self.headerHash(id: id, timestamp: timestamp, author: author, record: record,
+                                       payloadHash: payloadHash, previousHash: previousHash)
+        guard computed == hash else { throw ModelError.hashMismatch(id) }
+        self.init(unchecked: id, timestamp: timestamp, author: author, record: record, body: body,
+                  previousHash: previousHash, payloadHash: payloadHash, hash: hash)
+    }
+
+    /// For rows the store wrote itself and already verified once.
+    public init(unchecked id: OperationID, timestamp: HLCTimestamp, author: AuthorID, record: RecordRef,
+                body: OperationBody, previousHash: SHA256Digest, payloadHash: SHA256Digest, hash: SHA256Digest) {
+        self.id = id
+        self.timestamp = timestamp
+        self.author = author
+        self.record = record
+        self.body = body
+        self.previousHash = previousHash
+        self.payloadHash = payloadHash
+        self.hash = hash
+    }
+
+    /// This operation with its payload dropped (after its record was erased).
+    public func redacted() -> Operation {
+        Operation(unchecked: id, timestamp: timestamp, author: author, record: record, body: .redacted,
+                  previousHash: previousHash, payloadHash: payloadHash, hash: hash)
+    }
+
+    public static func headerHash(id: OperationID, timestamp: HLCTimestamp, author: AuthorID, record: RecordRef,
+                                  payloadHash: SHA256Digest, previousHash: SHA256Digest) -> SHA256Digest {
+        var w = CanonicalWriter(capacity: 160)
+        w.u8(headerVersion)
+        w.operationID(id)
+        w.u64(timestamp.packed)
+        w.string(author.rawValue)
+        w.string(record.kind.rawValue)
+        w.string(record.id.rawValue)
+        w.digest(payloadHash)
+        w.digest(previousHash)
+        return SHA256.hash(w.bytes)
+    }
+
+    public var description: String { "\(id) @\(timestamp) \(record) by \(author)" }
+}
