@@ -25,10 +25,12 @@ let package = Package(
         .target(name: "OmzienStore", dependencies: ["OmzienModel", "CSQLite"], swiftSettings: strict),
         .target(name: "OmzienCompression", dependencies: ["CZlib"], swiftSettings: strict),
         .target(name: "OmzienHTTP", dependencies: ["OmzienCompression", "CSystemShims"], swiftSettings: strict),
+        // Helpers shared by the test targets and the tools (generators, seeded randomness).
+        .target(name: "OmzienTestSupport", dependencies: ["OmzienModel"], swiftSettings: strict),
         .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienHTTP"], swiftSettings: strict),
 
-        .testTarget(name: "OmzienModelTests", dependencies: ["OmzienModel"], swiftSettings: strict),
-        .testTarget(name: "OmzienStoreTests", dependencies: ["OmzienModel", "OmzienStore", "CSQLite"], swiftSettings: strict),
+        .testTarget(name: "OmzienModelTests", dependencies: ["OmzienModel", "OmzienTestSupport"], swiftSettings: strict),
+        .testTarget(name: "OmzienStoreTests", dependencies: ["OmzienModel", "OmzienStore", "OmzienTestSupport", "CSQLite"], swiftSettings: strict),
         .testTarget(name: "OmzienCompressionTests", dependencies: ["OmzienCompression"], swiftSettings: strict),
         .testTarget(name: "OmzienHTTPTests", dependencies: ["OmzienHTTP", "OmzienCompression"], swiftSettings: strict),
     ],

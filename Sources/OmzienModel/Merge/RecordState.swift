@@ -23,7 +23,7 @@ public struct RecordState: Sendable, Hashable {
 
     /// Applies a validated operation on this record. Precondition: `op.record == ref` and
     /// `op.validate()` passed (a broken invariant traps; bad input is rejected earlier).
-    public mutating func apply(_ op: Operation) {
+    public mutating func apply(_ op: LogOperation) {
         precondition(op.record == ref, "operation for \(op.record) applied to \(ref)")
         if erased { return }
         switch op.body {
@@ -41,7 +41,7 @@ public struct RecordState: Sendable, Hashable {
         }
     }
 
-    private mutating func apply(_ change: FieldChange, spec: FieldSpec, op: Operation) {
+    private mutating func apply(_ change: FieldChange, spec: FieldSpec, op: LogOperation) {
         var state = fields[spec.name] ?? FieldState.empty(for: spec.merge)
         switch (change, spec.merge, state) {
         case let (.set(_, value, supersedes), .register(keeps), .register(current)?):

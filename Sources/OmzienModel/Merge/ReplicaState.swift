@@ -17,7 +17,7 @@ public struct ReplicaState: Sendable {
     public func held(from replica: ReplicaID) -> UInt64 { UInt64(logs[replica]?.count ?? 0) }
 
     @discardableResult
-    public mutating func apply(_ op: Operation) throws -> Outcome {
+    public mutating func apply(_ op: LogOperation) throws -> Outcome {
         let chain = logs[op.id.replica] ?? []
         let held = UInt64(chain.count)
         if op.id.sequence <= held {

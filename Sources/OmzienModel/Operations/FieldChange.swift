@@ -1,5 +1,5 @@
 /// One change to one field, as carried by an operation. Which cases fit which field is
-/// decided by the field's `MergeKind` (checked by `Operation.validate`).
+/// decided by the field's `MergeKind` (checked by `LogOperation.validate`).
 public enum FieldChange: Sendable, Hashable {
     /// Register: write `value`. `supersedes` lists the operations whose values the writer saw
     /// for this field (the current winner and any kept conflicts) and replaces: it is what

@@ -11,7 +11,7 @@ public enum OperationBody: Sendable, Hashable {
 
     static let encodingVersion: UInt8 = 1
 
-    /// The canonical payload bytes (Protocol/MODEL.md, "Operation payload").
+    /// The canonical payload bytes (Protocol/MODEL.md, "LogOperation payload").
     /// Precondition: not `.redacted` (a redacted operation has no payload).
     public func canonicalBytes() -> [UInt8] {
         var w = CanonicalWriter(capacity: 96)

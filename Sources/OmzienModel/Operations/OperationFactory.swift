@@ -18,9 +18,9 @@ public struct OperationFactory: Sendable {
 
     /// Makes, validates and returns the next operation. Nothing changes if it is invalid.
     public mutating func make(record: RecordRef, author: AuthorID, body: OperationBody,
-                              physicalMillis: UInt64 = HybridClock.physicalNowMillis()) throws -> Operation {
+                              physicalMillis: UInt64 = HybridClock.physicalNowMillis()) throws -> LogOperation {
         var clock = self.clock
-        let op = Operation(id: OperationID(replica: replica, sequence: lastSequence + 1),
+        let op = LogOperation(id: OperationID(replica: replica, sequence: lastSequence + 1),
                            timestamp: clock.tick(physicalMillis: physicalMillis), author: author,
                            record: record, body: body, previousHash: lastHash)
         try op.validate()

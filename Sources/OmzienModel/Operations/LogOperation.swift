@@ -1,4 +1,5 @@
-/// One entry of a replica's operation log.
+/// One entry of a replica's operation log (named `LogOperation` so it does not clash with
+/// Foundation's `Operation`).
 ///
 /// Invariants (checked by `init(verifying…)` for anything that comes from outside):
 /// - `payloadHash == SHA256(body.canonicalBytes())` unless the body is `.redacted`;
@@ -7,7 +8,7 @@
 ///   erasure the payload is dropped and the chain still verifies;
 /// - `previousHash` is the hash of operation `sequence - 1` of the same replica
 ///   (`SHA256Digest.zero` for sequence 1), which the store checks on append.
-public struct Operation: Sendable, Hashable, CustomStringConvertible {
+public struct LogOperation: Sendable, Hashable, CustomStringConvertible {
     public let id: OperationID
     public let timestamp: HLCTimestamp
     public let author: AuthorID
@@ -61,8 +62,8 @@ public struct Operation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// This operation with its payload dropped (after its record was erased).
-    public func redacted() -> Operation {
-        Operation(unchecked: id, timestamp: timestamp, author: author, record: record, body: .redacted,
+    public func redacted() -> LogOperation {
+        LogOperation(unchecked: id, timestamp: timestamp, author: author, record: record, body: .redacted,
                   previousHash: previousHash, payloadHash: payloadHash, hash: hash)
     }
 

@@ -1,4 +1,4 @@
-extension Operation {
+extension LogOperation {
     /// Checks the body against the record kind's schema: every field exists, every change
     /// fits its field's merge kind, every value fits its rule, lists are canonical, and the
     /// consent rule of signals holds. Throws the first problem found.

@@ -1,0 +1,95 @@
+import Foundation
+import OmzienModel
+import OmzienTestSupport
+import Testing
+
+/// The canonical encodings round-trip, and bad bytes always throw (never trap).
+struct EncodingTests {
+    func sampleHistory() throws -> [LogOperation] {
+        var sim = MergeSimulation(seed: 7, replicaCount: 3, recordCount: 4)
+        try sim.run(steps: 80)
+        return sim.allOperations
+    }
+
+    @Test func payloadsAndStatesRoundTrip() throws {
+        var s = ReplicaState()
+        for op in try sampleHistory() {
+            if op.body != .redacted {
+                #expect(try OperationBody.decode(op.body.canonicalBytes()) == op.body)
+            }
+            try s.apply(op)
+        }
+        for record in s.records.values {
+            let decoded = try RecordState(ref: record.ref, canonicalBytes: record.canonicalBytes())
+            #expect(decoded.canonicalBytes() == record.canonicalBytes())
+        }
+    }
+
+    @Test func operationsRoundTripThroughJSON() throws {
+        let ops = try sampleHistory()
+        let data = try JSONEncoder().encode(ops)
+        let decoded = try JSONDecoder().decode([LogOperation].self, from: data)
+        #expect(decoded.map(\.hash) == ops.map(\.hash))
+    }
+
+    @Test func aTamperedJSONOperationIsRejected() throws {
+        let op = try #require(try sampleHistory().first { if case .changes = $0.body { true } else { false } })
+        var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(op)) as? [String: Any])
+        json["author"] = "kassa-99"
+        let data = try JSONSerialization.data(withJSONObject: json)
+        #expect(throws: ModelError.hashMismatch(op.id)) { try JSONDecoder().decode(LogOperation.self, from: data) }
+    }
+
+    @Test func everyTruncationAndEveryFlippedByteThrowsOrDecodes() throws {
+        var s = ReplicaState()
+        let ops = try sampleHistory()
+        for op in ops { try s.apply(op) }
+        let state = try #require(s.records.values.max { $0.canonicalBytes().count < $1.canonicalBytes().count })
+        let bytes = state.canonicalBytes()
+        for cut in 0..<bytes.count {
+            #expect(throws: ModelError.self) { try RecordState(ref: state.ref, canonicalBytes: Array(bytes[..<cut])) }
+        }
+        #expect(throws: ModelError.self) { try RecordState(ref: state.ref, canonicalBytes: bytes + [0]) }
+        var g = SplitMix64(seed: 11)
+        for _ in 0..<2000 {
+            var mutated = bytes
+            mutated[Int.random(in: 0..<mutated.count, using: &g)] ^= UInt8.random(in: 1...255, using: &g)
+            _ = try? RecordState(ref: state.ref, canonicalBytes: mutated)  // must not trap
+        }
+        for op in ops.prefix(50) where op.body != .redacted {
+            let payload = op.body.canonicalBytes()
+            for cut in 0..<payload.count {
+                #expect(throws: ModelError.self) { try OperationBody.decode(Array(payload[..<cut])) }
+            }
+        }
+    }
+
+    @Test func aTruncationIsReportedAsMissingBytesNotAsBadBytes() throws {
+        let body = OperationBody.changes([.set(field: "note", value: .string("hallo"), supersedes: [])])
+        let bytes = body.canonicalBytes()
+        #expect {
+            try OperationBody.decode(Array(bytes.dropLast(2)))
+        } throws: { error in
+            if case .truncatedEncoding = error as? ModelError { return true }
+            return false
+        }
+        var unknownVersion = bytes
+        unknownVersion[0] = 9
+        #expect(throws: ModelError.unsupportedEncodingVersion(what: "operation payload", version: 9)) { try OperationBody.decode(unknownVersion) }
+    }
+
+    @Test func hybridClockNeverGoesBackwards() {
+        var clock = HybridClock()
+        var last = HLCTimestamp.zero
+        let physical: [UInt64] = [1_000, 1_000, 999, 500, 2_000, 2_000, 1_999, 86_400_000, 1]
+        for p in physical {
+            let t = clock.tick(physicalMillis: p)
+            #expect(t > last)
+            last = t
+        }
+        clock.observe(HLCTimestamp(wallMillis: 10_000_000_000, counter: 7))
+        #expect(clock.tick(physicalMillis: 5) == HLCTimestamp(wallMillis: 10_000_000_000, counter: 8))
+        var full = HybridClock(last: HLCTimestamp(wallMillis: 42, counter: .max))
+        #expect(full.tick(physicalMillis: 0) == HLCTimestamp(wallMillis: 43, counter: 0), "a full counter carries into the wall clock")
+    }
+}
