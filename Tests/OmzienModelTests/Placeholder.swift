@@ -1,4 +1,0 @@
-import Testing
-@testable import OmzienModel
-
-@Test func moduleLoads() { #expect(Bool(true)) }
