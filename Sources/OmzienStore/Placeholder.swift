@@ -1,2 +1,0 @@
-import OmzienModel
-public enum OmzienStorePlaceholder {}
