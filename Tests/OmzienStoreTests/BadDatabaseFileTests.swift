@@ -58,9 +58,13 @@ import CSQLite
 
     @Test func directoryIsNotADatabaseFile() throws {
         let directory = try TemporaryDirectory()
-        let error = try #require(throws: DatabaseError.self) { try Database(path: directory.url.path) }
-        #expect(error.code == SQLITE_CANTOPEN || error.code == SQLITE_NOTADB)
-        #expect(error.description.contains(directory.url.path))
+        let path = directory.path("a-directory")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        let error = try #require(throws: DatabaseError.self) { try Database(path: path) }
+        #expect(error.code == SQLITE_CANTOPEN)
+        #expect(error.message.contains("directory"))
+        #expect(error.description.contains(path))
+        #expect(!FileManager.default.fileExists(atPath: path + ".lock"), "no lock file next to a directory")
     }
 
     @Test func missingDirectoryGivesAClearCannotOpen() throws {

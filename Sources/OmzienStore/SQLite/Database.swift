@@ -50,11 +50,10 @@ public final class Database {
     public init(path: String, options: Options = .init()) throws {
         try SQLiteLibrary.checkVersion()
         let inMemory = path == ":memory:" || path.isEmpty
-        let claim = inMemory ? nil : try DatabaseFileClaim(path: path, readOnly: options.readOnly)
-        if !inMemory, let problem = Self.headerProblem(atPath: path) {
-            claim?.release()
-            throw DatabaseError(code: SQLITE_NOTADB, message: problem, path: path)
+        if !inMemory, let problem = Self.fileProblem(atPath: path) {
+            throw DatabaseError(code: problem.code, message: problem.message, path: path)
         }
+        let claim = inMemory ? nil : try DatabaseFileClaim(path: path, readOnly: options.readOnly)
 
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -82,11 +81,17 @@ public final class Database {
 
     deinit { close() }
 
-    /// SQLite 3.40 treats some very short files (e.g. one byte left of a truncated database)
-    /// as empty databases and would silently start afresh in them. Only a missing or 0-byte
-    /// file is a fresh database; anything else must start with the 16-byte header string
-    /// "SQLite format 3\0" (file format §1.3, offset 0, size 16).
-    private static func headerProblem(atPath path: String) -> String? {
+    /// Checks made before any lock file is created or SQLite is involved:
+    /// - a directory is refused (`SQLITE_CANTOPEN`), so no `<dir>.lock` is created next to it;
+    /// - SQLite 3.40 treats some very short files (e.g. one byte left of a truncated database)
+    ///   as empty databases and would silently start afresh in them. Only a missing or 0-byte
+    ///   file is a fresh database; anything else must start with the 16-byte header string
+    ///   "SQLite format 3\0" (file format §1.3: offset 0, size 16), else `SQLITE_NOTADB`.
+    private static func fileProblem(atPath path: String) -> (code: Int32, message: String)? {
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            return (SQLITE_CANTOPEN, "unable to open database file: it is a directory")
+        }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }  // missing: SQLite creates it (or reports CANTOPEN)
         defer { closeFileDescriptor(fd) }
@@ -102,7 +107,7 @@ public final class Database {
         if count == 0 { return nil }
         let magic = Array("SQLite format 3\0".utf8)
         guard count == magic.count, header == magic else {
-            return "file is not a database (it does not start with the SQLite header)"
+            return (SQLITE_NOTADB, "file is not a database (it does not start with the SQLite header)")
         }
         return nil
     }
@@ -186,8 +191,7 @@ public final class Database {
                 var tail: UnsafePointer<CChar>?
                 let rc = sqlite3_prepare_v2(handle, current, -1, &prepared, &tail)
                 guard rc == SQLITE_OK else {
-                    // The tail is unreliable after a failed prepare: report the rest of the SQL.
-                    throw error(rc, sql: String(cString: current).trimmingWhitespace())
+                    throw error(rc, sql: Self.failedStatementText(from: current, tail: tail))
                 }
                 next = tail
                 guard let prepared else { continue }  // only whitespace or a comment
@@ -205,6 +209,18 @@ public final class Database {
         guard let end, end > start else { return String(cString: start) }
         let bytes = UnsafeRawBufferPointer(start: start, count: end - start)
         return String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
+    }
+
+    /// The text of the statement that failed to prepare: after an error SQLite's tail may stop
+    /// mid-statement, so extend it to the first `;` that completes a statement (or the end).
+    private static func failedStatementText(from start: UnsafePointer<CChar>, tail: UnsafePointer<CChar>?) -> String {
+        let rest = Array(String(cString: start).utf8)
+        let from = max(0, (tail.map { $0 - start } ?? 0) - 1)
+        for index in rest.indices where index >= from && rest[index] == UInt8(ascii: ";") {
+            let candidate = String(decoding: rest[...index], as: UTF8.self)
+            if sqlite3_complete(candidate) != 0 { return candidate.trimmingWhitespace() }
+        }
+        return String(decoding: rest, as: UTF8.self).trimmingWhitespace()
     }
 
     /// Runs one statement with `arguments` bound to its `?` parameters (through the cache).

@@ -48,8 +48,8 @@ public final class SerializedDatabase: @unchecked Sendable {
     /// snapshot) with `PRAGMA query_only` on: any attempt to write throws `SQLITE_READONLY`.
     public func read<T: Sendable>(_ body: (Database) throws -> T) throws -> T {
         try lock.withLock { _ in
-            try database.execute("PRAGMA query_only=ON")
-            defer { try? database.execute("PRAGMA query_only=OFF") }
+            try database.cachedStatement("PRAGMA query_only=ON").run()
+            defer { try? database.cachedStatement("PRAGMA query_only=OFF").run() }
             try database.cachedStatement("BEGIN DEFERRED").run([])
             defer { if database.isInTransaction { try? database.cachedStatement("ROLLBACK").run([]) } }
             return try body(database)
