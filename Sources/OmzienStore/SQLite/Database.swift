@@ -100,7 +100,7 @@ public final class Database {
         while count < header.count {
             let n = header.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }  // e.g. a directory: let SQLite report it
+            if n < 0 { return nil }  // unreadable: let SQLite report it
             if n == 0 { break }
             count += n
         }

@@ -129,7 +129,7 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
             return "\(file) is not an Omzien database \(says). Check the path, or move the file away to start fresh."
         case SQLITE_CORRUPT:
             return "\(file) is damaged \(says). Restore it from a backup, or move the file away to start fresh; "
-                + "`omzien inspect` / PRAGMA integrity_check shows what is affected."
+                + "PRAGMA integrity_check shows what is affected."
         case SQLITE_CANTOPEN:
             return "could not open \(file) \(says). Check that the directory exists and that this user may read and write it."
         case SQLITE_READONLY:
