@@ -1,4 +1,0 @@
-import Testing
-@testable import OmzienStore
-
-@Test func moduleLoads() { #expect(Bool(true)) }
