@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "OmzienModel", targets: ["OmzienModel"]),
         .library(name: "OmzienStore", targets: ["OmzienStore"]),
         .library(name: "OmzienCompression", targets: ["OmzienCompression"]),
+        .library(name: "OmzienProtocol", targets: ["OmzienProtocol"]),
         .library(name: "OmzienHTTP", targets: ["OmzienHTTP"]),
         .executable(name: "omzien", targets: ["omzien"]),
     ],
@@ -24,14 +25,22 @@ let package = Package(
         .target(name: "OmzienModel", swiftSettings: strict),
         .target(name: "OmzienStore", dependencies: ["OmzienModel", "CSQLite"], swiftSettings: strict),
         .target(name: "OmzienCompression", dependencies: ["CZlib"], swiftSettings: strict),
+        .target(name: "OmzienProtocol", dependencies: ["OmzienModel", "OmzienCompression"], swiftSettings: strict),
         .target(name: "OmzienHTTP", dependencies: ["OmzienCompression", "CSystemShims"], swiftSettings: strict),
         // Helpers shared by the test targets and the tools (generators, seeded randomness).
         .target(name: "OmzienTestSupport", dependencies: ["OmzienModel"], swiftSettings: strict),
-        .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienHTTP"], swiftSettings: strict),
+        // The child process the crash test kills with SIGKILL.
+        .target(name: "OmzienServer", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP"], swiftSettings: strict),
+        .target(name: "OmzienClient", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol"], swiftSettings: strict),
+        .executableTarget(name: "omzien-crash-child", dependencies: ["OmzienModel", "OmzienStore"], swiftSettings: strict),
+        // Benchmarks run by Tools/bench-*.sh (release builds).
+        .executableTarget(name: "omzien-bench", dependencies: ["OmzienModel", "OmzienStore", "CSQLite"], swiftSettings: strict),
+        .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP", "OmzienServer", "OmzienClient"], swiftSettings: strict),
 
         .testTarget(name: "OmzienModelTests", dependencies: ["OmzienModel", "OmzienTestSupport"], swiftSettings: strict),
-        .testTarget(name: "OmzienStoreTests", dependencies: ["OmzienModel", "OmzienStore", "OmzienTestSupport", "CSQLite"], swiftSettings: strict),
+        .testTarget(name: "OmzienStoreTests", dependencies: ["OmzienModel", "OmzienStore", "OmzienTestSupport", "CSQLite", "omzien-crash-child"], swiftSettings: strict),
         .testTarget(name: "OmzienCompressionTests", dependencies: ["OmzienCompression"], swiftSettings: strict),
+        .testTarget(name: "OmzienProtocolTests", dependencies: ["OmzienProtocol", "OmzienModel", "OmzienTestSupport"], swiftSettings: strict),
         .testTarget(name: "OmzienHTTPTests", dependencies: ["OmzienHTTP", "OmzienCompression"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

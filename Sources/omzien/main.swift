@@ -1,1 +1,61 @@
-print("omzien")
+import Foundation
+
+/// The `omzien` executable: one binary for the server, the device and partner clients,
+/// the admin and the inspection tools. See `omzien --help`.
+
+
+func printHelp() {
+    let commands = CommandRegistry.all
+    Output.line("omzien: offline-first sync for Kletskassa signals, feedback and chat moments\n")
+    Output.line("usage: omzien COMMAND [OPTIONS]\n")
+    Output.line("commands:")
+    let width = commands.map { $0.name.count }.max() ?? 0
+    for c in commands { Output.line("  " + c.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.summary) }
+    Output.line("\nRun 'omzien COMMAND --help' for a command's options. Exit codes: 0 ok, 1 failure, 64 usage, 65 bad data, 69 unavailable, 74 I/O.")
+}
+
+func main() -> Int32 {
+    let commands = CommandRegistry.all
+    var args = Array(CommandLine.arguments.dropFirst())
+    if args.isEmpty || args == ["--help"] || args == ["-h"] || args == ["help"] {
+        printHelp()
+        return args.isEmpty ? 64 : 0
+    }
+    if args == ["--version"] || args == ["version"] {
+        Output.line("omzien 0.1.0 (protocol 1)")
+        return 0
+    }
+    // The longest command name that prefixes the arguments wins (`device sync` before `device`).
+    let match = commands
+        .filter { c in let words = c.name.split(separator: " ").map(String.init); return Array(args.prefix(words.count)) == words }
+        .max { $0.name.count < $1.name.count }
+    guard let command = match else {
+        let group = commands.filter { $0.name.hasPrefix(args[0] + " ") }
+        if !group.isEmpty {
+            Output.error("'\(args[0])' needs a subcommand: " + group.map { String($0.name.dropFirst(args[0].count + 1)) }.joined(separator: ", "))
+        } else {
+            Output.error("unknown command '\(args[0])'. Run 'omzien --help' for the list.")
+        }
+        return 64
+    }
+    args.removeFirst(command.name.split(separator: " ").count)
+    if args.contains("--help") || args.contains("-h") {
+        Output.line(command.usage)
+        return 0
+    }
+    do {
+        var reader = try ArgumentReader(args, command: command.name, valueOptions: command.valueOptions)
+        let instance = try command.init(&reader)
+        try reader.finish()
+        try instance.run()
+        return 0
+    } catch let error as CLIError {
+        Output.error(error.description)
+        return error.exitCode
+    } catch {
+        Output.error("\(error)")
+        return 1
+    }
+}
+
+exit(main())

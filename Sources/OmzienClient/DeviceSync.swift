@@ -1,0 +1,126 @@
+import Foundation
+import OmzienModel
+import OmzienProtocol
+import OmzienStore
+
+/// A store device's sync: enrollment, push of unsent operations, pull of the store's
+/// changes. Recording never waits for it: changes go to the local replica first
+/// (`ReplicaStore.appendLocal`), and `sync()` ships them whenever there is a network.
+///
+/// The device's identity (server URL, token, store) and its pull cursor live in the replica
+/// database's settings, so a device survives restarts and resumes after any failure: a push
+/// whose answer was lost is re-sent and answered as duplicates; a pull page applied before a
+/// crash is applied again as a no-op (R-SYNC-12).
+public final class DeviceSync {
+    public let store: ReplicaStore
+    public let client: SyncClient
+
+    /// What one `sync()` did.
+    public struct Report: Sendable, Equatable {
+        public var pushed = 0
+        public var acknowledged: UInt64 = 0
+        public var pulled = 0
+        public var applied = 0
+        public var quarantined: [QuarantineNotice] = []
+        public var pushRequests = 0
+        public var pullRequests = 0
+    }
+
+    public init(store: ReplicaStore, transport: any HTTPTransport = URLSessionTransport(), retry: SyncClient.RetryPolicy = .init()) throws {
+        guard let server = try store.setting("server"), let url = URL(string: server), let token = try store.setting("token") else {
+            throw ClientError.notEnrolled
+        }
+        self.store = store
+        client = SyncClient(baseURL: url, token: token, transport: transport, retry: retry)
+    }
+
+    /// Enrolls a new device: exchanges the code for an identity, creates the replica database
+    /// at `path` under the assigned replica id, and bootstraps it from the store's snapshot.
+    public static func enroll(server: URL, code: String, label: String?, path: String,
+                              transport: any HTTPTransport = URLSessionTransport(), retry: SyncClient.RetryPolicy = .init()) throws -> DeviceSync {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw ClientError.badResponse("'\(path)' exists already; enroll into a new file (a device enrolls once)")
+        }
+        let anonymous = SyncClient(baseURL: server, token: nil, transport: transport, retry: retry)
+        let identity = try anonymous.call("POST", "v1/enroll", body: EnrollRequest(code: code, label: label), as: EnrollResponse.self)
+        let store = try ReplicaStore(path: path, replica: try ReplicaID(identity.replica))
+        try store.setSetting("server", server.absoluteString)
+        try store.setSetting("token", identity.token)
+        try store.setSetting("store", identity.store)
+        let device = try DeviceSync(store: store, transport: transport, retry: retry)
+        try device.bootstrap()
+        return device
+    }
+
+    public var storeID: String { (try? store.setting("store")) ?? nil ?? "" }
+
+    /// Imports the store's snapshot and remembers its cursor (R-SYNC-9).
+    public func bootstrap() throws {
+        let snapshot = try client.call("GET", "v1/sync/snapshot", as: SnapshotResponse.self)
+        var records: [RecordState] = []
+        records.reserveCapacity(snapshot.records.count)
+        for r in snapshot.records {
+            guard let kind = RecordKind(rawValue: r.kind), let id = try? RecordID(r.id), let bytes = Data(base64Encoded: r.state) else {
+                throw ClientError.badResponse("snapshot record \(r.kind)/\(r.id) is malformed")
+            }
+            records.append(try RecordState(ref: RecordRef(kind: kind, id: id), canonicalBytes: Array(bytes)))
+        }
+        guard let digest = SHA256Digest(hex: snapshot.digest) else { throw ClientError.badResponse("snapshot digest is not hex") }
+        try store.atomically {
+            try store.importSnapshot(records, expectedDigest: digest)
+            try store.setSetting("cursor", snapshot.cursor)
+        }
+    }
+
+    /// Pushes every unsent operation, then pulls until up to date.
+    @discardableResult
+    public func sync(batchSize: Int = 500, progress: ((String) -> Void)? = nil) throws -> Report {
+        var report = Report()
+        try push(batchSize: batchSize, report: &report, progress: progress)
+        try pull(report: &report, progress: progress)
+        return report
+    }
+
+    func push(batchSize: Int, report: inout Report, progress: ((String) -> Void)?) throws {
+        while true {
+            let batch = try store.unsentOperations(limit: batchSize)
+            guard !batch.isEmpty else { return }
+            let answer: PushResponse
+            do {
+                answer = try client.call("POST", "v1/sync/push", body: PushRequest(replica: store.replica.rawValue, operations: batch), as: PushResponse.self)
+            } catch let ClientError.problem(p) where p.code == "sequence-gap" || p.code == "broken-chain" {
+                // The server holds less than we thought (e.g. restored from a backup): resend from its mark.
+                guard let held = p.held, held < store.acknowledged || held < batch[0].id.sequence - 1 else { throw ClientError.problem(p) }
+                try store.resetAcknowledged(to: held)
+                report.pushRequests += 1
+                continue
+            }
+            report.pushRequests += 1
+            report.pushed += answer.applied
+            report.quarantined = answer.quarantined
+            let before = store.acknowledged
+            try store.acknowledge(upTo: min(answer.held, batch.last!.id.sequence))
+            report.acknowledged = store.acknowledged
+            progress?("pushed \(answer.applied) operations; the server holds \(answer.held)")
+            // Stop when nothing moves (the rest is quarantined): it goes again next sync.
+            if store.acknowledged == before || !answer.quarantined.isEmpty { return }
+        }
+    }
+
+    func pull(report: inout Report, progress: ((String) -> Void)?) throws {
+        while true {
+            let cursor = try store.setting("cursor") ?? ""
+            let page = try client.call("GET", "v1/sync/pull", query: ["cursor": cursor, "limit": "\(Limits.defaultPullPage)"], as: PullResponse.self)
+            report.pullRequests += 1
+            let applied = try store.atomically { () -> ReplicaStore.ApplyReport in
+                let r = try store.apply(page.operations, mode: .scopedFeed)
+                try store.setSetting("cursor", page.cursor)
+                return r
+            }
+            report.pulled += page.operations.count
+            report.applied += applied.applied
+            if !page.operations.isEmpty { progress?("pulled \(page.operations.count) operations") }
+            if !page.more { return }
+        }
+    }
+}

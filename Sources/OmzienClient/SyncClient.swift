@@ -1,0 +1,81 @@
+import Foundation
+import OmzienModel
+import OmzienProtocol
+
+/// Calls the sync server: JSON in and out, bearer token, retries with exponential backoff and
+/// full jitter on network errors, timeouts, 5xx and 429 (Protocol/SYNC.md section 6).
+/// 4xx answers are not retried: they come back as `ClientError.problem`.
+public struct SyncClient: Sendable {
+    public struct RetryPolicy: Sendable {
+        public var attempts = 5
+        public var baseDelay: TimeInterval = 0.5
+        public var maxDelay: TimeInterval = 30
+        public var sleep: @Sendable (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }
+        public init() {}
+        public static var none: RetryPolicy { var p = RetryPolicy(); p.attempts = 1; return p }
+
+        /// Full jitter: a random delay in [0, min(cap, base * 2^attempt)].
+        func delay(attempt: Int) -> TimeInterval {
+            let ceiling = min(maxDelay, baseDelay * pow(2, Double(attempt)))
+            return Double.random(in: 0...ceiling)
+        }
+    }
+
+    public let baseURL: URL
+    public let token: String?
+    public let transport: any HTTPTransport
+    public let retry: RetryPolicy
+
+    public init(baseURL: URL, token: String?, transport: any HTTPTransport = URLSessionTransport(), retry: RetryPolicy = .init()) {
+        self.baseURL = baseURL
+        self.token = token
+        self.transport = transport
+        self.retry = retry
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes]
+        return e
+    }()
+
+    /// One call with retries. `body` is JSON-encoded; the answer is decoded as `T`.
+    public func call<T: Decodable>(_ method: String, _ path: String, query: [String: String] = [:], body: (any Encodable)? = nil,
+                                   as: T.Type = T.self) throws -> T {
+        var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        if !query.isEmpty { components.queryItems = query.keys.sorted().map { URLQueryItem(name: $0, value: query[$0]) } }
+        guard let url = components.url else { throw ClientError.badResponse("bad URL for \(path)") }
+        var headers = ["Accept": "application/json", "Accept-Encoding": "gzip"]
+        if let token { headers["Authorization"] = "Bearer \(token)" }
+        var data: Data?
+        if let body {
+            data = try Self.encoder.encode(body)
+            headers["Content-Type"] = "application/json"
+        }
+        var lastError: any Error = ClientError.offline("no attempt made")
+        for attempt in 0..<max(retry.attempts, 1) {
+            if attempt > 0 { retry.sleep(retry.delay(attempt: attempt)) }
+            let status: Int, answer: Data
+            do {
+                (status, answer) = try transport.send(method: method, url: url, headers: headers, body: data)
+            } catch {
+                lastError = error
+                continue
+            }
+            if (200..<300).contains(status) {
+                do { return try JSONDecoder().decode(T.self, from: answer) } catch {
+                    throw ClientError.badResponse("\(error)")
+                }
+            }
+            let problem = (try? JSONDecoder().decode(Problem.self, from: answer))
+                ?? Problem("http-\(status)", status: status, title: "HTTP \(status)")
+            if status >= 500 || status == 429 || status == 408 {
+                lastError = ClientError.problem(problem)
+                continue
+            }
+            throw ClientError.problem(problem)
+        }
+        if case ClientError.problem = lastError { throw lastError }
+        throw (lastError as? ClientError) ?? ClientError.offline("\(lastError)")
+    }
+}

@@ -1,0 +1,62 @@
+/// Reading a merged record field by field, as people and views see it.
+extension RecordState {
+    /// The winning value of a register field (nil if never written or erased).
+    public func value(_ field: String) -> FieldValue? {
+        if case let .register(reg)? = fields[field] { return reg.winner?.value }
+        return nil
+    }
+
+    public func string(_ field: String) -> String? { value(field)?.stringValue }
+
+    /// The losing values of concurrent writes, kept visible (register fields with conflicts).
+    public func conflicts(_ field: String) -> [RegisterState.Head] {
+        if case let .register(reg)? = fields[field] { return Array(reg.conflicts) }
+        return []
+    }
+
+    /// Every (field, losing write) of this record, fields in name order.
+    public var allConflicts: [(field: String, head: RegisterState.Head)] {
+        fields.keys.sorted().flatMap { name in conflicts(name).map { (name, $0) } }
+    }
+
+    public func elements(_ field: String) -> [String] {
+        if case let .set(set)? = fields[field] { return set.elements }
+        return []
+    }
+
+    public func count(_ field: String) -> UInt64 {
+        if case let .counter(c)? = fields[field] { return c.total }
+        return 0
+    }
+
+    /// The status (state name and epoch) of a status field.
+    public func status(_ field: String) -> (state: String, epoch: UInt32)? {
+        guard case let .status(s)? = fields[field], case let .status(lattice) = (try? RecordSchema.of(ref.kind).field(field))?.merge else { return nil }
+        return (lattice.states[s.rank], s.epoch)
+    }
+
+    /// The contact details of a signal, shown only while the winning consent is `given`
+    /// (Protocol/MODEL.md, R-MODEL-3).
+    public var visibleContact: String? {
+        guard ref.kind == .signal, string("consent") == "given" else { return nil }
+        return string("contact")
+    }
+
+    /// What a writer that has seen this record must list in `supersedes` for `field`.
+    public func heads(_ field: String) -> [OperationID] {
+        if case let .register(reg)? = fields[field] { return reg.headIDs }
+        return []
+    }
+
+    /// The live tags of an element: what a remove must list as observed.
+    public func liveTags(_ field: String, element: String) -> [OperationID] {
+        if case let .set(set)? = fields[field] { return set.liveTags(of: element) }
+        return []
+    }
+
+    /// The epoch a status change made after seeing this record is in.
+    public func epoch(_ field: String) -> UInt32 {
+        if case let .status(s)? = fields[field] { return s.epoch }
+        return 0
+    }
+}

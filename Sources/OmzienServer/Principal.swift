@@ -1,0 +1,14 @@
+import OmzienModel
+
+/// Who a request comes from, as established from its bearer token (R-SYNC-3).
+public enum Principal: Sendable, Equatable, CustomStringConvertible {
+    case admin
+    case device(replica: ReplicaID, store: String)
+
+    public var description: String {
+        switch self {
+        case .admin: "admin"
+        case let .device(replica, store): "device \(replica) of \(store)"
+        }
+    }
+}

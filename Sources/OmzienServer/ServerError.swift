@@ -1,0 +1,12 @@
+/// Server failures that are not a client's fault.
+public enum ServerError: Error, CustomStringConvertible {
+    case shuttingDown
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .shuttingDown: "the server is shutting down"
+        case let .corrupt(what): "the server database holds a damaged row: \(what)"
+        }
+    }
+}

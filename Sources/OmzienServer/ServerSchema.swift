@@ -1,0 +1,63 @@
+import OmzienStore
+
+/// The server's own tables, in the same SQLite file as its replica store (one connection
+/// per file). Migrations are named and recorded by `Migrator`.
+///
+/// - `principals`: every token, stored only as SHA-256 of the token (R-SYNC-4).
+/// - `enrollment_codes`: one-time codes, stored as SHA-256, with expiry and use time.
+/// - `record_scope`: the store each record belongs to, fixed by its first operation (R-SYNC-5).
+/// - `feed`: (store, arrival position) of every operation: the per-store change feed that
+///   pulls read (R-SYNC-10).
+/// - `quarantine`: operations stamped too far in the future, kept whole (R-SYNC-13).
+enum ServerSchema {
+    static let migrations: [Migration] = [
+        Migration(name: "2026-11-22-server-v1", sql: """
+            CREATE TABLE regions(
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE stores(
+                id TEXT PRIMARY KEY,
+                region TEXT NOT NULL REFERENCES regions(id),
+                name TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE principals(
+                token_hash BLOB PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('admin', 'device')),
+                replica TEXT UNIQUE,
+                store TEXT REFERENCES stores(id),
+                label TEXT,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            ) WITHOUT ROWID;
+            CREATE TABLE enrollment_codes(
+                code_hash BLOB PRIMARY KEY,
+                store TEXT NOT NULL REFERENCES stores(id),
+                expires_at INTEGER NOT NULL,
+                used_at INTEGER,
+                created_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE record_scope(
+                kind TEXT NOT NULL,
+                id TEXT NOT NULL,
+                store TEXT NOT NULL,
+                PRIMARY KEY (kind, id)
+            ) WITHOUT ROWID;
+            CREATE TABLE feed(
+                store TEXT NOT NULL,
+                pos INTEGER NOT NULL,
+                PRIMARY KEY (store, pos)
+            ) WITHOUT ROWID;
+            CREATE TABLE quarantine(
+                replica TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                operation TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                PRIMARY KEY (replica, seq)
+            ) WITHOUT ROWID;
+            """),
+    ]
+}

@@ -1,0 +1,116 @@
+import Foundation
+import OmzienModel
+import OmzienProtocol
+import OmzienStore
+
+/// Administration (Protocol/SYNC.md section 7): regions, stores, enrollment codes, devices,
+/// quarantine. Every call needs the admin principal.
+extension SyncService {
+    static func checkIdentifier(_ value: String, _ what: String) throws {
+        guard (try? ReplicaID(value)) != nil else {
+            throw Problems.badRequest("\(what) '\(value)' is not an identifier (1-64 ASCII letters, digits, '.', '_' or '-')")
+        }
+    }
+
+    public func createRegion(_ principal: Principal, _ request: CreateRegionRequest) throws -> RegionInfo {
+        try requireAdmin(principal)
+        try Self.checkIdentifier(request.id, "region id")
+        guard !request.name.isEmpty, request.name.utf8.count <= 200 else { throw Problems.badRequest("name must be 1-200 bytes") }
+        let now = self.now
+        return try worker.write { store in
+            if try store.database.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.id)]) != nil {
+                throw Problems.exists("region '\(request.id)' exists")
+            }
+            try store.database.execute("INSERT INTO regions(id, name, created_at) VALUES (?, ?, ?)", [.text(request.id), .text(request.name), .integer(Int64(now))])
+            return RegionInfo(id: request.id, name: request.name)
+        }
+    }
+
+    public func listRegions(_ principal: Principal) throws -> [RegionInfo] {
+        try requireAdmin(principal)
+        return try worker.read { store in
+            try store.database.rows("SELECT id, name FROM regions ORDER BY id").map { RegionInfo(id: $0[0].text ?? "", name: $0[1].text ?? "") }
+        }
+    }
+
+    public func createStore(_ principal: Principal, _ request: CreateStoreRequest) throws -> StoreInfo {
+        try requireAdmin(principal)
+        try Self.checkIdentifier(request.id, "store id")
+        guard !request.name.isEmpty, request.name.utf8.count <= 200 else { throw Problems.badRequest("name must be 1-200 bytes") }
+        let now = self.now
+        return try worker.write { store in
+            guard try store.database.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.region)]) != nil else {
+                throw Problems.notFound("region '\(request.region)' does not exist; create it first")
+            }
+            if try store.database.firstRow("SELECT 1 FROM stores WHERE id = ?", [.text(request.id)]) != nil {
+                throw Problems.exists("store '\(request.id)' exists")
+            }
+            try store.database.execute("INSERT INTO stores(id, region, name, created_at) VALUES (?, ?, ?, ?)",
+                                       [.text(request.id), .text(request.region), .text(request.name), .integer(Int64(now))])
+            return StoreInfo(id: request.id, region: request.region, name: request.name)
+        }
+    }
+
+    public func listStores(_ principal: Principal) throws -> [StoreInfo] {
+        try requireAdmin(principal)
+        return try worker.read { store in
+            try store.database.rows("SELECT id, region, name FROM stores ORDER BY id").map {
+                StoreInfo(id: $0[0].text ?? "", region: $0[1].text ?? "", name: $0[2].text ?? "")
+            }
+        }
+    }
+
+    public func createEnrollment(_ principal: Principal, _ request: CreateEnrollmentRequest) throws -> EnrollmentCodeResponse {
+        try requireAdmin(principal)
+        let hours = request.expiresInHours ?? 24
+        guard (1...168).contains(hours) else { throw Problems.badRequest("expiresInHours must be 1...168, got \(hours)") }
+        let now = self.now
+        let expires = now + UInt64(hours) * 3_600_000
+        return try worker.write { store in
+            guard try store.database.firstRow("SELECT 1 FROM stores WHERE id = ?", [.text(request.store)]) != nil else {
+                throw Problems.notFound("store '\(request.store)' does not exist; create it first")
+            }
+            let code = Tokens.enrollmentCode()
+            try store.database.execute("INSERT INTO enrollment_codes(code_hash, store, expires_at, created_at) VALUES (?, ?, ?, ?)",
+                                       [.blob(Tokens.hash(Tokens.normalizeCode(code))), .text(request.store), .integer(Int64(expires)), .integer(Int64(now))])
+            return EnrollmentCodeResponse(code: code, store: request.store, expiresAt: expires)
+        }
+    }
+
+    public func listDevices(_ principal: Principal) throws -> [DeviceInfo] {
+        try requireAdmin(principal)
+        return try worker.read { store in
+            try store.database.rows("SELECT replica, store, label, created_at, revoked_at FROM principals WHERE kind = 'device' ORDER BY replica").map { row in
+                let replica = row[0].text ?? ""
+                let held = (try? ReplicaID(replica)).map { store.held(from: $0) } ?? 0
+                return DeviceInfo(replica: replica, store: row[1].text ?? "", label: row[2].text, enrolledAt: UInt64(row[3].int64 ?? 0),
+                                  revoked: row[4] != .null, held: held)
+            }
+        }
+    }
+
+    public func revoke(_ principal: Principal, replica: String) throws -> DeviceInfo {
+        try requireAdmin(principal)
+        let now = self.now
+        let info = try worker.write { store -> DeviceInfo in
+            guard let row = try store.database.firstRow("SELECT store, label, created_at FROM principals WHERE kind = 'device' AND replica = ?", [.text(replica)]) else {
+                throw Problems.notFound("no device '\(replica)'")
+            }
+            try store.database.execute("UPDATE principals SET revoked_at = coalesce(revoked_at, ?) WHERE replica = ?", [.integer(Int64(now)), .text(replica)])
+            let held = (try? ReplicaID(replica)).map { store.held(from: $0) } ?? 0
+            return DeviceInfo(replica: replica, store: row[0].text ?? "", label: row[1].text, enrolledAt: UInt64(row[2].int64 ?? 0), revoked: true, held: held)
+        }
+        principalsForget(replica: replica)
+        return info
+    }
+
+    /// Quarantined operations, oldest first: (operation id, reason, received at).
+    public func listQuarantine(_ principal: Principal) throws -> [(id: String, reason: String, receivedAt: UInt64)] {
+        try requireAdmin(principal)
+        return try worker.read { store in
+            try store.database.rows("SELECT replica, seq, reason, received_at FROM quarantine ORDER BY received_at, replica, seq").map {
+                ("\($0[0].text ?? "")#\($0[1].int64 ?? 0)", $0[2].text ?? "", UInt64($0[3].int64 ?? 0))
+            }
+        }
+    }
+}

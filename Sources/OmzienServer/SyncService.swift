@@ -1,0 +1,348 @@
+import Foundation
+import OmzienModel
+import OmzienProtocol
+import OmzienStore
+import Synchronization
+
+/// The sync service: enrollment, authentication, push, pull, snapshot and administration
+/// (Protocol/SYNC.md). Knows nothing about HTTP: `SyncRoutes` binds it to the HTTP server.
+/// Every database access runs on the `DatabaseWorker`'s thread.
+public final class SyncService: Sendable {
+    public struct Configuration: Sendable {
+        /// How far ahead of the server's clock an operation may be before quarantine.
+        public var maxDriftMillis: UInt64 = Limits.defaultMaxDriftMillis
+        /// The server's clock in ms since 1970 (tests move it).
+        public var now: @Sendable () -> UInt64 = { HybridClock.physicalNowMillis() }
+        public init() {}
+    }
+
+    let worker: DatabaseWorker
+    let configuration: Configuration
+    private let principals = Mutex<[[UInt8]: Principal]>([:])
+    public static let serverReplica = ReplicaID(trusted: "server")
+
+    /// Opens (or creates) the server database at `path`.
+    public init(path: String, configuration: Configuration = .init(), options: Database.Options = .init()) throws {
+        let store = try ReplicaStore(path: path, replica: Self.serverReplica, options: options, extraMigrations: ServerSchema.migrations)
+        worker = DatabaseWorker(store: store)
+        self.configuration = configuration
+    }
+
+    public func stop() { worker.stop() }
+
+    var now: UInt64 { configuration.now() }
+
+    // MARK: Authentication
+
+    /// The principal of a bearer token (R-SYNC-3), or a 401 problem.
+    public func authenticate(authorization: String?) throws -> Principal {
+        guard let authorization, authorization.hasPrefix("Bearer ") else {
+            throw Problems.unauthorized("send 'Authorization: Bearer <token>'")
+        }
+        let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard token.hasPrefix("omz_"), token.utf8.count < 200 else { throw Problems.unauthorized("the token is malformed") }
+        let hash = Tokens.hash(token)
+        if let cached = principals.withLock({ $0[hash] }) { return cached }
+        let principal = try worker.read { store -> Principal? in
+            guard let row = try store.database.firstRow("SELECT kind, replica, store, revoked_at FROM principals WHERE token_hash = ?", [.blob(hash)]),
+                  row[3] == .null else { return nil }
+            switch row[0] {
+            case .text("admin"): return .admin
+            case .text("device"):
+                guard case let .text(r) = row[1], let replica = try? ReplicaID(r), case let .text(s) = row[2] else { return nil }
+                return .device(replica: replica, store: s)
+            default: return nil
+            }
+        }
+        guard let principal else { throw Problems.unauthorized("the token is unknown or was revoked; enroll the device again") }
+        principals.withLock { $0[hash] = principal }
+        return principal
+    }
+
+    /// Creates the admin token if none exists yet and returns it (shown once); nil if an
+    /// admin token already exists.
+    public func bootstrapAdminToken() throws -> String? {
+        try worker.write { store -> String? in
+            let existing = try store.database.firstRow("SELECT count(*) FROM principals WHERE kind = 'admin' AND revoked_at IS NULL")
+            guard existing?.first == .integer(0) else { return nil }
+            let token = Tokens.random(prefix: "omz_a_")
+            try store.database.execute("INSERT INTO principals(token_hash, kind, created_at) VALUES (?, 'admin', ?)",
+                                       [.blob(Tokens.hash(token)), .integer(Int64(self.now))])
+            return token
+        }
+    }
+
+    /// Issues a fresh admin token (revoking none): for `omzien admin token` on the server host.
+    public func issueAdminToken() throws -> String {
+        try worker.write { store in
+            let token = Tokens.random(prefix: "omz_a_")
+            try store.database.execute("INSERT INTO principals(token_hash, kind, created_at) VALUES (?, 'admin', ?)",
+                                       [.blob(Tokens.hash(token)), .integer(Int64(self.now))])
+            return token
+        }
+    }
+
+    /// Drops cached principals of a replica (after a revoke).
+    func principalsForget(replica: String) {
+        principals.withLock { cache in cache = cache.filter { if case let .device(r, _) = $0.value { r.rawValue != replica } else { true } } }
+    }
+
+    func requireAdmin(_ p: Principal) throws {
+        guard case .admin = p else { throw Problems.forbidden("this needs an admin token") }
+    }
+
+    func requireDevice(_ p: Principal) throws -> (ReplicaID, String) {
+        guard case let .device(replica, store) = p else { throw Problems.forbidden("this needs a device token") }
+        return (replica, store)
+    }
+
+    static func checkVersion(_ v: Int) throws {
+        guard v == SyncProtocol.version else {
+            throw Problem("unsupported-protocol-version", status: 400, title: "Unsupported protocol version",
+                          detail: "this server speaks protocol \(SyncProtocol.version); the request says \(v)")
+        }
+    }
+
+    // MARK: Enrollment
+
+    public func enroll(_ request: EnrollRequest) throws -> EnrollResponse {
+        try Self.checkVersion(request.protocolVersion)
+        if let label = request.label, label.utf8.count > 100 { throw Problems.badRequest("label is longer than 100 bytes") }
+        let codeHash = Tokens.hash(Tokens.normalizeCode(request.code))
+        let now = self.now
+        return try worker.write { store in
+            let db = store.database
+            guard let row = try db.firstRow("SELECT store, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?", [.blob(codeHash)]),
+                  case let .text(storeID) = row[0], case let .integer(expires) = row[1] else {
+                throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
+            }
+            guard row[2] == .null else {
+                throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code was already used; ask the admin for a new one")
+            }
+            guard UInt64(expires) > now else {
+                throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code expired; ask the admin for a new one")
+            }
+            try db.execute("UPDATE enrollment_codes SET used_at = ? WHERE code_hash = ?", [.integer(Int64(now)), .blob(codeHash)])
+            let n = (try db.firstRow("SELECT count(*) FROM principals WHERE store = ?", [.text(storeID)])?.first?.int64 ?? 0) + 1
+            let replica = try ReplicaID("\(storeID)-d\(n)")
+            let token = Tokens.random(prefix: "omz_d_")
+            try db.execute("INSERT INTO principals(token_hash, kind, replica, store, label, created_at) VALUES (?, 'device', ?, ?, ?, ?)",
+                           [.blob(Tokens.hash(token)), .text(replica.rawValue), .text(storeID), request.label.map { .text($0) } ?? .null, .integer(Int64(now))])
+            return EnrollResponse(replica: replica.rawValue, store: storeID, token: token, serverTime: now)
+        }
+    }
+
+    // MARK: Push
+
+    public func push(_ principal: Principal, _ request: PushRequest) throws -> PushResponse {
+        try Self.checkVersion(request.protocolVersion)
+        let (replica, storeID) = try requireDevice(principal)
+        guard request.replica == replica.rawValue else {
+            throw Problems.forbidden("this token belongs to replica '\(replica)', not '\(request.replica)'")
+        }
+        guard request.operations.count <= Limits.maxOperationsPerPush else {
+            throw Problem("too-many-operations", status: 413, title: "Too many operations",
+                          detail: "a push carries at most \(Limits.maxOperationsPerPush) operations; this one has \(request.operations.count)")
+        }
+        for op in request.operations where op.id.replica != replica {
+            throw Problems.forbidden("operation \(op.id) belongs to another replica; a device pushes only its own operations", operation: op.id)
+        }
+        let now = self.now
+        let limit = now + configuration.maxDriftMillis
+        return try worker.write { store in
+            let heldBefore = store.held(from: replica)
+            // Operations quarantined earlier come first, if their time has come.
+            var candidates: [UInt64: LogOperation] = [:]
+            for row in try store.database.rows("SELECT seq, operation FROM quarantine WHERE replica = ? ORDER BY seq", [.text(replica.rawValue)]) {
+                guard case let .text(json) = row[1], let op = try? JSONDecoder().decode(LogOperation.self, from: Data(json.utf8)) else { continue }
+                candidates[op.id.sequence] = op
+            }
+            for op in request.operations { candidates[op.id.sequence] = op }
+            let ordered = candidates.keys.sorted().map { candidates[$0]! }
+            var toApply: [LogOperation] = []
+            var quarantined: [LogOperation] = []
+            for op in ordered {
+                if op.id.sequence <= heldBefore {
+                    toApply.append(op)  // a re-send: the store answers it as a duplicate (or a fork)
+                } else if quarantined.isEmpty && op.timestamp.wallMillis <= limit {
+                    toApply.append(op)
+                } else {
+                    quarantined.append(op)
+                }
+            }
+            do {
+                let newScopes = try self.checkScope(toApply.filter { $0.id.sequence > heldBefore }, store: storeID, in: store)
+                let report = try store.apply(toApply)
+                let insertScope = try store.database.cachedStatement("INSERT OR IGNORE INTO record_scope(kind, id, store) VALUES (?, ?, ?)")
+                for ref in newScopes { try insertScope.run([.text(ref.kind.rawValue), .text(ref.id.rawValue), .text(storeID)]) }
+                let heldAfter = store.held(from: replica)
+                if heldAfter > heldBefore {
+                    try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq > ? AND seq <= ?",
+                                               [.text(storeID), .text(replica.rawValue), .integer(Int64(heldBefore)), .integer(Int64(heldAfter))])
+                }
+                try store.database.execute("DELETE FROM quarantine WHERE replica = ? AND seq <= ?", [.text(replica.rawValue), .integer(Int64(heldAfter))])
+                var notices: [QuarantineNotice] = []
+                let upsert = try store.database.cachedStatement("""
+                    INSERT INTO quarantine(replica, seq, operation, reason, received_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(replica, seq) DO UPDATE SET operation = excluded.operation, reason = excluded.reason
+                    """)
+                for op in quarantined {
+                    let ahead = op.timestamp.wallMillis > limit
+                    let reason = ahead
+                        ? "its clock is \(Self.duration(op.timestamp.wallMillis - now)) ahead of the server's (allowed: \(Self.duration(self.configuration.maxDriftMillis))); check the device's clock"
+                        : "it follows a quarantined operation of the same device"
+                    let json = String(decoding: try JSONEncoder().encode(op), as: UTF8.self)
+                    try upsert.run([.text(replica.rawValue), .integer(Int64(op.id.sequence)), .text(json), .text(reason), .integer(Int64(now))])
+                    notices.append(QuarantineNotice(id: op.id, reason: reason, retryAfter: max(quarantined[0].timestamp.wallMillis, self.configuration.maxDriftMillis) - self.configuration.maxDriftMillis))
+                }
+                return PushResponse(held: heldAfter, applied: report.applied, duplicates: report.duplicates,
+                                    quarantined: notices, serverTime: now)
+            } catch {
+                throw Problems.from(error, held: heldBefore)
+            }
+        }
+    }
+
+    static func duration(_ ms: UInt64) -> String {
+        if ms >= 86_400_000 { return String(format: "%.1f days", Double(ms) / 86_400_000) }
+        if ms >= 3_600_000 { return String(format: "%.1f hours", Double(ms) / 3_600_000) }
+        if ms >= 60_000 { return String(format: "%.1f minutes", Double(ms) / 60_000) }
+        return "\(ms / 1000) seconds"
+    }
+
+    /// R-SYNC-5: every operation stays within the device's store. Returns the records this
+    /// batch brings into scope.
+    func checkScope(_ ops: [LogOperation], store storeID: String, in store: ReplicaStore) throws -> [RecordRef] {
+        var known: [RecordRef: String] = [:]
+        var fresh: [RecordRef] = []
+        let lookup = try store.database.cachedStatement("SELECT store FROM record_scope WHERE kind = ? AND id = ?")
+        for op in ops {
+            var setsStore: String?
+            if case let .changes(changes) = op.body {
+                for case let .set("store", value, _) in changes {
+                    guard case let .string(s) = value, s == storeID else {
+                        throw Problems.forbidden("operation \(op.id) sets store to \(value); this device belongs to '\(storeID)'", operation: op.id)
+                    }
+                    setsStore = s
+                }
+            }
+            let owner: String?
+            if let k = known[op.record] {
+                owner = k
+            } else if case let .text(s)? = try lookup.rows([.text(op.record.kind.rawValue), .text(op.record.id.rawValue)]).first?.first {
+                owner = s
+            } else {
+                owner = nil
+            }
+            if let owner {
+                guard owner == storeID else {
+                    throw Problems.forbidden("operation \(op.id) touches \(op.record), which belongs to another store", operation: op.id)
+                }
+                known[op.record] = owner
+                continue
+            }
+            guard setsStore == storeID else {
+                throw Problems.forbidden("operation \(op.id) is the first on \(op.record) and must set store to '\(storeID)'", operation: op.id)
+            }
+            if op.record.kind == .chatMoment, !op.record.id.rawValue.hasPrefix(storeID + "/") {
+                throw Problems.forbidden("chat moment ids start with the store ('\(storeID)/lane/day'); got \(op.record.id)", operation: op.id)
+            }
+            known[op.record] = storeID
+            fresh.append(op.record)
+        }
+        return fresh
+    }
+
+    // MARK: Pull, snapshot, status
+
+    static func parseCursor(_ cursor: String?) throws -> Int64 {
+        guard let cursor, !cursor.isEmpty else { return 0 }
+        guard cursor.hasPrefix("p"), let pos = Int64(cursor.dropFirst()), pos >= 0 else {
+            throw Problem("invalid-cursor", status: 400, title: "Invalid cursor", detail: "pass back a cursor exactly as the server gave it, or none to start from the beginning")
+        }
+        return pos
+    }
+
+    public func pull(_ principal: Principal, cursor: String?, limit: Int?) throws -> PullResponse {
+        let (replica, storeID) = try requireDevice(principal)
+        let after = try Self.parseCursor(cursor)
+        let limit = limit ?? Limits.defaultPullPage
+        guard (1...Limits.maxPullPage).contains(limit) else {
+            throw Problems.badRequest("limit must be 1...\(Limits.maxPullPage), got \(limit)")
+        }
+        let now = self.now
+        return try worker.read { store in
+            let rows = try store.database.cachedStatement("""
+                SELECT o.replica, o.seq, o.hlc, o.author, o.kind, o.record, o.payload, o.payload_hash, o.prev_hash, o.hash, f.pos
+                FROM feed f JOIN ops o ON o.pos = f.pos
+                WHERE f.store = ? AND f.pos > ? AND o.replica != ?
+                ORDER BY f.pos LIMIT ?
+                """).rows([.text(storeID), .integer(after), .text(replica.rawValue), .integer(Int64(limit + 1))])
+            let page = rows.prefix(limit)
+            let ops = try page.map(ReplicaStore.operation)
+            var next = after
+            if case let .integer(pos)? = page.last?[10] { next = pos }
+            return PullResponse(operations: ops, cursor: "p\(next)", more: rows.count > limit, serverTime: now)
+        }
+    }
+
+    public func snapshot(_ principal: Principal) throws -> SnapshotResponse {
+        let (_, storeID) = try requireDevice(principal)
+        let now = self.now
+        return try worker.read { store in
+            let rows = try store.database.rows("""
+                SELECT r.kind, r.id, r.state, r.state_hash FROM records r
+                JOIN record_scope s ON s.kind = r.kind AND s.id = r.id
+                WHERE s.store = ? ORDER BY r.kind, r.id
+                """, [.text(storeID)])
+            guard rows.count <= Limits.maxSnapshotRecords else {
+                throw Problem("payload-too-large", status: 413, title: "Snapshot too large", detail: "the store has \(rows.count) records; the limit is \(Limits.maxSnapshotRecords)")
+            }
+            var digest = StateDigest()
+            var records: [SnapshotResponse.Record] = []
+            records.reserveCapacity(rows.count)
+            for row in rows {
+                guard case let .text(k) = row[0], let kind = RecordKind(rawValue: k), case let .text(i) = row[1], let id = try? RecordID(i),
+                      case let .blob(state) = row[2], case let .blob(hash) = row[3], hash.count == 32 else {
+                    throw ServerError.corrupt("records")
+                }
+                digest.add(RecordRef(kind: kind, id: id), stateHash: SHA256Digest(bytes: hash))
+                records.append(.init(kind: k, id: i, state: Data(state).base64EncodedString()))
+            }
+            let head = try store.database.firstRow("SELECT max(pos) FROM feed WHERE store = ?", [.text(storeID)])?.first?.int64 ?? 0
+            return SnapshotResponse(records: records, cursor: "p\(head)", digest: digest.finalize().hex, serverTime: now)
+        }
+    }
+
+    public func status(_ principal: Principal) throws -> StatusResponse {
+        let (replica, storeID) = try requireDevice(principal)
+        let now = self.now
+        return try worker.read { store in
+            let q = try store.database.firstRow("SELECT count(*) FROM quarantine WHERE replica = ?", [.text(replica.rawValue)])?.first?.int64 ?? 0
+            return StatusResponse(replica: replica.rawValue, store: storeID, held: store.held(from: replica), quarantined: Int(q), serverTime: now)
+        }
+    }
+
+    public func info() -> InfoResponse {
+        InfoResponse(protocolVersion: SyncProtocol.version, serverTime: now,
+                     limits: .init(maxOperationsPerPush: Limits.maxOperationsPerPush, maxRequestBytes: Limits.maxRequestBytes,
+                                   maxPullPage: Limits.maxPullPage, defaultPullPage: Limits.defaultPullPage,
+                                   maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: configuration.maxDriftMillis))
+    }
+
+    /// The state digest of one store's records (for tests, the demo and `omzien admin`).
+    public func digest(store storeID: String) throws -> SHA256Digest {
+        try worker.read { store in
+            var digest = StateDigest()
+            for row in try store.database.rows("""
+                SELECT r.kind, r.id, r.state_hash FROM records r JOIN record_scope s ON s.kind = r.kind AND s.id = r.id
+                WHERE s.store = ? ORDER BY r.kind, r.id
+                """, [.text(storeID)]) {
+                guard case let .text(k) = row[0], let kind = RecordKind(rawValue: k), case let .text(i) = row[1], let id = try? RecordID(i),
+                      case let .blob(hash) = row[2], hash.count == 32 else { throw ServerError.corrupt("records") }
+                digest.add(RecordRef(kind: kind, id: id), stateHash: SHA256Digest(bytes: hash))
+            }
+            return digest.finalize()
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import OmzienModel
+
+/// Bearer tokens and enrollment codes (R-SYNC-4, R-SYNC-6). Only their SHA-256 is stored.
+enum Tokens {
+    static func random(prefix: String) -> String {
+        var g = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &g) }
+        let b64 = Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return prefix + b64
+    }
+
+    /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L), in groups of 4.
+    static func enrollmentCode() -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+        var g = SystemRandomNumberGenerator()
+        let chars = (0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] }
+        return stride(from: 0, to: 16, by: 4).map { String(chars[$0..<$0 + 4]) }.joined(separator: "-")
+    }
+
+    /// Codes are compared case-insensitively and without dashes or spaces.
+    static func normalizeCode(_ code: String) -> String {
+        String(code.uppercased().filter { $0 != "-" && $0 != " " })
+    }
+
+    static func hash(_ secret: String) -> [UInt8] { SHA256.hash(secret).bytes }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import OmzienClient
+import OmzienModel
+import OmzienProtocol
+import OmzienStore
+
+/// Shared by the `device` commands: the replica database and who is recording.
+struct DeviceContext {
+    static let dbHelp = "  --db PATH       the device's replica database (default: omzien-device.sqlite, or $OMZIEN_DB)"
+    static let authorHelp = "  --author NAME   staff pseudonym recording the change (default: the one given at enroll)"
+
+    static func dbPath(_ args: inout ArgumentReader) -> String {
+        args.option("db") ?? ProcessInfo.processInfo.environment["OMZIEN_DB"] ?? "omzien-device.sqlite"
+    }
+
+    static func open(_ path: String) throws -> ReplicaStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError.usage("no device database at '\(path)'; enroll first with 'omzien device enroll' or pass --db", command: "device")
+        }
+        return try ReplicaStore(path: path)
+    }
+
+    static func author(_ given: String?, store: ReplicaStore) throws -> AuthorID {
+        let name = try given ?? store.setting("author") ?? "device"
+        do { return try AuthorID(name) } catch { throw CLIError.usage("--author: \(error)", command: "device") }
+    }
+
+    static func storeID(_ store: ReplicaStore) throws -> String {
+        guard let id = try store.setting("store") else { throw CLIError.failure("this device database has no store; was it enrolled?") }
+        return id
+    }
+
+    static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+struct DeviceEnrollCommand: Command {
+    static let name = "device enroll"
+    static let summary = "enroll this device with a one-time code and fetch its store's data"
+    static let usage = """
+        usage: omzien device enroll --server URL --code CODE [--db PATH] [--label TEXT] [--author NAME] [--json]
+
+        Exchanges the enrollment code (from 'omzien admin enroll') for this device's identity
+        and token, creates the device database, and loads the store's current records.
+          --server URL    the sync server, e.g. http://127.0.0.1:8080
+          --code CODE     the one-time code, e.g. ABCD-EFGH-JKLM-NPQR
+        \(DeviceContext.dbHelp)
+          --label TEXT    what people call this device ("kassa 3")
+          --author NAME   default staff pseudonym for changes made on this device
+        """
+    static let valueOptions: Set<String> = ["server", "code", "db", "label", "author"]
+    let server: URL, code: String, db: String, label: String?, author: String?, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        let s = try args.requiredOption("server", "the sync server's URL")
+        guard let url = URL(string: s), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw CLIError.usage("--server must be an http(s) URL like http://127.0.0.1:8080, got '\(s)'", command: Self.name)
+        }
+        server = url
+        code = try args.requiredOption("code", "the enrollment code")
+        db = DeviceContext.dbPath(&args)
+        label = args.option("label")
+        author = args.option("author")
+        if let author, (try? AuthorID(author)) == nil { throw CLIError.usage("--author must be a pseudonym like kassa-17 (lowercase, no spaces)", command: Self.name) }
+        json = args.flag("json")
+    }
+
+    func run() throws {
+        let device = try DeviceSync.enroll(server: server, code: code, label: label, path: db)
+        if let author { try device.store.setSetting("author", author) }
+        let records = try device.store.records().count
+        if json {
+            try Output.json(["replica": device.store.replica.rawValue, "store": device.storeID, "records": records, "db": db])
+        } else {
+            Output.line("Enrolled as \(device.store.replica) for store \(device.storeID); \(records) records loaded into \(db).")
+        }
+    }
+}
+
+struct DeviceRecordSignalCommand: Command {
+    static let name = "device signal"
+    static let summary = "record a loneliness signal (works offline)"
+    static let usage = """
+        usage: omzien device signal --indicators LIST [--urgency routine|soon|urgent] [--note TEXT]
+                                    [--consent given|refused|not-asked] [--contact TEXT] [--draft] [--db PATH] [--author NAME] [--json]
+
+          --indicators LIST  comma-separated: \(Vocabulary.indicators.joined(separator: ", "))
+          --urgency U        routine (default), soon or urgent
+          --note TEXT        what you noticed (at most \(Vocabulary.noteMaxBytes) bytes); never the customer's name
+          --consent C        did the customer agree to be contacted: given, refused, not-asked (default)
+          --contact TEXT     phone or address: only with --consent given
+          --draft            keep it on this device as a draft (not yet a referral)
+        \(DeviceContext.dbHelp)
+        \(DeviceContext.authorHelp)
+        """
+    static let valueOptions: Set<String> = ["indicators", "urgency", "note", "consent", "contact", "db", "author"]
+    let db: String, draftArgs: (indicators: [String], urgency: String, note: String?, consent: String, contact: String?, draft: Bool)
+    let author: String?, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        db = DeviceContext.dbPath(&args)
+        let indicators = DeviceContext.list(args.option("indicators"))
+        guard !indicators.isEmpty else { throw CLIError.usage("missing --indicators (at least one of: \(Vocabulary.indicators.joined(separator: ", ")))", command: Self.name) }
+        draftArgs = (indicators, args.option("urgency", default: "routine"), args.option("note"), args.option("consent", default: "not-asked"), args.option("contact"), args.flag("draft"))
+        author = args.option("author")
+        json = args.flag("json")
+    }
+
+    func run() throws {
+        let store = try DeviceContext.open(db)
+        let who = try DeviceContext.author(author, store: store)
+        let draft = SignalDraft(store: try DeviceContext.storeID(store), observedAt: Int64(HybridClock.physicalNowMillis()), reporter: who.rawValue,
+                                indicators: draftArgs.indicators, urgency: draftArgs.urgency, note: draftArgs.note,
+                                consent: draftArgs.consent, contact: draftArgs.contact, submit: !draftArgs.draft)
+        let changes: [FieldChange]
+        do { changes = try draft.changes() } catch { throw CLIError.dataError("\(error)") }
+        let ref = RecordRef(kind: .signal, id: RecordID.random())
+        let op = try store.appendLocal(record: ref, author: who, body: .changes(changes))
+        if json {
+            try Output.json(["id": ref.id.rawValue, "operation": op.id.description])
+        } else {
+            Output.line("Recorded signal \(ref.id) (\(draftArgs.draft ? "draft" : "submitted")). It goes to the server on the next 'omzien device sync'.")
+        }
+    }
+}

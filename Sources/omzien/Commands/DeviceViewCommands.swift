@@ -1,0 +1,240 @@
+import Foundation
+import OmzienClient
+import OmzienModel
+import OmzienProtocol
+import OmzienStore
+
+/// How a record looks in `device list` / `device show` (JSON form).
+enum RecordPresenter {
+    static func date(_ ms: Int64?) -> String {
+        guard let ms else { return "-" }
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+
+    static func json(_ r: RecordState) -> [String: Any] {
+        var out: [String: Any] = ["kind": r.ref.kind.rawValue, "id": r.ref.id.rawValue]
+        if r.erased { out["erased"] = true; return out }
+        switch r.ref.kind {
+        case .signal:
+            out["store"] = r.string("store") ?? ""
+            out["observedAt"] = r.value("observedAt")?.intValue ?? 0
+            out["urgency"] = r.string("urgency") ?? ""
+            out["indicators"] = r.elements("indicators")
+            out["note"] = r.string("note") ?? NSNull()
+            out["consent"] = r.string("consent") ?? ""
+            out["contact"] = r.visibleContact ?? NSNull()
+            out["status"] = r.status("status")?.state ?? "draft"
+            if let o = r.string("outcome") { out["outcome"] = o }
+        case .feedback:
+            out["category"] = r.string("category") ?? ""
+            out["nps"] = r.value("nps")?.intValue ?? 0
+            out["comment"] = r.string("comment") ?? NSNull()
+            out["channel"] = r.string("channel") ?? ""
+        case .chatMoment:
+            out["lane"] = r.value("lane")?.intValue ?? 0
+            out["day"] = r.string("day") ?? ""
+            out["count"] = r.count("count")
+        case .probe:
+            break
+        }
+        let conflicts = r.allConflicts
+        if !conflicts.isEmpty {
+            out["conflicts"] = conflicts.map { ["field": $0.field, "value": "\($0.head.value)", "operation": $0.head.op.description] }
+        }
+        return out
+    }
+
+    static func row(_ r: RecordState) -> [String] {
+        let conflicts = r.allConflicts.count
+        if r.erased { return [r.ref.kind.rawValue, r.ref.id.rawValue, "(erased)", ""] }
+        switch r.ref.kind {
+        case .signal:
+            let summary = "\(r.status("status")?.state ?? "draft"), \(r.string("urgency") ?? "-"), \(r.elements("indicators").joined(separator: "+"))"
+            return ["signal", String(r.ref.id.rawValue.prefix(12)), summary, conflicts > 0 ? "\(conflicts) conflict(s)" : ""]
+        case .feedback:
+            return ["feedback", String(r.ref.id.rawValue.prefix(12)), "\(r.string("category") ?? "-"), NPS \(r.value("nps")?.intValue ?? 0)", conflicts > 0 ? "\(conflicts) conflict(s)" : ""]
+        case .chatMoment:
+            return ["chat", r.ref.id.rawValue, "\(r.count("count")) conversations", ""]
+        case .probe:
+            return ["probe", r.ref.id.rawValue, "", ""]
+        }
+    }
+}
+
+struct DeviceListCommand: Command {
+    static let name = "device list"
+    static let summary = "list the records on this device"
+    static let usage = """
+        usage: omzien device list [--kind signal|feedback|chat-moment] [--db PATH] [--json]
+        \(DeviceContext.dbHelp)
+        """
+    static let valueOptions: Set<String> = ["kind", "db"]
+    let db: String, kind: RecordKind?, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        db = DeviceContext.dbPath(&args)
+        if let k = args.option("kind") {
+            guard let kind = RecordKind(rawValue: k), kind != .probe else { throw CLIError.usage("--kind must be signal, feedback or chat-moment", command: Self.name) }
+            self.kind = kind
+        } else {
+            kind = nil
+        }
+        json = args.flag("json")
+    }
+
+    func run() throws {
+        let store = try DeviceContext.open(db)
+        let records = try store.records(kind: kind).filter { $0.ref.kind != .probe }
+        if json {
+            try Output.json(records.map(RecordPresenter.json))
+        } else if records.isEmpty {
+            Output.line("No records on this device yet.")
+        } else {
+            Output.table(["KIND", "ID", "SUMMARY", "CONFLICTS"], records.map(RecordPresenter.row))
+        }
+    }
+}
+
+struct DeviceShowCommand: Command {
+    static let name = "device show"
+    static let summary = "show one record with its fields and conflicts"
+    static let usage = """
+        usage: omzien device show ID [--kind signal|feedback|chat-moment] [--db PATH] [--json]
+        """
+    static let valueOptions: Set<String> = ["kind", "db"]
+    let db: String, id: String, kind: RecordKind, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        id = try args.positional("the record id")
+        db = DeviceContext.dbPath(&args)
+        let k = args.option("kind", default: "signal")
+        guard let kind = RecordKind(rawValue: k) else { throw CLIError.usage("--kind must be signal, feedback or chat-moment", command: Self.name) }
+        self.kind = kind
+        json = args.flag("json")
+    }
+
+    func run() throws {
+        let store = try DeviceContext.open(db)
+        guard let rid = try? RecordID(id), let record = try store.loadRecord(RecordRef(kind: kind, id: rid)) else {
+            throw CLIError.dataError("no \(kind.rawValue) '\(id)' on this device")
+        }
+        let view = RecordPresenter.json(record)
+        if json {
+            try Output.json(view)
+            return
+        }
+        for key in view.keys.sorted() where key != "conflicts" {
+            let v = view[key]!
+            let text = (v as? [String])?.joined(separator: ", ") ?? (v is NSNull ? "-" : "\(v)")
+            Output.line(key.padding(toLength: 12, withPad: " ", startingAt: 0) + text)
+        }
+        for c in record.allConflicts {
+            Output.line("conflict    \(c.field) = \(c.head.value) (from \(c.head.op), lost to the newer value; edit the field to resolve)")
+        }
+    }
+}
+
+struct DeviceConflictsCommand: Command {
+    static let name = "device conflicts"
+    static let summary = "list concurrent edits that lost and are kept visible"
+    static let usage = """
+        usage: omzien device conflicts [--db PATH] [--json]
+
+        When two devices change the same field while offline, the newer change wins and the
+        other is kept here. Writing the field again ('omzien device update') resolves it.
+        """
+    static let valueOptions: Set<String> = ["db"]
+    let db: String, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        db = DeviceContext.dbPath(&args)
+        json = args.flag("json")
+    }
+
+    func run() throws {
+        let store = try DeviceContext.open(db)
+        var rows: [[String]] = []
+        var objects: [[String: Any]] = []
+        for record in try store.records() where !record.erased {
+            for c in record.allConflicts {
+                let winner = record.value(c.field).map { "\($0)" } ?? "-"
+                rows.append([record.ref.description, c.field, winner, "\(c.head.value)", c.head.op.description])
+                objects.append(["record": record.ref.description, "field": c.field, "winner": winner, "kept": "\(c.head.value)", "operation": c.head.op.description])
+            }
+        }
+        if json { try Output.json(objects); return }
+        if rows.isEmpty { Output.line("No conflicts."); return }
+        Output.table(["RECORD", "FIELD", "WINNER", "KEPT (LOST)", "FROM"], rows)
+    }
+}
+
+struct DeviceSyncCommand: Command {
+    static let name = "device sync"
+    static let summary = "push unsent changes and pull the store's changes"
+    static let usage = """
+        usage: omzien device sync [--db PATH] [--json] [--no-retry]
+
+        Exit status 69 when the server cannot be reached: nothing is lost, try again later.
+        """
+    static let valueOptions: Set<String> = ["db"]
+    let db: String, json: Bool, noRetry: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        db = DeviceContext.dbPath(&args)
+        json = args.flag("json")
+        noRetry = args.flag("no-retry")
+    }
+
+    func run() throws {
+        let store = try DeviceContext.open(db)
+        let device: DeviceSync
+        do { device = try DeviceSync(store: store, retry: noRetry ? .none : .init()) } catch { throw CLIError.failure("\(error)") }
+        let report: DeviceSync.Report
+        do {
+            report = try device.sync(progress: json ? nil : { Output.line("  " + $0) })
+        } catch let e as ClientError {
+            if case .offline = e { throw CLIError.unavailable(e.description) }
+            throw CLIError.failure(e.description)
+        }
+        let digest = try store.stateDigest()
+        if json {
+            try Output.json(["pushed": report.pushed, "acknowledged": report.acknowledged, "pulled": report.pulled, "applied": report.applied,
+                             "quarantined": report.quarantined.map { ["operation": $0.id.description, "reason": $0.reason] }, "digest": digest.hex])
+        } else {
+            Output.line("Synced: pushed \(report.pushed), server holds \(report.acknowledged) of ours; pulled \(report.pulled), applied \(report.applied).")
+            for q in report.quarantined { Output.line("Quarantined \(q.id): \(q.reason)") }
+            Output.line("Digest \(digest.hex)")
+        }
+    }
+}
+
+struct DeviceStatusCommand: Command {
+    static let name = "device status"
+    static let summary = "what this device holds and has not yet sent"
+    static let usage = """
+        usage: omzien device status [--db PATH] [--json]
+        """
+    static let valueOptions: Set<String> = ["db"]
+    let db: String, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        db = DeviceContext.dbPath(&args)
+        json = args.flag("json")
+    }
+
+    func run() throws {
+        let store = try DeviceContext.open(db)
+        let unsent = try store.unsentOperations(limit: 1_000_000).count
+        let info: [String: Any] = [
+            "replica": store.replica.rawValue, "store": (try store.setting("store")) ?? "", "server": (try store.setting("server")) ?? "",
+            "written": store.held(from: store.replica), "acknowledged": store.acknowledged, "unsent": unsent,
+            "records": try store.records().count, "digest": try store.stateDigest().hex,
+        ]
+        if json { try Output.json(info); return }
+        for key in ["replica", "store", "server", "written", "acknowledged", "unsent", "records", "digest"] {
+            Output.line(key.padding(toLength: 13, withPad: " ", startingAt: 0) + "\(info[key]!)")
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import OmzienProtocol
+import Testing
+
+@Test func protocolVersionIsOne() { #expect(SyncProtocol.version == 1) }
