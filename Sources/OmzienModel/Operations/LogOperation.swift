@@ -17,6 +17,9 @@ public struct LogOperation: Sendable, Hashable, CustomStringConvertible {
     public let previousHash: SHA256Digest
     public let payloadHash: SHA256Digest
     public let hash: SHA256Digest
+    /// The canonical payload bytes of `body` (nil when redacted), kept so that stores and
+    /// encoders do not encode the body again.
+    public let payload: [UInt8]?
 
     static let headerVersion: UInt8 = 1
 
@@ -30,7 +33,9 @@ public struct LogOperation: Sendable, Hashable, CustomStringConvertible {
         self.record = record
         self.body = body
         self.previousHash = previousHash
-        self.payloadHash = SHA256.hash(body.canonicalBytes())
+        let payload = body.canonicalBytes()
+        self.payload = payload
+        self.payloadHash = SHA256.hash(payload)
         self.hash = Self.headerHash(id: id, timestamp: timestamp, author: author, record: record,
                                     payloadHash: payloadHash, previousHash: previousHash)
     }
@@ -38,19 +43,22 @@ public struct LogOperation: Sendable, Hashable, CustomStringConvertible {
     /// Rebuilds an operation received or loaded from storage, checking both hashes.
     public init(verifying id: OperationID, timestamp: HLCTimestamp, author: AuthorID, record: RecordRef,
                 body: OperationBody, previousHash: SHA256Digest, payloadHash: SHA256Digest, hash: SHA256Digest) throws {
-        if body != .redacted, SHA256.hash(body.canonicalBytes()) != payloadHash {
+        let payload = body == .redacted ? nil : body.canonicalBytes()
+        if let payload, SHA256.hash(payload) != payloadHash {
             throw ModelError.payloadHashMismatch(id)
         }
         let computed = Self.headerHash(id: id, timestamp: timestamp, author: author, record: record,
                                        payloadHash: payloadHash, previousHash: previousHash)
         guard computed == hash else { throw ModelError.hashMismatch(id) }
         self.init(unchecked: id, timestamp: timestamp, author: author, record: record, body: body,
-                  previousHash: previousHash, payloadHash: payloadHash, hash: hash)
+                  previousHash: previousHash, payloadHash: payloadHash, hash: hash, payload: payload)
     }
 
-    /// For rows the store wrote itself and already verified once.
+    /// For rows the store wrote itself and already verified once. `payload` must be the
+    /// canonical bytes of `body` when given (the store passes the bytes it read).
     public init(unchecked id: OperationID, timestamp: HLCTimestamp, author: AuthorID, record: RecordRef,
-                body: OperationBody, previousHash: SHA256Digest, payloadHash: SHA256Digest, hash: SHA256Digest) {
+                body: OperationBody, previousHash: SHA256Digest, payloadHash: SHA256Digest, hash: SHA256Digest,
+                payload: [UInt8]? = nil) {
         self.id = id
         self.timestamp = timestamp
         self.author = author
@@ -59,6 +67,7 @@ public struct LogOperation: Sendable, Hashable, CustomStringConvertible {
         self.previousHash = previousHash
         self.payloadHash = payloadHash
         self.hash = hash
+        self.payload = body == .redacted ? nil : (payload ?? body.canonicalBytes())
     }
 
     /// This operation with its payload dropped (after its record was erased).

@@ -136,7 +136,7 @@ public final class ReplicaStore {
     public func appendLocal(_ changes: [LocalChange], physicalMillis: UInt64 = HybridClock.physicalNowMillis()) throws -> [LogOperation] {
         var next = factory
         let ops = try changes.map { try next.make(record: $0.record, author: $0.author, body: $0.body, physicalMillis: physicalMillis) }
-        try ingest(ops, clock: next.clock.last)
+        try ingest(ops, clock: next.clock.last, validated: true)  // `make` validated them
         factory = next
         return ops
     }
@@ -168,7 +168,7 @@ public final class ReplicaStore {
     }
 
     @discardableResult
-    private func ingest(_ ops: [LogOperation], clock: HLCTimestamp, mode: ApplyMode = .completeLogs) throws -> ApplyReport {
+    private func ingest(_ ops: [LogOperation], clock: HLCTimestamp, mode: ApplyMode = .completeLogs, validated: Bool = false) throws -> ApplyReport {
         var report = ApplyReport()
         var logs = self.logs
         var touched: [RecordRef: RecordState] = [:]
@@ -179,7 +179,7 @@ public final class ReplicaStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             func applyOne(_ op: LogOperation) throws {
-                try op.validate()
+                if !validated { try op.validate() }
                 var state: RecordState
                 if let cached = touched[op.record] {
                     state = cached
@@ -192,12 +192,18 @@ public final class ReplicaStore {
                 if state.erased && !wasErased { report.erased.append(op.record) }
                 touched[op.record] = state
                 let keepPayload = op.body == .erase || (!state.erased && op.body != .redacted)
-                try insert.run([
-                    .text(op.id.replica.rawValue), .integer(Int64(op.id.sequence)), .integer(Int64(bitPattern: op.timestamp.packed)),
-                    .text(op.author.rawValue), .text(op.record.kind.rawValue), .text(op.record.id.rawValue),
-                    keepPayload ? .blob(op.body.canonicalBytes()) : .null,
-                    .blob(op.payloadHash.bytes), .blob(op.previousHash.bytes), .blob(op.hash.bytes),
-                ])
+                try insert.bind(1, op.id.replica.rawValue)
+                try insert.bind(2, Int64(op.id.sequence))
+                try insert.bind(3, Int64(bitPattern: op.timestamp.packed))
+                try insert.bind(4, op.author.rawValue)
+                try insert.bind(5, op.record.kind.rawValue)
+                try insert.bind(6, op.record.id.rawValue)
+                if keepPayload, let payload = op.payload { try insert.bind(7, payload) } else { try insert.bindNull(7) }
+                try insert.bind(8, op.payloadHash.bytes)
+                try insert.bind(9, op.previousHash.bytes)
+                try insert.bind(10, op.hash.bytes)
+                _ = try insert.step()
+                insert.reset()
                 report.applied += 1
             }
             for op in ops {
@@ -234,8 +240,13 @@ public final class ReplicaStore {
             for ref in touchedOrder {
                 let state = touched[ref]!
                 let bytes = state.canonicalBytes()
-                try upsert.run([.text(ref.kind.rawValue), .text(ref.id.rawValue), .blob(bytes),
-                                .blob(SHA256.hash(bytes).bytes), .integer(state.erased ? 1 : 0)])
+                try upsert.bind(1, ref.kind.rawValue)
+                try upsert.bind(2, ref.id.rawValue)
+                try upsert.bind(3, bytes)
+                try upsert.bind(4, SHA256.hash(bytes).bytes)
+                try upsert.bind(5, Int64(state.erased ? 1 : 0))
+                _ = try upsert.step()
+                upsert.reset()
             }
             if !report.erased.isEmpty {
                 let redact = try db.cachedStatement("UPDATE ops SET payload = NULL WHERE kind = ? AND record = ? AND payload IS NOT NULL AND payload != ?")
@@ -331,10 +342,13 @@ public final class ReplicaStore {
     // MARK: Reading
 
     public func loadRecord(_ ref: RecordRef) throws -> RecordState? {
-        let rows = try db.cachedStatement("SELECT state FROM records WHERE kind = ? AND id = ?").rows([.text(ref.kind.rawValue), .text(ref.id.rawValue)])
-        guard let row = rows.first else { return nil }
-        guard case let .blob(bytes) = row[0] else { throw StoreError.corruptRow("records \(ref)") }
-        return try RecordState(ref: ref, canonicalBytes: bytes)
+        let stmt = try db.cachedStatement("SELECT state FROM records WHERE kind = ? AND id = ?")
+        try stmt.bind(1, ref.kind.rawValue)
+        try stmt.bind(2, ref.id.rawValue)
+        defer { stmt.reset() }
+        guard try stmt.step() else { return nil }
+        guard !stmt.isNull(0) else { throw StoreError.corruptRow("records \(ref)") }
+        return try RecordState(ref: ref, canonicalBytes: stmt.blob(0))
     }
 
     /// Every record of a kind (or of all kinds), in (kind, id) order.
@@ -404,7 +418,7 @@ public final class ReplicaStore {
                             timestamp: HLCTimestamp(packed: UInt64(bitPattern: hlc)), author: author,
                             record: RecordRef(kind: kind, id: id), body: body,
                             previousHash: SHA256Digest(bytes: prev), payloadHash: SHA256Digest(bytes: payloadHash),
-                            hash: SHA256Digest(bytes: hash))
+                            hash: SHA256Digest(bytes: hash), payload: row[6].blob)
     }
 
     /// The state digest (Protocol/MODEL.md, "State digest"), from the stored record hashes.

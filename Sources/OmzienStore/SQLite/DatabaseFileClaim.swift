@@ -45,8 +45,15 @@ final class DatabaseFileClaim {
             Self.openPaths.withLock { _ = $0.remove(canonical) }
             throw DatabaseError(code: SQLITE_CANTOPEN, message: "cannot create lock file '\(lockPath)': \(reason)", path: path)
         }
-        var result: Int32
-        repeat { result = flock(fd, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+        // A lock can outlive its closing for a moment: a child forked by this process holds a
+        // copy of every descriptor until it execs (O_CLOEXEC acts only at exec). So a busy
+        // lock is retried for up to 250 ms before it counts as held by another process.
+        var result: Int32 = -1
+        for attempt in 0..<26 {
+            repeat { result = flock(fd, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+            if result == 0 || errno != EWOULDBLOCK || attempt == 25 { break }
+            usleep(10_000)
+        }
         guard result == 0 else {
             let error = errno
             close(fd)
