@@ -30,6 +30,10 @@ public final class SyncService: Sendable {
 
     public func stop() { worker.stop() }
 
+    /// Transactions committed and write jobs they carried (group commit shows as fewer
+    /// commits than writes).
+    public var commitStats: (commits: Int, writes: Int) { worker.commitStats.withLock { $0 } }
+
     var now: UInt64 { configuration.now() }
 
     // MARK: Authentication

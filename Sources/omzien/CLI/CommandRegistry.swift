@@ -2,6 +2,12 @@
 enum CommandRegistry {
     static var all: [any Command.Type] { [
         DemoCommand.self,
+        ServeCommand.self,
+        AdminRegionAddCommand.self,
+        AdminStoreAddCommand.self,
+        AdminEnrollCommand.self,
+        AdminListCommand.self,
+        AdminRevokeCommand.self,
         DeviceEnrollCommand.self,
         DeviceRecordSignalCommand.self,
         DeviceUpdateSignalCommand.self,

@@ -1,0 +1,105 @@
+import Foundation
+import OmzienHTTP
+import OmzienModel
+import OmzienProtocol
+
+/// Binds the sync service to HTTP routes (Protocol/SYNC.md, Protocol/openapi.json).
+/// Problems become `application/problem+json` with their status; JSON that does not decode
+/// becomes 400 `invalid-json` naming the field; anything else is a 500 without detail.
+public enum SyncRoutes {
+    public static func router(for service: SyncService) -> Router {
+        var r = Router()
+        r.post("/v1/enroll") { req, _ in
+            try answer(req, status: .created) { try service.enroll(try decode(EnrollRequest.self, req)) }
+        }
+        r.get("/v1/info") { req, _ in try answer(req) { service.info() } }
+        r.post("/v1/sync/push") { req, _ in
+            try answer(req) { try service.push(try auth(service, req), try decode(PushRequest.self, req)) }
+        }
+        r.get("/v1/sync/pull") { req, _ in
+            try answer(req) {
+                let principal = try auth(service, req)
+                var limit: Int?
+                if let text = req.queryValue("limit") {
+                    guard let n = Int(text) else { throw Problems.badRequest("limit must be a whole number 1...\(Limits.maxPullPage), got '\(text)'") }
+                    limit = n
+                }
+                return try service.pull(principal, cursor: req.queryValue("cursor"), limit: limit)
+            }
+        }
+        r.get("/v1/sync/snapshot") { req, _ in try answer(req) { try service.snapshot(try auth(service, req)) } }
+        r.get("/v1/sync/status") { req, _ in try answer(req) { try service.status(try auth(service, req)) } }
+        r.post("/v1/admin/regions") { req, _ in
+            try answer(req, status: .created) { try service.createRegion(try auth(service, req), try decode(CreateRegionRequest.self, req)) }
+        }
+        r.get("/v1/admin/regions") { req, _ in try answer(req) { try service.listRegions(try auth(service, req)) } }
+        r.post("/v1/admin/stores") { req, _ in
+            try answer(req, status: .created) { try service.createStore(try auth(service, req), try decode(CreateStoreRequest.self, req)) }
+        }
+        r.get("/v1/admin/stores") { req, _ in try answer(req) { try service.listStores(try auth(service, req)) } }
+        r.post("/v1/admin/enrollments") { req, _ in
+            try answer(req, status: .created) { try service.createEnrollment(try auth(service, req), try decode(CreateEnrollmentRequest.self, req)) }
+        }
+        r.get("/v1/admin/devices") { req, _ in try answer(req) { try service.listDevices(try auth(service, req)) } }
+        r.post("/v1/admin/devices/:replica/revoke") { req, _ in
+            try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
+        }
+        return r
+    }
+
+    static func auth(_ service: SyncService, _ req: HTTPRequest) throws -> Principal {
+        try service.authenticate(authorization: req.headers[name: "Authorization"])
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ req: HTTPRequest) throws -> T {
+        guard !req.body.isEmpty else { throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "the request needs a JSON body") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(req.body))
+        } catch let e as ModelError {
+            throw Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description)
+        } catch let e as DecodingError {
+            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: describe(e))
+        }
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        func path(_ c: [any CodingKey]) -> String {
+            c.isEmpty ? "the body" : c.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        switch e {
+        case let .keyNotFound(key, ctx): return "missing field '\(key.stringValue)' in \(path(ctx.codingPath))"
+        case let .typeMismatch(type, ctx): return "\(path(ctx.codingPath)) should be \(type)"
+        case let .valueNotFound(type, ctx): return "\(path(ctx.codingPath)) should be \(type), not null"
+        case let .dataCorrupted(ctx):
+            if let underlying = ctx.underlyingError as? ModelError { return "\(path(ctx.codingPath)): \(underlying)" }
+            return "\(path(ctx.codingPath)): \(ctx.debugDescription)"
+        @unknown default: return "the body does not match the expected message"
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    /// Runs `body` and encodes its result, or the problem it threw.
+    static func answer<T: Encodable>(_ req: HTTPRequest, status: HTTPStatus = .ok, _ body: () throws -> T) throws -> HTTPResponse {
+        do {
+            let value = try body()
+            return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Array(try encoder.encode(value)))
+        } catch let p as Problem {
+            return problem(p)
+        } catch let e as ModelError {
+            return problem(Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description))
+        } catch let e as HTTPError {
+            return problem(Problem(e.status.code == 404 ? "not-found" : "bad-request", status: e.status.code, title: e.title, detail: e.detail))
+        }
+    }
+
+    static func problem(_ p: Problem) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Content-Type": "application/problem+json"]
+        if p.status == 401 { headers.replaceOrAdd(name: "WWW-Authenticate", value: "Bearer") }
+        return HTTPResponse(status: HTTPStatus(code: p.status), headers: headers, body: Array((try? encoder.encode(p)) ?? Array("{}".utf8)))
+    }
+}

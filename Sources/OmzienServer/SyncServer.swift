@@ -1,0 +1,35 @@
+import Foundation
+import OmzienHTTP
+import OmzienProtocol
+import OmzienStore
+
+/// The sync service on the HTTP server: what `omzien serve`, the demo and the end-to-end
+/// tests start. Lifecycle: `start()` binds and returns the port; `stop()` drains requests in
+/// flight (up to the deadline), then stops the database thread and closes the database.
+public final class SyncServer: Sendable {
+    public let service: SyncService
+    public let http: HTTPServer
+
+    public init(databasePath: String, http configuration: HTTPServer.Configuration, service serviceConfiguration: SyncService.Configuration = .init(),
+                database options: Database.Options = .init()) throws {
+        service = try SyncService(path: databasePath, configuration: serviceConfiguration, options: options)
+        var configuration = configuration
+        configuration.maxDecompressedBodyBytes = min(configuration.maxDecompressedBodyBytes, Limits.maxRequestBytes)
+        http = HTTPServer(configuration: configuration, router: SyncRoutes.router(for: service))
+    }
+
+    /// Binds and starts serving; returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        do { return try http.start() } catch { throw ServerStartError(description: "\(error)") }
+    }
+
+    public func stop(deadline: Duration = .seconds(5)) {
+        http.shutdown(deadline: deadline)
+        service.stop()
+    }
+}
+
+public struct ServerStartError: Error, CustomStringConvertible {
+    public let description: String
+}

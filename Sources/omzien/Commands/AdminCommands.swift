@@ -1,0 +1,156 @@
+import Foundation
+import OmzienClient
+import OmzienProtocol
+
+/// Shared by the `admin` commands: which server, which token.
+struct AdminContext {
+    static let help = """
+          --server URL       the sync server (default: $OMZIEN_SERVER or http://127.0.0.1:8080)
+          --token TOKEN      the admin token (default: $OMZIEN_ADMIN_TOKEN, or --token-file)
+          --token-file PATH  read the token from PATH (default: omzien-server.sqlite.admin-token)
+          --json             print the answer as JSON
+        """
+    static let options: Set<String> = ["server", "token", "token-file"]
+
+    let client: SyncClient
+    let json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        let env = ProcessInfo.processInfo.environment
+        let server = args.option("server") ?? env["OMZIEN_SERVER"] ?? "http://127.0.0.1:8080"
+        guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https" else {
+            throw CLIError.usage("--server must be an http(s) URL, got '\(server)'", command: args.command)
+        }
+        var token = args.option("token") ?? env["OMZIEN_ADMIN_TOKEN"]
+        let file = args.option("token-file")
+        if token == nil {
+            let path = file ?? "omzien-server.sqlite.admin-token"
+            token = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            if token == nil {
+                throw CLIError.usage("no admin token: pass --token, set OMZIEN_ADMIN_TOKEN, or --token-file (tried '\(path)')", command: args.command)
+            }
+        }
+        client = SyncClient(baseURL: url, token: token, retry: .none)
+        json = args.flag("json")
+    }
+
+    func call<T: Codable>(_ method: String, _ path: String, body: (any Encodable)? = nil, as: T.Type) throws -> T {
+        do {
+            return try client.call(method, path, body: body, as: T.self)
+        } catch let e as ClientError {
+            if case .offline = e { throw CLIError.unavailable(e.description) }
+            if case let .problem(p) = e, p.status == 400 || p.status == 409 || p.status == 404 || p.status == 422 { throw CLIError.dataError(e.description) }
+            throw CLIError.failure(e.description)
+        }
+    }
+
+    func print<T: Encodable>(_ value: T, text: () -> Void) throws {
+        if json {
+            let e = JSONEncoder()
+            e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Output.line(String(decoding: try e.encode(value), as: UTF8.self))
+        } else {
+            text()
+        }
+    }
+}
+
+struct AdminRegionAddCommand: Command {
+    static let name = "admin region add"
+    static let summary = "create a region (the area a welfare partner covers)"
+    static let usage = "usage: omzien admin region add ID --name NAME [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
+    static let valueOptions: Set<String> = AdminContext.options.union(["name"])
+    let context: AdminContext, id: String, regionName: String
+    init(_ args: inout ArgumentReader) throws {
+        id = try args.positional("the region id")
+        regionName = try args.requiredOption("name", "the region's name")
+        context = try AdminContext(&args)
+    }
+    func run() throws {
+        let r = try context.call("POST", "v1/admin/regions", body: CreateRegionRequest(id: id, name: regionName), as: RegionInfo.self)
+        try context.print(r) { Output.line("Created region \(r.id) (\(r.name)).") }
+    }
+}
+
+struct AdminStoreAddCommand: Command {
+    static let name = "admin store add"
+    static let summary = "create a store in a region"
+    static let usage = "usage: omzien admin store add ID --region REGION --name NAME [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
+    static let valueOptions: Set<String> = AdminContext.options.union(["name", "region"])
+    let context: AdminContext, id: String, region: String, storeName: String
+    init(_ args: inout ArgumentReader) throws {
+        id = try args.positional("the store id")
+        region = try args.requiredOption("region", "the region it belongs to")
+        storeName = try args.requiredOption("name", "the store's name")
+        context = try AdminContext(&args)
+    }
+    func run() throws {
+        let s = try context.call("POST", "v1/admin/stores", body: CreateStoreRequest(id: id, region: region, name: storeName), as: StoreInfo.self)
+        try context.print(s) { Output.line("Created store \(s.id) (\(s.name)) in region \(s.region).") }
+    }
+}
+
+struct AdminEnrollCommand: Command {
+    static let name = "admin enroll"
+    static let summary = "make a one-time enrollment code for a new device of a store"
+    static let usage = "usage: omzien admin enroll --store STORE [--hours 1-168] [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
+    static let valueOptions: Set<String> = AdminContext.options.union(["store", "hours"])
+    let context: AdminContext, store: String, hours: Int
+    init(_ args: inout ArgumentReader) throws {
+        store = try args.requiredOption("store", "the store the device belongs to")
+        hours = try args.integer("hours", default: 24, range: 1...168)
+        context = try AdminContext(&args)
+    }
+    func run() throws {
+        let c = try context.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: store, expiresInHours: hours), as: EnrollmentCodeResponse.self)
+        try context.print(c) {
+            Output.line("Enrollment code for \(c.store): \(c.code) (valid \(hours) h, once).")
+            Output.line("On the device: omzien device enroll --server URL --code \(c.code)")
+        }
+    }
+}
+
+struct AdminListCommand: Command {
+    static let name = "admin list"
+    static let summary = "list regions, stores or devices"
+    static let usage = "usage: omzien admin list regions|stores|devices [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
+    static let valueOptions: Set<String> = AdminContext.options
+    let context: AdminContext, what: String
+    init(_ args: inout ArgumentReader) throws {
+        what = try args.positional("what to list: regions, stores or devices")
+        guard ["regions", "stores", "devices"].contains(what) else { throw CLIError.usage("list regions, stores or devices, not '\(what)'", command: Self.name) }
+        context = try AdminContext(&args)
+    }
+    func run() throws {
+        switch what {
+        case "regions":
+            let list = try context.call("GET", "v1/admin/regions", as: [RegionInfo].self)
+            try context.print(list) { Output.table(["REGION", "NAME"], list.map { [$0.id, $0.name] }) }
+        case "stores":
+            let list = try context.call("GET", "v1/admin/stores", as: [StoreInfo].self)
+            try context.print(list) { Output.table(["STORE", "REGION", "NAME"], list.map { [$0.id, $0.region, $0.name] }) }
+        default:
+            let list = try context.call("GET", "v1/admin/devices", as: [DeviceInfo].self)
+            try context.print(list) {
+                Output.table(["DEVICE", "STORE", "LABEL", "OPERATIONS HELD", "STATE"],
+                             list.map { [$0.replica, $0.store, $0.label ?? "", "\($0.held)", $0.revoked ? "revoked" : "active"] })
+            }
+        }
+    }
+}
+
+struct AdminRevokeCommand: Command {
+    static let name = "admin revoke"
+    static let summary = "revoke a device's token (its operations already sent stay)"
+    static let usage = "usage: omzien admin revoke DEVICE [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
+    static let valueOptions: Set<String> = AdminContext.options
+    let context: AdminContext, replica: String
+    init(_ args: inout ArgumentReader) throws {
+        replica = try args.positional("the device (replica id, see 'omzien admin list devices')")
+        context = try AdminContext(&args)
+    }
+    func run() throws {
+        let d = try context.call("POST", "v1/admin/devices/\(replica)/revoke", as: DeviceInfo.self)
+        try context.print(d) { Output.line("Revoked \(d.replica) of \(d.store); it gets 401 from now on.") }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import OmzienHTTP
+import OmzienProtocol
+import OmzienServer
+
+struct ServeCommand: Command {
+    static let name = "serve"
+    static let summary = "run the sync server"
+    static let usage = """
+        usage: omzien serve [--db PATH] [--host ADDR] [--port N] [--max-drift-ms N] [--threads N]
+                            [--max-connections N] [--max-body-bytes N] [--quiet]
+
+        Runs the sync server until SIGTERM or SIGINT (then finishes requests in flight and exits 0).
+        On first start it creates an admin token, writes it to PATH.admin-token (mode 0600) and
+        prints where; 'omzien admin' reads it from there, from --token or from $OMZIEN_ADMIN_TOKEN.
+          --db PATH            the server database (default: omzien-server.sqlite)
+          --host ADDR          address to listen on (default: 127.0.0.1; TLS belongs in a proxy in front)
+          --port N             port (default: 8080; 0 picks a free one and prints it)
+          --max-drift-ms N     how far ahead a device clock may be before its operations are
+                               quarantined (default: \(Limits.defaultMaxDriftMillis))
+          --threads N          event-loop threads (default: the number of cores)
+          --max-connections N  open connections at most (default: 4096)
+          --max-body-bytes N   largest request body after decompression (default and cap: \(Limits.maxRequestBytes))
+          --quiet              no per-request log lines on stderr
+        """
+    static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes"]
+    let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        db = args.option("db", default: "omzien-server.sqlite")
+        host = args.option("host", default: "127.0.0.1")
+        port = try args.integer("port", default: 8080, range: 0...65535)
+        drift = try args.integer("max-drift-ms", default: Int(Limits.defaultMaxDriftMillis), range: 1000...(30 * 86_400_000))
+        threads = args.option("threads") == nil ? nil : try args.integer("threads", default: 2, range: 1...256)
+        maxConnections = try args.integer("max-connections", default: 4096, range: 16...1_000_000)
+        maxBody = try args.integer("max-body-bytes", default: Limits.maxRequestBytes, range: 1024...Limits.maxRequestBytes)
+        quiet = args.flag("quiet")
+    }
+
+    func run() throws {
+        var http = HTTPServer.Configuration()
+        http.host = host
+        http.port = port
+        if let threads { http.eventLoopThreads = threads }
+        http.maxConnections = maxConnections
+        http.maxDecompressedBodyBytes = maxBody
+        if quiet { http.requestLog = nil }
+        var sync = SyncService.Configuration()
+        sync.maxDriftMillis = UInt64(drift)
+        let server = try SyncServer(databasePath: db, http: http, service: sync)
+        if let token = try server.service.bootstrapAdminToken() {
+            let file = db + ".admin-token"
+            FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            Output.line("Created the admin token and wrote it to \(file) (keep it secret).")
+        }
+        let code: Int32
+        do {
+            code = try server.http.run(shutdownDeadline: .seconds(10)) { port in
+                Output.line("omzien serve: listening on http://\(host):\(port) (database \(db))")
+            }
+        } catch {
+            server.service.stop()
+            throw CLIError.unavailable("cannot listen on \(host):\(port): \(error)")
+        }
+        server.service.stop()
+        Output.line("omzien serve: stopped")
+        if code != 0 { throw CLIError.failure("the server stopped with status \(code)") }
+    }
+}
