@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "OmzienCompression", dependencies: ["CZlib"], swiftSettings: strict),
         .target(name: "OmzienHTTP", dependencies: ["OmzienCompression", "CSystemShims"], swiftSettings: strict),
         .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienHTTP"], swiftSettings: strict),
+        // Test/benchmark server for the HTTP module (subprocess tests, Tools/bench-http.sh, Tools/slowloris.py).
+        .executableTarget(name: "omzien-http-testserver", dependencies: ["OmzienHTTP"], swiftSettings: strict),
 
         .testTarget(name: "OmzienModelTests", dependencies: ["OmzienModel"], swiftSettings: strict),
         .testTarget(name: "OmzienStoreTests", dependencies: ["OmzienModel", "OmzienStore", "CSQLite"], swiftSettings: strict),
