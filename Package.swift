@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "OmzienServer", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP"], swiftSettings: strict),
         .target(name: "OmzienClient", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol"], swiftSettings: strict),
         .executableTarget(name: "omzien-crash-child", dependencies: ["OmzienModel", "OmzienStore"], swiftSettings: strict),
+        // Test/benchmark server for the HTTP module (subprocess tests, Tools/bench-http.sh, Tools/slowloris.py).
+        .executableTarget(name: "omzien-http-testserver", dependencies: ["OmzienHTTP"], swiftSettings: strict),
         // Benchmarks run by Tools/bench-*.sh (release builds).
         .executableTarget(name: "omzien-bench", dependencies: ["OmzienModel", "OmzienStore", "CSQLite"], swiftSettings: strict),
         .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP", "OmzienServer", "OmzienClient"], swiftSettings: strict),

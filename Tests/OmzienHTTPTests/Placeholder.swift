@@ -1,4 +1,0 @@
-import Testing
-@testable import OmzienHTTP
-
-@Test func moduleLoads() { #expect(Bool(true)) }
