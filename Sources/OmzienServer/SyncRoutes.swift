@@ -48,7 +48,7 @@ public enum SyncRoutes {
     }
 
     static func auth(_ service: SyncService, _ req: HTTPRequest) throws -> Principal {
-        try service.authenticate(authorization: req.headers[name: "Authorization"])
+        try service.authenticate(authorization: req.headers["Authorization"])
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ req: HTTPRequest) throws -> T {
@@ -100,6 +100,7 @@ public enum SyncRoutes {
     static func problem(_ p: Problem) -> HTTPResponse {
         var headers: HTTPHeaders = ["Content-Type": "application/problem+json"]
         if p.status == 401 { headers.replaceOrAdd(name: "WWW-Authenticate", value: "Bearer") }
-        return HTTPResponse(status: HTTPStatus(code: p.status), headers: headers, body: Array((try? encoder.encode(p)) ?? Array("{}".utf8)))
+        let body: [UInt8] = (try? encoder.encode(p)).map { Array($0) } ?? Array("{}".utf8)
+        return HTTPResponse(status: HTTPStatus(code: p.status), headers: headers, body: body)
     }
 }

@@ -139,7 +139,7 @@ struct EndToEndSyncTests {
         #expect(report.quarantined.map(\.id.sequence) == [2, 3])
         #expect(try device.store.unsentOperations().count == 2, "quarantined operations stay unsent on the device")
         // A day later (the server's clock catches up), they go through.
-        h.clockOffset.withLock { $0 = 86_400_000 }
+        h.clock.offset.withLock { $0 = 86_400_000 }
         let later = try device.sync()
         #expect(later.acknowledged == 3)
         #expect(later.quarantined.isEmpty)
@@ -152,8 +152,9 @@ struct EndToEndSyncTests {
         let devices = try (0..<8).map { try h.enroll("store-a", name: "till-\($0)") }
         for d in devices { for i in 0..<20 { _ = try d.recordSignal(note: "n\(i)") } }
         let before = h.server.service.commitStats
-        DispatchQueue.concurrentPerform(iterations: devices.count) { i in
-            _ = try? devices[i].sync(batchSize: 2)
+        let shared = devices.map(Unshared.init)
+        DispatchQueue.concurrentPerform(iterations: shared.count) { i in
+            _ = try? shared[i].value.sync(batchSize: 2)
         }
         let after = h.server.service.commitStats
         let commits = after.commits - before.commits, writes = after.writes - before.writes

@@ -16,8 +16,8 @@ final class SyncHarness {
     let adminToken: String
     let admin: SyncClient
     var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
-    /// The server's clock, movable by tests (quarantine).
-    let clockOffset: Mutex<Int64>
+    /// The server's clock offset in ms, movable by tests (quarantine).
+    let clock = TestClock()
 
     init(maxDriftMillis: UInt64 = Limits.defaultMaxDriftMillis) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-e2e-\(UUID().uuidString)")
@@ -26,9 +26,8 @@ final class SyncHarness {
         http.requestLog = nil
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = maxDriftMillis
-        let offset = Mutex<Int64>(0)
-        clockOffset = offset
-        sync.now = { UInt64(Int64(HybridClock.physicalNowMillis()) + offset.withLock { $0 }) }
+        let clock = self.clock
+        sync.now = { UInt64(Int64(HybridClock.physicalNowMillis()) + clock.offset.withLock { $0 }) }
         server = try SyncServer(databasePath: dir.appendingPathComponent("server.sqlite").path, http: http, service: sync)
         port = try server.start()
         adminToken = try server.service.bootstrapAdminToken()!
@@ -55,6 +54,16 @@ final class SyncHarness {
         return try DeviceSync.enroll(server: baseURL, code: code.code, label: name, path: dir.appendingPathComponent("\(name).sqlite").path,
                                      transport: transport, retry: retry)
     }
+}
+
+final class TestClock: Sendable {
+    let offset = Mutex<Int64>(0)
+}
+
+/// Hands each of several devices to exactly one concurrent iteration.
+final class Unshared<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 extension SyncClient.RetryPolicy {
