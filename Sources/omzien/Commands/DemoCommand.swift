@@ -1,26 +1,27 @@
 import Foundation
+import OmzienClient
+import OmzienHTTP
 import OmzienModel
+import OmzienProtocol
+import OmzienServer
 import OmzienStore
 
-/// `omzien demo`: the README's main job. Until the sync server exists (issue 4) it runs
-/// the merge locally: two store devices record offline into their own SQLite files, edit
-/// the same signal concurrently, count chat moments, exchange their logs both ways, and
-/// print what merged, which conflicts were kept, and the two digests.
+/// `omzien demo`: the README's main job. Starts a sync server on loopback with a temporary
+/// database, enrolls three devices of two stores, records offline on each (two devices edit
+/// the same signal, all three count chat moments), syncs, and tells what merged, which
+/// conflicts were kept, and the digests that prove every replica converged.
 struct DemoCommand: Command {
     static let name = "demo"
-    static let summary = "record offline on two devices, merge, and show that they converge"
+    static let summary = "run a server on loopback, three offline devices of two stores, sync, and show convergence"
     static let usage = """
         usage: omzien demo [--dir PATH] [--json]
 
-        Creates two device replicas (SQLite files) in a temporary directory (or --dir),
-        records signals, feedback and chat moments on each while "offline", edits one
-        signal on both, then exchanges their operation logs and prints the merge.
-
-          --dir PATH   keep the replica files in PATH (default: a temporary directory, removed after)
+        Everything runs on this machine: a sync server on 127.0.0.1 (a free port), its database
+        and three device databases in a temporary directory (removed afterwards, unless --dir).
+          --dir PATH   keep the databases in PATH
           --json       print the result as JSON
         """
     static let valueOptions: Set<String> = ["dir"]
-
     let directory: String?
     let json: Bool
 
@@ -30,93 +31,137 @@ struct DemoCommand: Command {
     }
 
     func run() throws {
+        let started = Date()
         let fm = FileManager.default
         let dir = directory ?? fm.temporaryDirectory.appendingPathComponent("omzien-demo-\(UUID().uuidString.prefix(8))").path
         try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { if directory == nil { try? fm.removeItem(atPath: dir) } }
-        var say: [String] = []
+        var story: [String] = []
+        func say(_ s: String) {
+            story.append(s)
+            if !json { Output.line("• " + s) }
+        }
 
-        let till = try ReplicaStore(path: dir + "/till-1.sqlite", replica: ReplicaID(trusted: "till-1"))
-        let manager = try ReplicaStore(path: dir + "/manager-phone.sqlite", replica: ReplicaID(trusted: "manager-phone"))
-        let cashier = AuthorID(trusted: "kassa-17"), boss = AuthorID(trusted: "manager-3")
+        // The server.
+        var http = HTTPServer.Configuration()
+        http.port = 0
+        http.requestLog = nil
+        let server = try SyncServer(databasePath: dir + "/server.sqlite", http: http)
+        let port = try server.start()
+        defer { server.stop(deadline: .seconds(2)) }
+        let url = URL(string: "http://127.0.0.1:\(port)")!
+        guard let adminToken = try server.service.bootstrapAdminToken() else { throw CLIError.failure("the demo database already has an admin") }
+        let admin = SyncClient(baseURL: url, token: adminToken, retry: .none)
+        say("Sync server listening on \(url) (database in \(dir)).")
+        for (id, name) in [("noord", "Groningen-Noord"), ("zuid", "Zwolle-Zuid")] {
+            _ = try admin.call("POST", "v1/admin/regions", body: CreateRegionRequest(id: id, name: name), as: RegionInfo.self)
+        }
+        _ = try admin.call("POST", "v1/admin/stores", body: CreateStoreRequest(id: "store-12", region: "noord", name: "Jumbo Vinkhuizen"), as: StoreInfo.self)
+        _ = try admin.call("POST", "v1/admin/stores", body: CreateStoreRequest(id: "store-31", region: "zuid", name: "Jumbo Stadshagen"), as: StoreInfo.self)
+        func enroll(_ store: String, _ name: String, _ author: String) throws -> DeviceSync {
+            let code = try admin.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: store), as: EnrollmentCodeResponse.self)
+            let device = try DeviceSync.enroll(server: url, code: code.code, label: name, path: "\(dir)/\(name).sqlite", retry: .none)
+            try device.store.setSetting("author", author)
+            return device
+        }
+        let till = try enroll("store-12", "till-1", "kassa-17")
+        let phone = try enroll("store-12", "manager-phone", "manager-3")
+        let other = try enroll("store-31", "till-7", "kassa-4")
+        say("Enrolled till-1 and manager-phone for store-12 (region noord), till-7 for store-31 (region zuid).")
+
         let now = HybridClock.physicalNowMillis()
         let today = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withFullDate])
+        let cashier = AuthorID(trusted: "kassa-17"), manager = AuthorID(trusted: "manager-3"), other7 = AuthorID(trusted: "kassa-4")
 
-        // 1. The till records a signal and some feedback, offline.
+        // Offline on till-1: a signal and feedback; then one sync so the manager sees the signal.
         let signal = RecordRef(kind: .signal, id: RecordID.random())
-        let draft = SignalDraft(store: "store-12", observedAt: Int64(now), reporter: "kassa-17",
-                                indicators: ["daily-long-stay", "mentions-alone"], urgency: "routine",
-                                note: "Meneer komt elke ochtend, vertelde dat zijn vrouw in het voorjaar overleed.",
-                                consent: "given", contact: "06-12345678")
-        try till.appendLocal(record: signal, author: cashier, body: .changes(try draft.changes()), physicalMillis: now)
-        try till.appendLocal(record: RecordRef(kind: .feedback, id: RecordID.random()), author: cashier,
-                             body: .changes(try FeedbackDraft(store: "store-12", givenAt: Int64(now), category: "queue-at-till", nps: 6, comment: "Lange rij om 17u", channel: "till").changes()),
-                             physicalMillis: now)
-        say.append("till-1 recorded signal \(signal.id.rawValue.prefix(8)) (routine, 2 indicators, consent given) and one feedback (NPS 6), offline.")
+        try till.store.appendLocal(record: signal, author: cashier, body: .changes(try SignalDraft(
+            store: "store-12", observedAt: Int64(now), reporter: "kassa-17", indicators: ["daily-long-stay", "mentions-alone"],
+            urgency: "routine", note: "Meneer komt elke ochtend; vertelde dat zijn vrouw dit voorjaar overleed.",
+            consent: "given", contact: "06-12345678").changes()), physicalMillis: now)
+        try till.store.appendLocal(record: RecordRef(kind: .feedback, id: RecordID.random()), author: cashier, body: .changes(try FeedbackDraft(
+            store: "store-12", givenAt: Int64(now), category: "queue-at-till", nps: 6, comment: "Lange rij om vijf uur", channel: "till").changes()), physicalMillis: now)
+        say("till-1, offline: recorded signal \(signal.id.rawValue.prefix(8)) (routine, consent given) and feedback (queue at till, NPS 6).")
+        try till.sync()
+        try phone.sync()
+        say("till-1 and manager-phone synced; the manager's phone now holds the signal.")
 
-        // 2. The manager's phone receives the signal, then both edit it while offline again.
-        try manager.apply(try till.operations(from: till.replica, after: 0, limit: 1000))
-        say.append("manager-phone synced once and now holds the signal too.")
-        let seen = try manager.loadRecord(signal)!
-        try manager.appendLocal(record: signal, author: boss, body: .changes([
-            .set(field: "urgency", value: .string("soon"), supersedes: seen.heads("urgency")),
-            .set(field: "note", value: .string("Besproken met de buurtcoach; graag deze week bellen."), supersedes: seen.heads("note")),
+        // Offline again: concurrent edits of the same signal, chat moments everywhere.
+        let seenByPhone = try phone.store.loadRecord(signal)!
+        try phone.store.appendLocal(record: signal, author: manager, body: .changes([
+            .set(field: "urgency", value: .string("soon"), supersedes: seenByPhone.heads("urgency")),
+            .set(field: "note", value: .string("Besproken met de buurtcoach: graag deze week bellen."), supersedes: seenByPhone.heads("note")),
             .add(field: "indicators", element: "withdrawn"),
+        ]), physicalMillis: now + 120_000)
+        let seenByTill = try till.store.loadRecord(signal)!
+        try till.store.appendLocal(record: signal, author: cashier, body: .changes([
+            .set(field: "note", value: .string("Vandaag weer gesproken; hij kijkt uit naar de koffieochtend."), supersedes: seenByTill.heads("note")),
         ]), physicalMillis: now + 60_000)
-        let tillSeen = try till.loadRecord(signal)!
-        try till.appendLocal(record: signal, author: cashier, body: .changes([
-            .set(field: "note", value: .string("Vandaag weer gesproken, hij kijkt uit naar de koffieochtend."), supersedes: tillSeen.heads("note")),
-        ]), physicalMillis: now + 30_000)
-        say.append("Offline, the manager raised urgency to 'soon', added 'withdrawn' and rewrote the note; the cashier also rewrote the note.")
-
-        // 3. Everyone counts chat moments on lane 3.
-        let lane = try ChatMomentKey(store: "store-12", lane: 3, day: today)
-        for (store, author, count) in [(till, cashier, 5), (manager, boss, 2)] {
+        say("Offline, both edited the signal: the manager raised urgency to 'soon', added 'withdrawn' and rewrote the note; the cashier also rewrote the note.")
+        let lane12 = try ChatMomentKey(store: "store-12", lane: 3, day: today)
+        let lane31 = try ChatMomentKey(store: "store-31", lane: 1, day: today)
+        for (device, author, key, count) in [(till, cashier, lane12, 5), (phone, manager, lane12, 2), (other, other7, lane31, 4)] {
             for i in 0..<count {
-                try store.appendLocal(record: lane.ref, author: author, body: .changes(lane.increment()), physicalMillis: now + 90_000 + UInt64(i))
+                try device.store.appendLocal(record: key.ref, author: author, body: .changes(key.increment()), physicalMillis: now + 180_000 + UInt64(i))
             }
         }
-        say.append("till-1 counted 5 Kletskassa conversations on lane 3, manager-phone counted 2, concurrently.")
+        try other.store.appendLocal(record: RecordRef(kind: .signal, id: RecordID.random()), author: other7, body: .changes(try SignalDraft(
+            store: "store-31", observedAt: Int64(now), reporter: "kassa-4", indicators: ["self-neglect"], urgency: "soon").changes()), physicalMillis: now + 200_000)
+        say("Offline, all three counted Kletskassa conversations: till-1 5 and manager-phone 2 on lane 3 of store-12, till-7 4 on lane 1 of store-31; till-7 also recorded a signal.")
 
-        // 4. Exchange logs both ways.
-        for (from, to) in [(till, manager), (manager, till)] {
-            let ops = try from.operations(from: from.replica, after: to.held(from: from.replica), limit: 10_000)
-            let report = try to.apply(ops)
-            say.append("\(from.replica) → \(to.replica): \(report.applied) operations applied, \(report.duplicates) already held.")
+        // Sync everyone, twice (the second round brings each the others' changes).
+        var pushed = 0, pulled = 0
+        for round in 1...2 {
+            for device in [till, phone, other] {
+                let r = try device.sync()
+                pushed += r.pushed
+                pulled += r.applied
+            }
+            if round == 1 { say("Everyone synced: \(pushed) operations pushed.") }
         }
+        say("A second round brought each device the others' changes: \(pulled) operations applied from pulls in all.")
 
-        let merged = try till.loadRecord(signal)!
+        let merged = try till.store.loadRecord(signal)!
         let conflicts = merged.allConflicts
-        let count = try till.loadRecord(lane.ref)!.count("count")
-        let digests = [try till.stateDigest(), try manager.stateDigest()]
+        let count12 = try till.store.loadRecord(lane12.ref)!.count("count")
+        let count31 = try other.store.loadRecord(lane31.ref)!.count("count")
+        let digests: [(String, String, SHA256Digest)] = [
+            ("till-1", "store-12", try till.store.stateDigest()),
+            ("manager-phone", "store-12", try phone.store.stateDigest()),
+            ("server", "store-12", try server.service.digest(store: "store-12")),
+            ("till-7", "store-31", try other.store.stateDigest()),
+            ("server", "store-31", try server.service.digest(store: "store-31")),
+        ]
+        let converged = Set(digests.filter { $0.1 == "store-12" }.map(\.2)).count == 1 && Set(digests.filter { $0.1 == "store-31" }.map(\.2)).count == 1
+        let leaked = try till.store.records().contains { $0.string("store") == "store-31" } || (try other.store.records().contains { $0.string("store") == "store-12" })
+        let seconds = Date().timeIntervalSince(started)
         if json {
             try Output.json([
-                "signal": [
-                    "urgency": merged.string("urgency") ?? "",
-                    "note": merged.string("note") ?? "",
-                    "indicators": merged.elements("indicators"),
-                    "conflicts": conflicts.map { ["field": $0.field, "value": $0.head.value.stringValue ?? "\($0.head.value)", "by": $0.head.op.description] },
-                ] as [String: Any],
-                "chatMoments": count,
-                "digests": ["till-1": digests[0].hex, "manager-phone": digests[1].hex],
-                "converged": digests[0] == digests[1],
+                "story": story,
+                "signal": ["urgency": merged.string("urgency") ?? "", "note": merged.string("note") ?? "", "indicators": merged.elements("indicators"),
+                           "conflicts": conflicts.map { ["field": $0.field, "kept": $0.head.value.stringValue ?? "\($0.head.value)", "from": $0.head.op.description] }] as [String: Any],
+                "chatMoments": ["store-12": count12, "store-31": count31],
+                "digests": digests.map { ["replica": $0.0, "store": $0.1, "digest": $0.2.hex] },
+                "converged": converged, "crossStoreLeak": leaked, "seconds": seconds,
             ])
         } else {
-            for line in say { Output.line("• " + line) }
             Output.line()
-            Output.line("Merged signal: urgency \(merged.string("urgency") ?? "-"), indicators \(merged.elements("indicators").joined(separator: ", "))")
-            Output.line("  note (winner): \(merged.string("note") ?? "-")")
+            Output.line("What merged on the signal:")
+            Output.line("  urgency     \(merged.string("urgency") ?? "-")   (the manager's change; nobody else touched it)")
+            Output.line("  indicators  \(merged.elements("indicators").joined(separator: ", "))")
+            Output.line("  note        \(merged.string("note") ?? "-")")
             for c in conflicts {
-                Output.line("  kept conflict on \(c.field) from \(c.head.op): \(c.head.value.stringValue ?? "\(c.head.value)")")
+                Output.line("  conflict    \(c.field): \"\(c.head.value.stringValue ?? "\(c.head.value)")\" from \(c.head.op) lost to the later edit and is kept visible")
             }
-            Output.line("Chat moments on lane 3 today: \(count) (5 + 2, no increment lost)")
+            Output.line("Chat moments today: store-12 lane 3 = \(count12) (5 + 2), store-31 lane 1 = \(count31): no increment lost.")
+            Output.line(leaked ? "A record crossed stores: THIS IS A BUG." : "No record crossed from one store to the other.")
             Output.line()
-            Output.line("till-1        digest \(digests[0].hex)")
-            Output.line("manager-phone digest \(digests[1].hex)")
-            Output.line(digests[0] == digests[1] ? "Both replicas converged." : "The replicas DIFFER: this is a bug.")
+            Output.table(["REPLICA", "STORE", "STATE DIGEST"], digests.map { [$0.0, $0.1, $0.2.hex] })
+            Output.line()
+            Output.line(converged ? String(format: "Every replica of each store has the same digest: converged (%.1f s).", seconds)
+                                  : "The replicas DIFFER: this is a bug.")
         }
-        till.close()
-        manager.close()
-        guard digests[0] == digests[1] else { throw CLIError.failure("replicas did not converge") }
+        till.store.close(); phone.store.close(); other.store.close()
+        guard converged, !leaked else { throw CLIError.failure("the demo did not converge") }
     }
 }

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// Runs the built `omzien` binary and checks its output and exit status.
+struct CLITests {
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("omzien")
+    }
+
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func theDemoConvergesAndSaysSo() throws {
+        let r = try Self.run(["demo", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect(json["converged"] as? Bool == true)
+        #expect(json["crossStoreLeak"] as? Bool == false)
+        let counts = try #require(json["chatMoments"] as? [String: Int])
+        #expect(counts == ["store-12": 7, "store-31": 4])
+        let conflicts = try #require((json["signal"] as? [String: Any])?["conflicts"] as? [[String: String]])
+        #expect(conflicts.map { $0["field"] } == ["note"])
+    }
+
+    @Test func usageErrorsNameTheProblemAndExit64() throws {
+        let unknown = try Self.run(["device", "list", "--colour"])
+        #expect(unknown.status == 64)
+        #expect(unknown.err.contains("--colour"))
+        let missing = try Self.run(["device", "feedback", "--category", "queue-at-till"])
+        #expect(missing.status == 64)
+        #expect(missing.err.contains("--nps"))
+        let range = try Self.run(["serve", "--port", "70000"])
+        #expect(range.status == 64)
+        #expect(range.err.contains("--port"))
+        let command = try Self.run(["frobnicate"])
+        #expect(command.status == 64)
+    }
+
+    @Test func everyCommandHasHelp() throws {
+        let list = try Self.run(["--help"])
+        #expect(list.status == 0)
+        for name in ["demo", "serve", "admin enroll", "device sync", "device signal", "device conflicts"] {
+            #expect(list.out.contains(name), "--help lists \(name)")
+            let help = try Self.run(name.split(separator: " ").map(String.init) + ["--help"])
+            #expect(help.status == 0)
+            #expect(help.out.hasPrefix("usage: omzien \(name)"), "\(name) --help: \(help.out.prefix(80))")
+        }
+    }
+
+    @Test func aMissingOrBrokenDatabaseIsExplainedWithItsPath() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let none = try Self.run(["device", "list", "--db", dir.appendingPathComponent("nope.sqlite").path])
+        #expect(none.status == 64)
+        #expect(none.err.contains("enroll"))
+        let notADatabase = dir.appendingPathComponent("notes.sqlite")
+        try Data(repeating: 0x41, count: 4096).write(to: notADatabase)
+        let bad = try Self.run(["device", "list", "--db", notADatabase.path])
+        #expect(bad.status == 1)
+        #expect(bad.err.contains(notADatabase.path), "the error names the file: \(bad.err)")
+    }
+}
