@@ -36,7 +36,7 @@ let package = Package(
         // Test/benchmark server for the HTTP module (subprocess tests, Tools/bench-http.sh, Tools/slowloris.py).
         .executableTarget(name: "omzien-http-testserver", dependencies: ["OmzienHTTP"], swiftSettings: strict),
         // Benchmarks run by Tools/bench-*.sh (release builds).
-        .executableTarget(name: "omzien-bench", dependencies: ["OmzienModel", "OmzienStore", "CSQLite"], swiftSettings: strict),
+        .executableTarget(name: "omzien-bench", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienServer", "OmzienClient", "OmzienHTTP", "OmzienCompression", "CSQLite"], swiftSettings: strict),
         .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP", "OmzienServer", "OmzienClient"], swiftSettings: strict),
 
         .testTarget(name: "OmzienModelTests", dependencies: ["OmzienModel", "OmzienTestSupport"], swiftSettings: strict),

@@ -30,6 +30,12 @@ public final class SyncService: Sendable {
 
     public func stop() { worker.stop() }
 
+    /// Keeps the database thread busy for `seconds` (tests: lets requests queue up, so that
+    /// group commit is observable without depending on timing).
+    public func _occupyDatabaseThread(seconds: Double) throws {
+        try worker.read { _ in Thread.sleep(forTimeInterval: seconds) }
+    }
+
     /// Transactions committed and write jobs they carried (group commit shows as fewer
     /// commits than writes).
     public var commitStats: (commits: Int, writes: Int) { worker.commitStats.withLock { $0 } }

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import OmzienStore
 
 /// The baseline of the store benchmark: the same SQL writes the replica store issues for an
 /// operation (the `ops` row and the `records` upsert, plus the per-batch `replica_logs`
@@ -33,7 +34,8 @@ struct RawBaseline {
         func exec(_ sql: String) throws {
             guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { throw BenchError(String(cString: sqlite3_errmsg(db))) }
         }
-        try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;")
+        // The same settings the store's connection uses (Database.Options defaults).
+        try exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA cache_size=-\(Database.Options().cacheKiB);")
         try exec(schema)
         func prepare(_ sql: String) throws -> OpaquePointer {
             var stmt: OpaquePointer?

@@ -1,6 +1,7 @@
-// Benchmarks of the replica store (Tools/bench-store.sh). Measures, in one run, the local
-// append rate and the remote apply rate of `ReplicaStore` and the rate of a raw C-API
-// baseline issuing the same SQL writes, and prints the absolute rates and the ratios.
+// Benchmarks (Tools/bench-store.sh, Tools/bench-sync.sh). `omzien-bench store` measures the
+// replica store's local append and remote apply rates against a raw C-API baseline issuing
+// the same SQL writes; `omzien-bench sync` measures the sync server with simulated devices.
+// Each prints absolute figures and the ratios to a baseline measured in the same run.
 import Foundation
 import OmzienModel
 import OmzienStore
@@ -11,6 +12,11 @@ let args = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String, _ fallback: Int) -> Int {
     guard let i = args.firstIndex(of: "--\(name)"), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
     return v
+}
+if args.first == "sync" {
+    try runSyncBenchmark(devices: option("devices", 16), opsPerDevice: option("ops", 2000), batch: option("batch", 100),
+                         bootstrapRecords: option("bootstrap", 100_000))
+    exit(0)
 }
 let total = option("ops", 1_000_000)
 let recordCount = option("records", 100_000)

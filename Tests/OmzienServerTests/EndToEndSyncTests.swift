@@ -153,6 +153,12 @@ struct EndToEndSyncTests {
         for d in devices { for i in 0..<20 { _ = try d.recordSignal(note: "n\(i)") } }
         let before = h.server.service.commitStats
         let shared = devices.map(Unshared.init)
+        let service = h.server.service
+        // While the database thread is busy, the first pushes of all devices queue up: they
+        // must then go out in one shared commit.
+        let hold = Thread { try? service._occupyDatabaseThread(seconds: 0.5) }
+        hold.start()
+        usleep(50_000)
         DispatchQueue.concurrentPerform(iterations: shared.count) { i in
             _ = try? shared[i].value.sync(batchSize: 2)
         }

@@ -30,13 +30,17 @@ extension Database {
         public var busyTimeoutMillis: Int
         /// What to verify at open.
         public var checkOnOpen: OpenCheck
+        /// `PRAGMA cache_size` in KiB (SQLite's default is 2 MiB). The one connection per
+        /// file is also the only page cache, so it is sized for the working set.
+        public var cacheKiB: Int
 
         public init(readOnly: Bool = false, durability: Durability = .full, busyTimeoutMillis: Int = 5000,
-                    checkOnOpen: OpenCheck = .schema) {
+                    checkOnOpen: OpenCheck = .schema, cacheKiB: Int = 32 * 1024) {
             self.readOnly = readOnly
             self.durability = durability
             self.busyTimeoutMillis = busyTimeoutMillis
             self.checkOnOpen = checkOnOpen
+            self.cacheKiB = cacheKiB
         }
     }
 }

@@ -130,7 +130,7 @@ public final class Database {
             }
         }
         let synchronous = options.durability == .full ? "FULL" : "NORMAL"
-        try execute("PRAGMA synchronous=\(synchronous); PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON")
+        try execute("PRAGMA synchronous=\(synchronous); PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON; PRAGMA cache_size=-\(max(options.cacheKiB, 64))")
 
         switch options.checkOnOpen {
         case .schema:
