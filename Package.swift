@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "OmzienModel", swiftSettings: strict),
         .target(name: "OmzienStore", dependencies: ["OmzienModel", "CSQLite"], swiftSettings: strict),
         .target(name: "OmzienCompression", dependencies: ["CZlib"], swiftSettings: strict),
+        .target(name: "OmzienProtocol", dependencies: ["OmzienModel", "OmzienCompression"], swiftSettings: strict),
         .target(name: "OmzienHTTP", dependencies: ["OmzienCompression", "CSystemShims"], swiftSettings: strict),
         // Helpers shared by the test targets and the tools (generators, seeded randomness).
         .target(name: "OmzienTestSupport", dependencies: ["OmzienModel"], swiftSettings: strict),
@@ -32,6 +33,7 @@ let package = Package(
         .testTarget(name: "OmzienModelTests", dependencies: ["OmzienModel", "OmzienTestSupport"], swiftSettings: strict),
         .testTarget(name: "OmzienStoreTests", dependencies: ["OmzienModel", "OmzienStore", "OmzienTestSupport", "CSQLite"], swiftSettings: strict),
         .testTarget(name: "OmzienCompressionTests", dependencies: ["OmzienCompression"], swiftSettings: strict),
+        .testTarget(name: "OmzienProtocolTests", dependencies: ["OmzienProtocol", "OmzienModel", "OmzienTestSupport"], swiftSettings: strict),
         .testTarget(name: "OmzienHTTPTests", dependencies: ["OmzienHTTP", "OmzienCompression"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

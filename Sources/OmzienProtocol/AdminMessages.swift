@@ -1,0 +1,79 @@
+/// Admin messages (Protocol/SYNC.md section "Administration").
+public struct CreateRegionRequest: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public init(id: String, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
+public struct CreateStoreRequest: Codable, Sendable, Equatable {
+    public var id: String
+    public var region: String
+    public var name: String
+    public init(id: String, region: String, name: String) {
+        self.id = id
+        self.region = region
+        self.name = name
+    }
+}
+
+public struct CreateEnrollmentRequest: Codable, Sendable, Equatable {
+    public var store: String
+    /// Validity in hours, 1...168 (default 24).
+    public var expiresInHours: Int?
+    public init(store: String, expiresInHours: Int? = nil) {
+        self.store = store
+        self.expiresInHours = expiresInHours
+    }
+}
+
+public struct EnrollmentCodeResponse: Codable, Sendable, Equatable {
+    /// One-time code: 4 groups of 4 characters from an alphabet without look-alikes.
+    public var code: String
+    public var store: String
+    public var expiresAt: UInt64
+    public init(code: String, store: String, expiresAt: UInt64) {
+        self.code = code
+        self.store = store
+        self.expiresAt = expiresAt
+    }
+}
+
+public struct DeviceInfo: Codable, Sendable, Equatable {
+    public var replica: String
+    public var store: String
+    public var label: String?
+    public var enrolledAt: UInt64
+    public var revoked: Bool
+    public var held: UInt64
+    public init(replica: String, store: String, label: String?, enrolledAt: UInt64, revoked: Bool, held: UInt64) {
+        self.replica = replica
+        self.store = store
+        self.label = label
+        self.enrolledAt = enrolledAt
+        self.revoked = revoked
+        self.held = held
+    }
+}
+
+public struct RegionInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public init(id: String, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
+public struct StoreInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var region: String
+    public var name: String
+    public init(id: String, region: String, name: String) {
+        self.id = id
+        self.region = region
+        self.name = name
+    }
+}
