@@ -29,9 +29,9 @@ let package = Package(
         .target(name: "OmzienHTTP", dependencies: ["OmzienCompression", "CSystemShims"], swiftSettings: strict),
         // Helpers shared by the test targets and the tools (generators, seeded randomness).
         .target(name: "OmzienTestSupport", dependencies: ["OmzienModel"], swiftSettings: strict),
-        // The child process the crash test kills with SIGKILL.
         .target(name: "OmzienServer", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP"], swiftSettings: strict),
         .target(name: "OmzienClient", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol"], swiftSettings: strict),
+        // The child process the crash test kills with SIGKILL.
         .executableTarget(name: "omzien-crash-child", dependencies: ["OmzienModel", "OmzienStore"], swiftSettings: strict),
         // Test/benchmark server for the HTTP module (subprocess tests, Tools/bench-http.sh, Tools/slowloris.py).
         .executableTarget(name: "omzien-http-testserver", dependencies: ["OmzienHTTP"], swiftSettings: strict),

@@ -123,3 +123,62 @@ public struct SnapshotResponse: Codable, Sendable {
         self.serverTime = serverTime
     }
 }
+
+/// The limits a server applies (Protocol/SYNC.md, "Limits"): at most the protocol's, which
+/// `Limits` holds; a server may lower them and announces them in `GET /v1/info`.
+public struct ServerLimits: Codable, Sendable, Equatable {
+    public var maxOperationsPerPush: Int
+    /// Decompressed bytes of one request body.
+    public var maxRequestBytes: Int
+    public var maxPullPage: Int
+    public var defaultPullPage: Int
+    public var maxSnapshotRecords: Int
+    /// Allowed clock drift into the future before quarantine (R-SYNC-13).
+    public var maxDriftMillis: UInt64
+    public init(maxOperationsPerPush: Int, maxRequestBytes: Int, maxPullPage: Int, defaultPullPage: Int,
+                maxSnapshotRecords: Int, maxDriftMillis: UInt64) {
+        self.maxOperationsPerPush = maxOperationsPerPush
+        self.maxRequestBytes = maxRequestBytes
+        self.maxPullPage = maxPullPage
+        self.defaultPullPage = defaultPullPage
+        self.maxSnapshotRecords = maxSnapshotRecords
+        self.maxDriftMillis = maxDriftMillis
+    }
+
+    /// The protocol's own limits and the default drift.
+    public static let protocolDefaults = ServerLimits(
+        maxOperationsPerPush: Limits.maxOperationsPerPush, maxRequestBytes: Limits.maxRequestBytes,
+        maxPullPage: Limits.maxPullPage, defaultPullPage: Limits.defaultPullPage,
+        maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: Limits.defaultMaxDriftMillis)
+}
+
+/// GET /v1/info (no authentication): the protocol version the server speaks, its clock and
+/// its limits. A client reads it before its first push to size its batches.
+public struct InfoResponse: Codable, Sendable, Equatable {
+    public var protocolVersion: Int
+    public var serverTime: UInt64
+    public var limits: ServerLimits
+    public init(protocolVersion: Int = SyncProtocol.version, serverTime: UInt64, limits: ServerLimits) {
+        self.protocolVersion = protocolVersion
+        self.serverTime = serverTime
+        self.limits = limits
+    }
+}
+
+/// GET /v1/sync/status (device token): what the server holds of the calling device.
+public struct StatusResponse: Codable, Sendable, Equatable {
+    public var replica: String
+    public var store: String
+    /// How many of this replica's operations the server durably holds (gap-free).
+    public var held: UInt64
+    /// How many of this replica's operations wait in quarantine (R-SYNC-13).
+    public var quarantined: Int
+    public var serverTime: UInt64
+    public init(replica: String, store: String, held: UInt64, quarantined: Int, serverTime: UInt64) {
+        self.replica = replica
+        self.store = store
+        self.held = held
+        self.quarantined = quarantined
+        self.serverTime = serverTime
+    }
+}

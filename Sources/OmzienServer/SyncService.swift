@@ -335,7 +335,7 @@ public final class SyncService: Sendable {
 
     public func info() -> InfoResponse {
         InfoResponse(protocolVersion: SyncProtocol.version, serverTime: now,
-                     limits: .init(maxOperationsPerPush: Limits.maxOperationsPerPush, maxRequestBytes: Limits.maxRequestBytes,
+                     limits: ServerLimits(maxOperationsPerPush: Limits.maxOperationsPerPush, maxRequestBytes: Limits.maxRequestBytes,
                                    maxPullPage: Limits.maxPullPage, defaultPullPage: Limits.defaultPullPage,
                                    maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: configuration.maxDriftMillis))
     }
