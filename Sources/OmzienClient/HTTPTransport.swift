@@ -31,11 +31,21 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// URLSession, synchronously (the CLI and the tests are synchronous), with a timeout.
-public struct URLSessionTransport: HTTPTransport {
+/// URLSession, synchronously (the CLI and the tests are synchronous), with a timeout. One
+/// session per transport, so connections are kept alive between requests.
+public final class URLSessionTransport: HTTPTransport {
+    let session: URLSession
     let timeout: TimeInterval
 
-    public init(timeout: TimeInterval = 30) { self.timeout = timeout }
+    public init(timeout: TimeInterval = 30) {
+        self.timeout = timeout
+        let config = URLSessionConfiguration.ephemeral
+        config.timeoutIntervalForRequest = timeout
+        config.httpMaximumConnectionsPerHost = 4
+        session = URLSession(configuration: config)
+    }
+
+    deinit { session.finishTasksAndInvalidate() }
 
     public func send(method: String, url: URL, headers: [String: String], body: Data?) throws -> (status: Int, body: Data) {
         var request = URLRequest(url: url, timeoutInterval: timeout)
@@ -45,9 +55,6 @@ public struct URLSessionTransport: HTTPTransport {
         final class Box: @unchecked Sendable { var result: Result<(Int, Data), any Error>? }  // written once before the semaphore signals
         let box = Box()
         let done = DispatchSemaphore(value: 0)
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = timeout
-        let session = URLSession(configuration: config)
         let task = session.dataTask(with: request) { data, response, error in
             if let error {
                 box.result = .failure(ClientError.offline(error.localizedDescription))
@@ -60,7 +67,6 @@ public struct URLSessionTransport: HTTPTransport {
         }
         task.resume()
         done.wait()
-        session.finishTasksAndInvalidate()
         let (status, data) = try box.result!.get()
         return (status, data)
     }

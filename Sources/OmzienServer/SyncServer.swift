@@ -15,6 +15,9 @@ public final class SyncServer: Sendable {
         service = try SyncService(path: databasePath, configuration: serviceConfiguration, options: options)
         var configuration = configuration
         configuration.maxDecompressedBodyBytes = min(configuration.maxDecompressedBodyBytes, Limits.maxRequestBytes)
+        // Sync handlers spend most of their time waiting for the database thread's next group
+        // commit; enough workers must wait at once for commits to be shared (R-SYNC-8).
+        configuration.workerThreads = max(configuration.workerThreads, 32)
         http = HTTPServer(configuration: configuration, router: SyncRoutes.router(for: service))
     }
 

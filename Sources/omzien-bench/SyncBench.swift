@@ -62,7 +62,12 @@ func runSyncBenchmark(devices: Int, opsPerDevice: Int, batch: Int, bootstrapReco
     let latencies = Unshared<[Double]>([])
     let lock = NSLock()
     let start = DispatchTime.now()
-    DispatchQueue.concurrentPerform(iterations: devices) { d in
+    // One thread per device (concurrentPerform would run only as many as there are cores).
+    let group = DispatchGroup()
+    for d in 0..<devices {
+      group.enter()
+      Thread {
+        defer { group.leave() }
         let sim = devicesToRun[d].value
         var local: [Double] = []
         let transport = URLSessionTransport(timeout: 60)
@@ -81,7 +86,9 @@ func runSyncBenchmark(devices: Int, opsPerDevice: Int, batch: Int, bootstrapReco
             local.append(Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)
         }
         lock.lock(); latencies.value += local; lock.unlock()
+      }.start()
     }
+    group.wait()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     let total = devices * opsPerDevice
     let stats = server.service.commitStats

@@ -13,6 +13,10 @@ let args = Array(CommandLine.arguments.dropFirst())
     guard let i = args.firstIndex(of: "--\(name)"), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
     return v
 }
+if args.first == "json" {
+    try runJSONBenchmark()
+    exit(0)
+}
 if args.first == "sync" {
     try runSyncBenchmark(devices: option("devices", 16), opsPerDevice: option("ops", 2000), batch: option("batch", 100),
                          bootstrapRecords: option("bootstrap", 100_000))
