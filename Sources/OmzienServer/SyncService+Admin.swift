@@ -36,6 +36,9 @@ extension SyncService {
     public func createStore(_ principal: Principal, _ request: CreateStoreRequest) throws -> StoreInfo {
         try requireAdmin(principal)
         try Self.checkIdentifier(request.id, "store id")
+        guard request.id.utf8.count <= 58 else {
+            throw Problems.badRequest("store id '\(request.id)' is longer than 58 bytes (device ids are '<store>-d<n>', at most 64 bytes)")
+        }
         guard !request.name.isEmpty, request.name.utf8.count <= 200 else { throw Problems.badRequest("name must be 1-200 bytes") }
         let now = self.now
         return try worker.write { store in

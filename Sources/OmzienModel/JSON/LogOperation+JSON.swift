@@ -145,10 +145,11 @@ extension FieldValue: Codable {
     enum Keys: String, CodingKey { case int, f64 }
 
     public init(from decoder: any Decoder) throws {
+        // Strings are the common case; try them first (a failed try costs an error value).
         if let c = try? decoder.singleValueContainer() {
+            if let s = try? c.decode(String.self) { self = .string(s); return }
             if c.decodeNil() { self = .null; return }
             if let b = try? c.decode(Bool.self) { self = .bool(b); return }
-            if let s = try? c.decode(String.self) { self = .string(s); return }
         }
         let c = try decoder.container(keyedBy: Keys.self)
         if let text = try c.decodeIfPresent(String.self, forKey: .int) {
