@@ -12,3 +12,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Python peers used by tests (strict HTTP parser h11).
 python3 -c 'import h11' 2>/dev/null || python3 -m pip install -q h11 || python3 -m pip install -q --break-system-packages h11
+# Python peers of the protocol tests (Tests/OmzienProtocolTests via Tools/protocol/validate.py).
+python3 -c 'import jsonschema, referencing, openapi_spec_validator' 2>/dev/null \
+  || python3 -m pip install -q jsonschema openapi-spec-validator \
+  || python3 -m pip install -q --break-system-packages jsonschema openapi-spec-validator

@@ -166,7 +166,6 @@ def check_protocol_files(v):
     # 3. openapi.json is valid OpenAPI 3.1 and generated parts are up to date.
     try:
         from openapi_spec_validator import validate
-        from openapi_spec_validator.validation.exceptions import OpenAPIValidationError  # noqa: F401
         validate(v.openapi)
         results.append(result("openapi.json is valid OpenAPI 3.1", True))
     except ImportError as e:
