@@ -16,3 +16,7 @@ python3 -c 'import h11' 2>/dev/null || python3 -m pip install -q h11 || python3 
 python3 -c 'import jsonschema, referencing, openapi_spec_validator' 2>/dev/null \
   || python3 -m pip install -q jsonschema openapi-spec-validator \
   || python3 -m pip install -q --break-system-packages jsonschema openapi-spec-validator
+# schemathesis: API tests generated from Protocol/openapi.json (Tests/OmzienServerTests/SchemathesisTests).
+python3 -c 'import schemathesis' 2>/dev/null \
+  || python3 -m pip install -q schemathesis \
+  || python3 -m pip install -q --break-system-packages schemathesis
