@@ -63,7 +63,10 @@ public struct SyncClient: Sendable {
                 continue
             }
             if (200..<300).contains(status) {
-                do { return try JSONDecoder().decode(T.self, from: answer) } catch {
+                do {
+                    if T.self == PullResponse.self { return try PullResponse.decodeFast(answer) as! T }
+                    return try JSONDecoder().decode(T.self, from: answer)
+                } catch {
                     throw ClientError.badResponse("\(error)")
                 }
             }

@@ -14,7 +14,10 @@ public enum SyncRoutes {
         }
         r.get("/v1/info") { req, _ in try answer(req) { service.info() } }
         r.post("/v1/sync/push") { req, _ in
-            try answer(req) { try service.push(try auth(service, req), try decode(PushRequest.self, req)) }
+            try answer(req) {
+                let principal = try auth(service, req)
+                return try service.push(principal, try decodePush(req))
+            }
         }
         r.get("/v1/sync/pull") { req, _ in
             try answer(req) {
@@ -59,6 +62,19 @@ public enum SyncRoutes {
             throw Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description)
         } catch let e as DecodingError {
             throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: describe(e))
+        }
+    }
+
+    static func decodePush(_ req: HTTPRequest) throws -> PushRequest {
+        guard !req.body.isEmpty else { throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "the request needs a JSON body") }
+        do {
+            return try PushRequest.decodeFast(Data(req.body))
+        } catch let e as ModelError {
+            throw Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description)
+        } catch let e as JSONShapeError {
+            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: e.description)
+        } catch {
+            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "the body is not JSON")
         }
     }
 

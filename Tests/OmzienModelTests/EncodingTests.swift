@@ -93,3 +93,40 @@ struct EncodingTests {
         #expect(full.tick(physicalMillis: 0) == HLCTimestamp(wallMillis: 43, counter: 0), "a full counter carries into the wall clock")
     }
 }
+
+/// The fast JSON reader accepts and rejects what the Codable one does.
+struct FastJSONTests {
+    @Test func fastAndCodableReadersAgree() throws {
+        var sim = MergeSimulation(seed: 77, replicaCount: 3, recordCount: 4)
+        try sim.run(steps: 120)
+        let ops = sim.allOperations + [sim.allOperations[0].redacted()]
+        let data = try JSONEncoder().encode(ops)
+        let tree = try #require(try JSONSerialization.jsonObject(with: data) as? [Any])
+        let fast = try tree.map(LogOperation.init(jsonObject:))
+        #expect(fast == (try JSONDecoder().decode([LogOperation].self, from: data)))
+        #expect(fast.map(\.hash) == ops.map(\.hash))
+    }
+
+    @Test func fastReaderRejectsWhatCodableRejects() throws {
+        var f = OperationFactory(replica: ReplicaID(trusted: "dev-a"))
+        let op = try f.make(record: RecordRef(kind: .feedback, id: RecordID(trusted: "f1")), author: AuthorID(trusted: "kassa-1"),
+                            body: .changes([.set(field: "nps", value: .int(7), supersedes: [])]), physicalMillis: 1_763_800_000_000)
+        let good = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(op)) as? [String: Any])
+        var changes = ((good["body"] as! [String: Any])["changes"] as! [[String: Any]])
+        func with(_ change: [String: Any]) -> [String: Any] {
+            var o = good
+            o["body"] = ["changes": [change]]
+            return o
+        }
+        var numberValue = changes[0]; numberValue["value"] = 7
+        var boolAmount = changes[0]; boolAmount["op"] = "increment"; boolAmount["amount"] = true
+        var tampered = good; tampered["author"] = "kassa-2"
+        var badID = good; badID["id"] = "dev-a#0"
+        changes[0]["value"] = ["int": "x7"]
+        for bad in [with(numberValue), with(boolAmount), tampered, badID, with(changes[0]), ["id": "dev-a#1"]] as [[String: Any]] {
+            let data = try JSONSerialization.data(withJSONObject: bad)
+            #expect(throws: (any Error).self) { try LogOperation(jsonObject: bad) }
+            #expect(throws: (any Error).self) { try JSONDecoder().decode(LogOperation.self, from: data) }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import OmzienModel
+
+/// Decoding the two messages that carry many operations through `JSONSerialization` and
+/// `LogOperation(jsonObject:)` (about twice as fast as `Codable` here); same acceptance.
+extension PushRequest {
+    public static func decodeFast(_ data: Data) throws -> PushRequest {
+        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw JSONShapeError("the body must be a JSON object") }
+        guard let version = o["protocolVersion"] as? NSNumber, !LogOperation.isBool(version) else { throw JSONShapeError("missing field 'protocolVersion'") }
+        guard let replica = o["replica"] as? String else { throw JSONShapeError("missing field 'replica'") }
+        guard let list = o["operations"] as? [Any] else { throw JSONShapeError("missing field 'operations' (an array)") }
+        var request = PushRequest(replica: replica, operations: try list.enumerated().map { i, op in
+            do { return try LogOperation(jsonObject: op) } catch let e as JSONShapeError { throw JSONShapeError("operations[\(i)]: \(e.description)") }
+        })
+        request.protocolVersion = version.intValue
+        return request
+    }
+}
+
+extension PullResponse {
+    public static func decodeFast(_ data: Data) throws -> PullResponse {
+        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw JSONShapeError("the body must be a JSON object") }
+        guard let list = o["operations"] as? [Any], let cursor = o["cursor"] as? String, let more = o["more"], LogOperation.isBool(more),
+              let time = o["serverTime"] as? NSNumber else {
+            throw JSONShapeError("a pull response has operations, cursor, more and serverTime")
+        }
+        return PullResponse(operations: try list.map(LogOperation.init(jsonObject:)), cursor: cursor, more: more as! Bool, serverTime: time.uint64Value)
+    }
+}
