@@ -300,27 +300,15 @@ public final class SyncService: Sendable {
         let (_, storeID) = try requireDevice(principal)
         let now = self.now
         return try worker.read { store in
-            let rows = try store.database.rows("""
-                SELECT r.kind, r.id, r.state, r.state_hash FROM records r
-                JOIN record_scope s ON s.kind = r.kind AND s.id = r.id
-                WHERE s.store = ? ORDER BY r.kind, r.id
-                """, [.text(storeID)])
-            guard rows.count <= Limits.maxSnapshotRecords else {
-                throw Problem("payload-too-large", status: 413, title: "Snapshot too large", detail: "the store has \(rows.count) records; the limit is \(Limits.maxSnapshotRecords)")
-            }
-            var digest = StateDigest()
             var records: [SnapshotResponse.Record] = []
-            records.reserveCapacity(rows.count)
-            for row in rows {
-                guard case let .text(k) = row[0], let kind = RecordKind(rawValue: k), case let .text(i) = row[1], let id = try? RecordID(i),
-                      case let .blob(state) = row[2], case let .blob(hash) = row[3], hash.count == 32 else {
-                    throw ServerError.corrupt("records")
+            let digest = try Self.scopedRecords(of: storeID, in: store) { (ref: RecordRef, state: [UInt8]) in
+                guard records.count < Limits.maxSnapshotRecords else {
+                    throw Problem("payload-too-large", status: 413, title: "Snapshot too large", detail: "the store has more than \(Limits.maxSnapshotRecords) records")
                 }
-                digest.add(RecordRef(kind: kind, id: id), stateHash: SHA256Digest(bytes: hash))
-                records.append(.init(kind: k, id: i, state: Data(state).base64EncodedString()))
+                records.append(.init(kind: ref.kind.rawValue, id: ref.id.rawValue, state: Data(state).base64EncodedString()))
             }
             let head = try store.database.firstRow("SELECT max(pos) FROM feed WHERE store = ?", [.text(storeID)])?.first?.int64 ?? 0
-            return SnapshotResponse(records: records, cursor: "p\(head)", digest: digest.finalize().hex, serverTime: now)
+            return SnapshotResponse(records: records, cursor: "p\(head)", digest: digest.hex, serverTime: now)
         }
     }
 
@@ -342,17 +330,28 @@ public final class SyncService: Sendable {
 
     /// The state digest of one store's records (for tests, the demo and `omzien admin`).
     public func digest(store storeID: String) throws -> SHA256Digest {
-        try worker.read { store in
-            var digest = StateDigest()
-            for row in try store.database.rows("""
-                SELECT r.kind, r.id, r.state_hash FROM records r JOIN record_scope s ON s.kind = r.kind AND s.id = r.id
-                WHERE s.store = ? ORDER BY r.kind, r.id
-                """, [.text(storeID)]) {
-                guard case let .text(k) = row[0], let kind = RecordKind(rawValue: k), case let .text(i) = row[1], let id = try? RecordID(i),
-                      case let .blob(hash) = row[2], hash.count == 32 else { throw ServerError.corrupt("records") }
-                digest.add(RecordRef(kind: kind, id: id), stateHash: SHA256Digest(bytes: hash))
-            }
-            return digest.finalize()
+        try worker.read { store in try Self.scopedRecords(of: storeID, in: store, states: nil) }
+    }
+
+    /// Visits every record in a store's scope in (kind, id) order, with its canonical state
+    /// when `states` is given, and returns the state digest of exactly those records.
+    static func scopedRecords(of storeID: String, in store: ReplicaStore,
+                              states: ((RecordRef, [UInt8]) throws -> Void)?) throws -> SHA256Digest {
+        var digest = StateDigest()
+        let stmt = try store.database.cachedStatement("""
+            SELECT r.kind, r.id, r.state_hash, r.state FROM records r JOIN record_scope s ON s.kind = r.kind AND s.id = r.id
+            WHERE s.store = ? ORDER BY r.kind, r.id
+            """)
+        try stmt.bind(1, storeID)
+        defer { stmt.reset() }
+        while try stmt.step() {
+            guard let kind = RecordKind(rawValue: stmt.text(0)), let id = try? RecordID(stmt.text(1)) else { throw ServerError.corrupt("records") }
+            let hash = stmt.blob(2)
+            guard hash.count == 32 else { throw ServerError.corrupt("records") }
+            let ref = RecordRef(kind: kind, id: id)
+            digest.add(ref, stateHash: SHA256Digest(bytes: hash))
+            try states?(ref, stmt.blob(3))
         }
+        return digest.finalize()
     }
 }
