@@ -89,6 +89,7 @@ public final class DatabaseWorker: @unchecked Sendable {
                     for job in writes { job.run(store) }
                 }
                 commitStats.withLock { $0.commits += 1; $0.writes += writes.count }
+                try? store.checkpointAfterErase()  // erased bytes leave the WAL once committed
                 for job in writes { job.finish(nil) }
             } catch {
                 try? store.reload()

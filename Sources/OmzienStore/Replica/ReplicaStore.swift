@@ -24,6 +24,9 @@ public final class ReplicaStore {
     private(set) var factory: OperationFactory
     private var logs: [ReplicaID: LogHead]
     public private(set) var acknowledged: UInt64
+    /// An erase committed (or is about to, inside an enclosing transaction) and the WAL still
+    /// holds the erased bytes.
+    private var erasedSinceCheckpoint = false
 
     struct LogHead: Equatable {
         var held: UInt64
@@ -71,6 +74,15 @@ public final class ReplicaStore {
     /// The store's connection, for a layer above that keeps its own tables in the same
     /// file (the server). Use it only from the thread that owns this store.
     public var database: Database { db }
+
+    /// Checkpoints the WAL into the database file and truncates it, if an erase happened
+    /// since the last checkpoint and no transaction is open (inside one, the caller that
+    /// commits it calls this again afterwards: the server's group commit does).
+    public func checkpointAfterErase() throws {
+        guard erasedSinceCheckpoint, !db.isInTransaction, !db.isInMemory else { return }
+        try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        erasedSinceCheckpoint = false
+    }
 
     /// Reloads the in-memory log heads and clock from disk: after an enclosing transaction
     /// (a group commit) failed and rolled back what this store had cached as applied.
@@ -170,7 +182,9 @@ public final class ReplicaStore {
     @discardableResult
     private func ingest(_ ops: [LogOperation], clock: HLCTimestamp, mode: ApplyMode = .completeLogs, validated: Bool = false) throws -> ApplyReport {
         var report = ApplyReport()
-        var logs = self.logs
+        // Log heads this batch moves; merged into `self.logs` only after the commit, and
+        // kept apart so a batch costs O(its replicas), not O(all replicas the store knows).
+        var moved: [ReplicaID: LogHead] = [:]
         var touched: [RecordRef: RecordState] = [:]
         var touchedOrder: [RecordRef] = []
         try atomically {
@@ -216,7 +230,7 @@ public final class ReplicaStore {
                     try applyOne(op)
                     continue
                 }
-                let head = logs[op.id.replica] ?? LogHead(held: 0, lastHash: .zero)
+                let head = moved[op.id.replica] ?? logs[op.id.replica] ?? LogHead(held: 0, lastHash: .zero)
                 if op.id.sequence <= head.held {
                     let stored = op.id.sequence == head.held ? head.lastHash : try storedHash(op.id)
                     guard stored == op.hash else { throw StoreError.forkedOperation(op.id) }
@@ -230,7 +244,7 @@ public final class ReplicaStore {
                     throw ModelError.brokenHashLink(op.id, expected: head.lastHash, got: op.previousHash)
                 }
                 try applyOne(op)
-                logs[op.id.replica] = LogHead(held: op.id.sequence, lastHash: op.hash)
+                moved[op.id.replica] = LogHead(held: op.id.sequence, lastHash: op.hash)
             }
             guard report.applied > 0 else { return }
             let upsert = try db.cachedStatement("""
@@ -258,13 +272,16 @@ public final class ReplicaStore {
                 INSERT INTO replica_logs(replica, held, last_hash) VALUES (?, ?, ?)
                 ON CONFLICT(replica) DO UPDATE SET held = excluded.held, last_hash = excluded.last_hash
                 """)
-            for (replica, head) in logs where self.logs[replica] != head {
+            for (replica, head) in moved {
                 try saveLog.run([.text(replica.rawValue), .integer(Int64(head.held)), .blob(head.lastHash.bytes)])
             }
             try setMeta("hlc", .integer(Int64(bitPattern: clock.packed)))
         }
-        self.logs = logs
-        if !report.erased.isEmpty { try db.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        for (replica, head) in moved { logs[replica] = head }
+        if !report.erased.isEmpty {
+            erasedSinceCheckpoint = true
+            try checkpointAfterErase()
+        }
         return report
     }
 
