@@ -182,4 +182,24 @@ struct EndToEndSyncTests {
         let report = try second.sync()
         #expect(report.pulled == 0, "the cursor starts after the snapshot")
     }
+
+    @Test func anErasedSignalDisappearsFromEveryReplicaAndFromTheFiles() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-a", name: "till-b")
+        let secret = "Mevrouw-\(UUID().uuidString)"
+        let signal = try a.recordSignal(note: secret)
+        try a.sync(); try b.sync()
+        #expect(try b.store.loadRecord(signal)?.string("note") == secret)
+        try a.store.appendLocal(record: signal, author: author, body: .erase)
+        try a.sync(); try b.sync()
+        for d in [a, b] { #expect(try d.store.loadRecord(signal)?.erased == true) }
+        let files = try FileManager.default.contentsOfDirectory(at: h.dir, includingPropertiesForKeys: nil)
+            .filter { $0.lastPathComponent.contains(".sqlite") && !$0.lastPathComponent.hasSuffix(".lock") }
+        #expect(files.count >= 3)
+        for file in files {
+            let bytes = try Data(contentsOf: file)
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "the erased note is still in \(file.lastPathComponent)")
+        }
+    }
 }

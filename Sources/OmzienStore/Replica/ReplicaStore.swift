@@ -106,7 +106,11 @@ public final class ReplicaStore {
     /// Runs `body` atomically: in its own transaction, or in a savepoint when an enclosing
     /// transaction is open (a group commit), so a failure undoes only this part.
     public func atomically<T>(_ body: () throws -> T) throws -> T {
-        guard db.isInTransaction else { return try db.transaction(body) }
+        guard db.isInTransaction else {
+            let result = try db.transaction(body)
+            try checkpointAfterErase()  // an erase inside `body` leaves the WAL once committed
+            return result
+        }
         try db.execute("SAVEPOINT replica_part")
         do {
             let result = try body()
