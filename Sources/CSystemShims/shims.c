@@ -155,6 +155,12 @@ int omzien_signal_pipe(const int *signals, int count) {
         int flags = fcntl(signal_pipe_fds[1], F_GETFL);
         fcntl(signal_pipe_fds[1], F_SETFL, flags | O_NONBLOCK);
     }
+    // A process may start with these signals blocked (posix_spawn keeps the parent's mask):
+    // unblock them in this thread, so that threads created from now on inherit that.
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     for (int i = 0; i < count; i++) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);

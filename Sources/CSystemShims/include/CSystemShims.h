@@ -52,7 +52,8 @@ long omzien_send(int fd, const void *buffer, size_t length);
 
 /// Installs handlers for `signals` that write the signal number (one byte) to a pipe, and
 /// returns the pipe's read end (blocking, close-on-exec). The handler is async-signal-safe.
-/// Calling it again adds signals to the same pipe.
+/// Also unblocks the signals in the calling thread (a spawned process may inherit them
+/// blocked). Call it before starting other threads. Calling it again adds signals.
 int omzien_signal_pipe(const int *signals, int count);
 
 /// pthread_setname_np for the calling thread (name truncated to 15 bytes).

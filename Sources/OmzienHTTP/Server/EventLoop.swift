@@ -486,11 +486,14 @@ final class EventLoop: @unchecked Sendable {
             conn.inFlight = info
             let token = conn.token
             let core = self.core
+            core.metrics.requestsInProgress.add(1, ordering: .relaxed)
             let submitted = core.pool!.submit { [self] in
                 let outcome = core.execute(job)
+                core.metrics.requestsInProgress.subtract(1, ordering: .relaxed)
                 post(.response(token: token, outcome: outcome))
             }
             if !submitted {
+                core.metrics.requestsInProgress.subtract(1, ordering: .relaxed)
                 conn.inFlight = nil
                 queueResponse(conn, core.problem(.serviceUnavailable, "The server is shutting down.", context), info)
             }

@@ -38,6 +38,8 @@ final class HTTPMetrics: Sendable {
     let routeLabels: [String]
     let loops: [LoopBox]
     let openConnections = Atomic<Int>(0)
+    /// Requests handed to the worker pool and not yet answered.
+    let requestsInProgress = Atomic<Int>(0)
     let acceptedConnections = Atomic<Int>(0)
     let rejectedConnections = Atomic<Int>(0)
     let bytesIn = Atomic<Int>(0)
@@ -97,6 +99,9 @@ final class HTTPMetrics: Sendable {
         out += "# HELP omzien_http_open_connections Connections currently open.\n"
         out += "# TYPE omzien_http_open_connections gauge\n"
         out += "omzien_http_open_connections \(openConnections.load(ordering: .relaxed))\n"
+        out += "# HELP omzien_http_requests_in_progress Requests with a worker thread, not answered yet.\n"
+        out += "# TYPE omzien_http_requests_in_progress gauge\n"
+        out += "omzien_http_requests_in_progress \(requestsInProgress.load(ordering: .relaxed))\n"
         out += "# HELP omzien_http_connections_total Connections accepted.\n"
         out += "# TYPE omzien_http_connections_total counter\n"
         out += "omzien_http_connections_total \(acceptedConnections.load(ordering: .relaxed))\n"
