@@ -57,13 +57,13 @@ public final class DeviceSync {
     /// Imports the store's snapshot and remembers its cursor (R-SYNC-9).
     public func bootstrap() throws {
         let snapshot = try client.call("GET", "v1/sync/snapshot", as: SnapshotResponse.self)
-        var records: [RecordState] = []
+        var records: [(ref: RecordRef, state: [UInt8])] = []
         records.reserveCapacity(snapshot.records.count)
         for r in snapshot.records {
             guard let kind = RecordKind(rawValue: r.kind), let id = try? RecordID(r.id), let bytes = Data(base64Encoded: r.state) else {
                 throw ClientError.badResponse("snapshot record \(r.kind)/\(r.id) is malformed")
             }
-            records.append(try RecordState(ref: RecordRef(kind: kind, id: id), canonicalBytes: Array(bytes)))
+            records.append((RecordRef(kind: kind, id: id), Array(bytes)))
         }
         guard let digest = SHA256Digest(hex: snapshot.digest) else { throw ClientError.badResponse("snapshot digest is not hex") }
         try store.atomically {

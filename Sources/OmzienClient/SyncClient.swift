@@ -65,6 +65,7 @@ public struct SyncClient: Sendable {
             if (200..<300).contains(status) {
                 do {
                     if T.self == PullResponse.self { return try PullResponse.decodeFast(answer) as! T }
+                    if T.self == SnapshotResponse.self { return try SnapshotResponse.decodeFast(answer) as! T }
                     return try JSONDecoder().decode(T.self, from: answer)
                 } catch {
                     throw ClientError.badResponse("\(error)")

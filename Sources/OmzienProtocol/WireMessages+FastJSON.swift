@@ -27,3 +27,19 @@ extension PullResponse {
         return PullResponse(operations: try list.map(LogOperation.init(jsonObject:)), cursor: cursor, more: more as! Bool, serverTime: time.uint64Value)
     }
 }
+
+extension SnapshotResponse {
+    public static func decodeFast(_ data: Data) throws -> SnapshotResponse {
+        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any], let list = o["records"] as? [Any],
+              let cursor = o["cursor"] as? String, let digest = o["digest"] as? String, let time = o["serverTime"] as? NSNumber else {
+            throw JSONShapeError("a snapshot has records, cursor, digest and serverTime")
+        }
+        let records = try list.map { item -> Record in
+            guard let r = item as? [String: Any], let kind = r["kind"] as? String, let id = r["id"] as? String, let state = r["state"] as? String else {
+                throw JSONShapeError("a snapshot record has kind, id and state strings")
+            }
+            return Record(kind: kind, id: id, state: state)
+        }
+        return SnapshotResponse(records: records, cursor: cursor, digest: digest, serverTime: time.uint64Value)
+    }
+}

@@ -301,10 +301,26 @@ public final class ReplicaStore {
         return SHA256Digest(bytes: bytes)
     }
 
-    /// Imports record states from a server snapshot (R-SYNC-9) into a fresh replica, and
-    /// checks them against the snapshot's digest. Throws if the replica already has records.
-    public func importSnapshot(_ records: [RecordState], expectedDigest: SHA256Digest) throws {
-        let computed = StateDigest.of(records)
+    /// Imports record states from a server snapshot (R-SYNC-9), checking every state against
+    /// its kind's schema and all of them against the snapshot's digest before writing any.
+    /// The bytes are stored as received: once they decode and their hashes give the server's
+    /// digest, they are the server's canonical states.
+    public func importSnapshot(_ records: [(ref: RecordRef, state: [UInt8])], expectedDigest: SHA256Digest) throws {
+        var digest = StateDigest()
+        var hashes: [SHA256Digest] = []
+        hashes.reserveCapacity(records.count)
+        var previous: RecordRef?
+        for (ref, bytes) in records {
+            if let previous, !(previous < ref) {
+                throw StoreError.corruptRow("the snapshot's records are not in (kind, id) order at \(ref)")
+            }
+            previous = ref
+            _ = try RecordState(ref: ref, canonicalBytes: bytes)
+            let hash = SHA256.hash(bytes)
+            digest.add(ref, stateHash: hash)
+            hashes.append(hash)
+        }
+        let computed = digest.finalize()
         guard computed == expectedDigest else {
             throw StoreError.corruptRow("the snapshot's records give digest \(computed.hex.prefix(16))…, not the \(expectedDigest.hex.prefix(16))… it announced")
         }
@@ -313,10 +329,14 @@ public final class ReplicaStore {
                 INSERT INTO records(kind, id, state, state_hash, erased) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(kind, id) DO UPDATE SET state = excluded.state, state_hash = excluded.state_hash, erased = excluded.erased
                 """)
-            for state in records {
-                let bytes = state.canonicalBytes()
-                try upsert.run([.text(state.ref.kind.rawValue), .text(state.ref.id.rawValue), .blob(bytes),
-                                .blob(SHA256.hash(bytes).bytes), .integer(state.erased ? 1 : 0)])
+            for (i, (ref, bytes)) in records.enumerated() {
+                try upsert.bind(1, ref.kind.rawValue)
+                try upsert.bind(2, ref.id.rawValue)
+                try upsert.bind(3, bytes)
+                try upsert.bind(4, hashes[i].bytes)
+                try upsert.bind(5, Int64(bytes.count > 1 && bytes[1] == 1 ? 1 : 0))
+                _ = try upsert.step()
+                upsert.reset()
             }
         }
     }
