@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product omzien-bench >/dev/null
-.build/release/omzien-bench sync --devices 16 --ops 1000 --batch 100 --bootstrap 100000
-.build/release/omzien-bench sync --devices 64 --ops 250 --batch 50 --bootstrap 0
+.build/release/omzien-bench sync --devices 16 --ops 4000 --batch 100 --bootstrap 100000
+.build/release/omzien-bench sync --devices 64 --ops 1000 --batch 50 --bootstrap 0
 .build/release/omzien-bench json

@@ -21,7 +21,7 @@ func runSyncBenchmark(devices: Int, opsPerDevice: Int, batch: Int, bootstrapReco
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-syncbench-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    say("sync benchmark: \(devices) devices × \(opsPerDevice) operations, pushes of \(batch), loopback, synchronous=FULL")
+    say("sync benchmark: \(devices) devices × \(opsPerDevice) operations, pushes of \(batch), loopback (one keep-alive connection per device), synchronous=FULL")
 
     var http = HTTPServer.Configuration()
     http.requestLog = nil
@@ -70,14 +70,12 @@ func runSyncBenchmark(devices: Int, opsPerDevice: Int, batch: Int, bootstrapReco
         defer { group.leave() }
         let sim = devicesToRun[d].value
         var local: [Double] = []
-        let transport = URLSessionTransport(timeout: 60)
-        let headers = ["Authorization": "Bearer \(sim.client.token ?? "")", "Content-Type": "application/json", "Accept": "application/json"]
-        let pushURL = url.appendingPathComponent("v1/sync/push")
+        guard let http = try? RawHTTPClient(port: port) else { fatalError("cannot connect") }
         for (n, body) in sim.bodies.enumerated() {
             let t0 = DispatchTime.now()
             do {
-                let (status, answer) = try transport.send(method: "POST", url: pushURL, headers: headers, body: body)
-                let r = try JSONDecoder().decode(PushResponse.self, from: answer)
+                let (status, answer) = try http.post(path: "/v1/sync/push", token: sim.client.token ?? "", body: Array(body))
+                let r = try JSONDecoder().decode(PushResponse.self, from: Data(answer))
                 let expected = UInt64(min((n + 1) * batch, sim.ops.count))
                 precondition(status == 200 && r.held == expected, "the server holds \(r.held), expected \(expected)")
             } catch {
