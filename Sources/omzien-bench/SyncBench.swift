@@ -131,7 +131,11 @@ func runSyncBenchmark(devices: Int, opsPerDevice: Int, batch: Int, bootstrapReco
         let fresh = try DeviceSync.enroll(server: url, code: code2.code, label: "fresh", path: dir.appendingPathComponent("fresh.sqlite").path, retry: .none)
         let bootSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e9
         let count = try fresh.store.records().count
+        let t1 = DispatchTime.now()
+        let snapshot = try fresh.client.call("GET", "v1/sync/snapshot", as: SnapshotResponse.self)
+        let fetchSeconds = Double(DispatchTime.now().uptimeNanoseconds - t1.uptimeNanoseconds) / 1e9
         fresh.store.close()
+        say(String(format: "    of which fetching and decoding the snapshot (%d records) takes %.2f s", snapshot.records.count, fetchSeconds))
         say(String(format: "  bootstrap of a fresh device %.2f s for %d records (enroll + snapshot + import)", bootSeconds, count))
     }
     server.stop()
