@@ -4,11 +4,14 @@ import OmzienModel
 public enum Principal: Sendable, Equatable, CustomStringConvertible {
     case admin
     case device(replica: ReplicaID, store: String)
+    /// A welfare partner: sees the referrals of its region (Protocol/PARTNERS.md).
+    case partner(id: String, region: String, tokenPrefix: String)
 
     public var description: String {
         switch self {
         case .admin: "admin"
         case let .device(replica, store): "device \(replica) of \(store)"
+        case let .partner(id, region, _): "partner \(id) of \(region)"
         }
     }
 }

@@ -9,6 +9,9 @@ import OmzienStore
 /// - `feed`: (store, arrival position) of every operation: the per-store change feed that
 ///   pulls read (R-SYNC-10).
 /// - `quarantine`: operations stamped too far in the future, kept whole (R-SYNC-13).
+/// - `partners`, `partner_tokens`: one welfare partner per region, its tokens (hashed).
+/// - `case_notes`: partner-internal notes; never part of a signal, never sent to a store.
+/// - `audit_log`: every partner read and export, hash-chained (Protocol/PARTNERS.md).
 enum ServerSchema {
     static let migrations: [Migration] = [
         Migration(name: "2026-11-22-server-v1", sql: """
@@ -58,6 +61,38 @@ enum ServerSchema {
                 received_at INTEGER NOT NULL,
                 PRIMARY KEY (replica, seq)
             ) WITHOUT ROWID;
+            """),
+            Migration(name: "2026-11-22-partners-v1", sql: """
+            CREATE TABLE partners(
+                id TEXT PRIMARY KEY,
+                region TEXT NOT NULL UNIQUE REFERENCES regions(id),
+                name TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE partner_tokens(
+                token_hash BLOB PRIMARY KEY,
+                partner TEXT NOT NULL REFERENCES partners(id),
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            ) WITHOUT ROWID;
+            CREATE TABLE case_notes(
+                id INTEGER PRIMARY KEY,
+                partner TEXT NOT NULL,
+                referral TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                author TEXT NOT NULL,
+                text TEXT NOT NULL
+            );
+            CREATE TABLE audit_log(
+                seq INTEGER PRIMARY KEY,
+                at INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                token TEXT NOT NULL,
+                action TEXT NOT NULL,
+                referral TEXT NOT NULL,
+                prev_hash BLOB NOT NULL,
+                hash BLOB NOT NULL
+            );
             """),
     ]
 }

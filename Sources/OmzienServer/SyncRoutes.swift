@@ -47,6 +47,29 @@ public enum SyncRoutes {
         r.post("/v1/admin/devices/:replica/revoke") { req, _ in
             try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
         }
+        r.post("/v1/admin/partners") { req, _ in
+            try answer(req, status: .created) { try service.createPartner(try auth(service, req), try decode(CreatePartnerRequest.self, req)) }
+        }
+        r.get("/v1/partner/referrals") { req, _ in
+            try answer(req) {
+                let principal = try auth(service, req)
+                var limit: Int?
+                if let text = req.queryValue("limit") {
+                    guard let n = Int(text) else { throw Problems.badRequest("limit must be a whole number 1...\(Limits.maxPullPage), got '\(text)'") }
+                    limit = n
+                }
+                return try service.partnerReferrals(principal, cursor: req.queryValue("cursor"), limit: limit)
+            }
+        }
+        r.get("/v1/partner/referrals/:id") { req, _ in
+            try answer(req) { try service.partnerReferral(try auth(service, req), id: try req.parameter("id")) }
+        }
+        r.post("/v1/partner/referrals/:id/status") { req, _ in
+            try answer(req) {
+                let principal = try auth(service, req)
+                return try service.updateReferral(principal, id: try req.parameter("id"), try decode(ReferralUpdateRequest.self, req))
+            }
+        }
         return r
     }
 

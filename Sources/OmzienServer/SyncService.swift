@@ -54,6 +54,13 @@ public final class SyncService: Sendable {
         let hash = Tokens.hash(token)
         if let cached = principals.withLock({ $0[hash] }) { return cached }
         let principal = try worker.read { store -> Principal? in
+            if token.hasPrefix("omz_p_") {
+                guard let row = try store.database.firstRow("""
+                    SELECT p.id, p.region FROM partner_tokens t JOIN partners p ON p.id = t.partner
+                    WHERE t.token_hash = ? AND t.revoked_at IS NULL
+                    """, [.blob(hash)]), case let .text(id) = row[0], case let .text(region) = row[1] else { return nil }
+                return .partner(id: id, region: region, tokenPrefix: String(token.prefix(12)))
+            }
             guard let row = try store.database.firstRow("SELECT kind, replica, store, revoked_at FROM principals WHERE token_hash = ?", [.blob(hash)]),
                   row[3] == .null else { return nil }
             switch row[0] {

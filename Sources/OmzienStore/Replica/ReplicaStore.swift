@@ -412,6 +412,13 @@ public final class ReplicaStore {
 
     public func held(from replica: ReplicaID) -> UInt64 { logs[replica]?.held ?? 0 }
 
+    /// How much of `replica`'s log this store holds and the hash of its last operation: what
+    /// a layer that writes on behalf of another replica (the server, for a partner) continues.
+    public func logHead(of replica: ReplicaID) -> (held: UInt64, lastHash: SHA256Digest) {
+        let head = logs[replica] ?? LogHead(held: 0, lastHash: .zero)
+        return (head.held, head.lastHash)
+    }
+
     /// Local operations the server has not acknowledged yet, oldest first.
     public func unsentOperations(limit: Int = 1000) throws -> [LogOperation] {
         try operations(from: replica, after: acknowledged, limit: limit)

@@ -1,0 +1,93 @@
+/// What a welfare partner sees of a signal: its referral (Protocol/PARTNERS.md). The server
+/// builds it from the merged signal through an allow-list: `ReferralView.partnerFields` are
+/// the only JSON keys a partner ever receives. The reporter's pseudonym, the store's conflicts
+/// and every field not listed never leave the server.
+public struct ReferralView: Codable, Sendable, Equatable {
+    /// The allow-list of the partner audience (tests check every response against it).
+    public static let partnerFields: Set<String> = [
+        "id", "store", "region", "observedAt", "indicators", "urgency", "note", "consent", "contact",
+        "status", "epoch", "outcome", "declineReason", "erased",
+    ]
+
+    public var id: String
+    public var store: String
+    public var region: String
+    public var observedAt: Int64?
+    public var indicators: [String]?
+    public var urgency: String?
+    public var note: String?
+    public var consent: String?
+    /// Only when the merged consent is `given`.
+    public var contact: String?
+    public var status: String?
+    public var epoch: UInt32?
+    public var outcome: String?
+    public var declineReason: String?
+    /// The store erased the signal: the partner must drop its copy; nothing else is sent.
+    public var erased: Bool?
+
+    public init(id: String, store: String, region: String) {
+        self.id = id
+        self.store = store
+        self.region = region
+    }
+}
+
+/// GET /v1/partner/referrals?cursor=C: referrals of the partner's region that changed after C.
+public struct ReferralPage: Codable, Sendable {
+    public var referrals: [ReferralView]
+    public var cursor: String
+    public var more: Bool
+    public var serverTime: UInt64
+    public init(referrals: [ReferralView], cursor: String, more: Bool, serverTime: UInt64) {
+        self.referrals = referrals
+        self.cursor = cursor
+        self.more = more
+        self.serverTime = serverTime
+    }
+}
+
+/// POST /v1/partner/referrals/{id}/status: follow-up by the partner.
+public struct ReferralUpdateRequest: Codable, Sendable, Equatable {
+    /// accepted, contact-attempted, in-contact, closed (needs `outcome`), declined (needs
+    /// `declineReason`), or reopened (explicit: starts a new epoch).
+    public var state: String
+    public var outcome: String?
+    public var declineReason: String?
+    /// Partner-internal; stored on the server, never sent to a store.
+    public var caseNote: String?
+    /// The partner worker's pseudonym (default: the partner id).
+    public var author: String?
+    public init(state: String, outcome: String? = nil, declineReason: String? = nil, caseNote: String? = nil, author: String? = nil) {
+        self.state = state
+        self.outcome = outcome
+        self.declineReason = declineReason
+        self.caseNote = caseNote
+        self.author = author
+    }
+}
+
+public struct CreatePartnerRequest: Codable, Sendable, Equatable {
+    public var id: String
+    public var region: String
+    public var name: String
+    public init(id: String, region: String, name: String) {
+        self.id = id
+        self.region = region
+        self.name = name
+    }
+}
+
+/// The partner and its token (shown once).
+public struct PartnerCreated: Codable, Sendable, Equatable {
+    public var id: String
+    public var region: String
+    public var name: String
+    public var token: String
+    public init(id: String, region: String, name: String, token: String) {
+        self.id = id
+        self.region = region
+        self.name = name
+        self.token = token
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import OmzienModel
+import OmzienProtocol
+import OmzienStore
+
+/// Welfare partners (Protocol/PARTNERS.md): referrals of their region through an allow-list,
+/// follow-up as operations on the signal's status lattice written under the partner's own
+/// replica (so stores receive it through their feed), partner-internal case notes kept on the
+/// server, and an audit entry for every referral a partner reads.
+extension SyncService {
+    static func partnerReplica(_ partner: String) -> ReplicaID { ReplicaID(trusted: "partner-" + partner) }
+
+    public func createPartner(_ principal: Principal, _ request: CreatePartnerRequest) throws -> PartnerCreated {
+        try requireAdmin(principal)
+        try Self.checkIdentifier(request.id, "partner id")
+        guard request.id.utf8.count <= 56 else { throw Problems.badRequest("partner id is longer than 56 bytes (its replica id is 'partner-<id>')") }
+        guard !request.name.isEmpty, request.name.utf8.count <= 200 else { throw Problems.badRequest("name must be 1-200 bytes") }
+        let now = self.now
+        return try worker.write { store in
+            let db = store.database
+            guard try db.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.region)]) != nil else {
+                throw Problems.notFound("region '\(request.region)' does not exist; create it first")
+            }
+            if try db.firstRow("SELECT 1 FROM partners WHERE id = ?", [.text(request.id)]) != nil { throw Problems.exists("partner '\(request.id)' exists") }
+            if let row = try db.firstRow("SELECT id FROM partners WHERE region = ?", [.text(request.region)]) {
+                throw Problems.exists("region '\(request.region)' already has partner '\(row[0].text ?? "")' (one partner per region)")
+            }
+            try db.execute("INSERT INTO partners(id, region, name, created_at) VALUES (?, ?, ?, ?)",
+                           [.text(request.id), .text(request.region), .text(request.name), .integer(Int64(now))])
+            let token = Tokens.random(prefix: "omz_p_")
+            try db.execute("INSERT INTO partner_tokens(token_hash, partner, created_at) VALUES (?, ?, ?)",
+                           [.blob(Tokens.hash(token)), .text(request.id), .integer(Int64(now))])
+            return PartnerCreated(id: request.id, region: request.region, name: request.name, token: token)
+        }
+    }
+
+    func requirePartner(_ p: Principal) throws -> (id: String, region: String, token: String) {
+        guard case let .partner(id, region, token) = p else { throw Problems.forbidden("this needs a partner token") }
+        return (id, region, token)
+    }
+
+    /// The partner's view of a signal, or nil when it is not (yet) a referral.
+    static func referralView(_ state: RecordState, store: String, region: String) -> ReferralView? {
+        guard state.ref.kind == .signal else { return nil }
+        var v = ReferralView(id: state.ref.id.rawValue, store: store, region: region)
+        if state.erased {
+            v.erased = true
+            return v
+        }
+        guard let status = state.status("status"), status.state != "draft" else { return nil }
+        v.observedAt = state.value("observedAt")?.intValue
+        v.indicators = state.elements("indicators")
+        v.urgency = state.string("urgency")
+        v.note = state.string("note")
+        v.consent = state.string("consent")
+        v.contact = state.visibleContact
+        v.status = status.state
+        v.epoch = status.epoch
+        v.outcome = state.string("outcome")
+        v.declineReason = state.string("declineReason")
+        return v
+    }
+
+    /// The store and region of a signal, if it is in `region`.
+    static func locate(_ id: RecordID, region: String, in store: ReplicaStore) throws -> String? {
+        guard let row = try store.database.firstRow("""
+            SELECT s.store FROM record_scope s JOIN stores st ON st.id = s.store
+            WHERE s.kind = 'signal' AND s.id = ? AND st.region = ?
+            """, [.text(id.rawValue), .text(region)]), case let .text(storeID) = row[0] else { return nil }
+        return storeID
+    }
+
+    public func partnerReferrals(_ principal: Principal, cursor: String?, limit: Int?) throws -> ReferralPage {
+        let (partner, region, token) = try requirePartner(principal)
+        let after = try Self.parseCursor(cursor)
+        let limit = limit ?? Limits.defaultPullPage
+        guard (1...Limits.maxPullPage).contains(limit) else { throw Problems.badRequest("limit must be 1...\(Limits.maxPullPage), got \(limit)") }
+        let now = self.now
+        return try worker.write { store in
+            let rows = try store.database.rows("""
+                SELECT f.pos, o.record, f.store FROM feed f JOIN ops o ON o.pos = f.pos
+                WHERE f.store IN (SELECT id FROM stores WHERE region = ?) AND f.pos > ? AND o.kind = 'signal'
+                ORDER BY f.pos LIMIT ?
+                """, [.text(region), .integer(after), .integer(Int64(limit + 1))])
+            let page = rows.prefix(limit)
+            var seen = Set<String>()
+            var views: [ReferralView] = []
+            for row in page {
+                guard case let .text(rid) = row[1], case let .text(storeID) = row[2], seen.insert(rid).inserted, let id = try? RecordID(rid),
+                      let state = try store.loadRecord(RecordRef(kind: .signal, id: id)),
+                      let view = Self.referralView(state, store: storeID, region: region) else { continue }
+                views.append(view)
+            }
+            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "pull", referrals: views.map(\.id))
+            let next = page.last?[0].int64 ?? after
+            return ReferralPage(referrals: views, cursor: "p\(next)", more: rows.count > limit, serverTime: now)
+        }
+    }
+
+    public func partnerReferral(_ principal: Principal, id: String) throws -> ReferralView {
+        let (partner, region, token) = try requirePartner(principal)
+        let now = self.now
+        return try worker.write { store in
+            guard let rid = try? RecordID(id), let storeID = try Self.locate(rid, region: region, in: store),
+                  let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)),
+                  let view = Self.referralView(state, store: storeID, region: region) else {
+                throw Problems.notFound("no referral '\(id)' in your region")
+            }
+            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "read", referrals: [view.id])
+            return view
+        }
+    }
+
+    public func updateReferral(_ principal: Principal, id: String, _ request: ReferralUpdateRequest) throws -> ReferralView {
+        let (partner, region, token) = try requirePartner(principal)
+        let lattice = Vocabulary.signalStatus
+        let partnerStates = ["accepted", "contact-attempted", "in-contact", "declined", "closed", "reopened"]
+        guard partnerStates.contains(request.state) else {
+            throw Problems.badRequest("state must be one of \(partnerStates.joined(separator: ", ")), got '\(request.state)'")
+        }
+        if request.state == "closed" {
+            guard let o = request.outcome, Vocabulary.outcomes.contains(o) else {
+                throw Problems.badRequest("closing needs an outcome: \(Vocabulary.outcomes.joined(separator: ", "))")
+            }
+        }
+        if request.state == "declined" {
+            guard let r = request.declineReason, !r.isEmpty, r.utf8.count <= 500 else { throw Problems.badRequest("declining needs a declineReason (1-500 bytes)") }
+        }
+        if let note = request.caseNote, note.utf8.count > 4000 { throw Problems.badRequest("caseNote is longer than 4000 bytes") }
+        let author: AuthorID
+        do { author = try AuthorID(request.author ?? "partner:\(partner)") } catch { throw Problems.badRequest("author: \(error)") }
+        let now = self.now
+        return try worker.write { store in
+            guard let rid = try? RecordID(id), let storeID = try Self.locate(rid, region: region, in: store),
+                  let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)), !state.erased,
+                  let current = state.status("status"), current.state != "draft" else {
+                throw Problems.notFound("no referral '\(id)' in your region")
+            }
+            var changes: [FieldChange] = []
+            if request.state == "reopened" {
+                changes.append(.reopen(field: "status", epoch: current.epoch + 1))
+            } else {
+                guard lattice.rank(of: request.state)! > lattice.rank(of: current.state)! else {
+                    throw Problem("status-conflict", status: 409, title: "Status would move back",
+                                  detail: "the referral is '\(current.state)'; a referral never moves back to '\(request.state)' (reopen it explicitly first)")
+                }
+                changes.append(.advance(field: "status", epoch: current.epoch, state: request.state))
+            }
+            if let outcome = request.outcome { changes.append(.set(field: "outcome", value: .string(outcome), supersedes: state.heads("outcome"))) }
+            if let reason = request.declineReason { changes.append(.set(field: "declineReason", value: .string(reason), supersedes: state.heads("declineReason"))) }
+            let replica = Self.partnerReplica(partner)
+            let head = store.logHead(of: replica)
+            let previous = try store.operations(from: replica, after: head.held > 0 ? head.held - 1 : 0, limit: 1).first?.timestamp ?? .zero
+            var factory = OperationFactory(replica: replica, lastSequence: head.held, lastHash: head.lastHash, clock: HybridClock(last: previous))
+            let op = try factory.make(record: state.ref, author: author, body: .changes(changes), physicalMillis: now)
+            try store.apply([op])
+            try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq = ?",
+                                       [.text(storeID), .text(replica.rawValue), .integer(Int64(op.id.sequence))])
+            if let note = request.caseNote, !note.isEmpty {
+                try store.database.execute("INSERT INTO case_notes(partner, referral, at, author, text) VALUES (?, ?, ?, ?, ?)",
+                                           [.text(partner), .text(id), .integer(Int64(now)), .text(author.rawValue), .text(note)])
+            }
+            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "update:" + request.state, referrals: [id])
+            guard let updated = try store.loadRecord(state.ref), let view = Self.referralView(updated, store: storeID, region: region) else {
+                throw ServerError.corrupt("referral \(id) vanished")
+            }
+            return view
+        }
+    }
+
+    /// The audit log (admin only).
+    public func auditEntries(_ principal: Principal) throws -> (entries: [AuditLog.Entry], head: (seq: Int64, hash: SHA256Digest)?) {
+        try requireAdmin(principal)
+        return try worker.read { store in (try AuditLog.entries(store.database), try AuditLog.head(store.database)) }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import OmzienClient
+import OmzienModel
+import OmzienProtocol
+import OmzienServer
+import OmzienStore
+import Testing
+
+/// Welfare partners (Protocol/PARTNERS.md): allow-list, scope, follow-up flowing back, audit.
+@Suite(.serialized)
+struct PartnerTests {
+    let author = AuthorID(trusted: "kassa-1")
+
+    func partner(_ h: SyncHarness, id: String, region: String) throws -> SyncClient {
+        let created = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: id, region: region, name: "Welzijn \(id)"), as: PartnerCreated.self)
+        return SyncClient(baseURL: h.baseURL, token: created.token, retry: .none)
+    }
+
+    func raw(_ client: SyncClient, _ path: String) throws -> (Int, Data) {
+        try URLSessionTransport().send(method: "GET", url: client.baseURL.appendingPathComponent(path), headers: ["Authorization": "Bearer \(client.token!)"], body: nil)
+    }
+
+    @Test func partnersSeeOnlyAllowListedFieldsOfTheirRegionsReferrals() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
+        let noord = try partner(h, id: "wz-noord", region: "noord"), zuid = try partner(h, id: "wz-zuid", region: "zuid")
+        let a = try h.enroll("store-a", name: "till-a")
+        let withConsent = RecordRef(kind: .signal, id: RecordID.random()), without = RecordRef(kind: .signal, id: RecordID.random()), draft = RecordRef(kind: .signal, id: RecordID.random())
+        try a.store.appendLocal(record: withConsent, author: author, body: .changes(try SignalDraft(store: "store-a", observedAt: 1_763_800_000_000, reporter: "kassa-1", indicators: ["withdrawn"], consent: "given", contact: "06-12345678").changes()))
+        try a.store.appendLocal(record: without, author: author, body: .changes(try SignalDraft(store: "store-a", observedAt: 1_763_800_000_000, reporter: "kassa-1", indicators: ["withdrawn"], consent: "refused").changes()))
+        try a.store.appendLocal(record: draft, author: author, body: .changes(try SignalDraft(store: "store-a", observedAt: 1_763_800_000_000, reporter: "kassa-1", indicators: ["withdrawn"], submit: false).changes()))
+        try a.store.appendLocal(record: RecordRef(kind: .feedback, id: RecordID.random()), author: author, body: .changes(try FeedbackDraft(store: "store-a", givenAt: 1_763_800_000_000, category: "other", nps: 9).changes()))
+        try a.sync()
+
+        let (status, body) = try raw(noord, "v1/partner/referrals")
+        #expect(status == 200)
+        let page = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        let referrals = try #require(page["referrals"] as? [[String: Any]])
+        #expect(Set(referrals.compactMap { $0["id"] as? String }) == [withConsent.id.rawValue, without.id.rawValue], "submitted signals only, no drafts, no feedback")
+        for r in referrals {
+            let extra = Set(r.keys).subtracting(ReferralView.partnerFields)
+            #expect(extra.isEmpty, "fields outside the allow-list: \(extra)")
+            #expect(r["reporter"] == nil)
+        }
+        #expect(referrals.first { $0["id"] as? String == withConsent.id.rawValue }?["contact"] as? String == "06-12345678")
+        #expect(referrals.first { $0["id"] as? String == without.id.rawValue }?["contact"] == nil, "no contact details without consent")
+        // The other region's partner sees nothing, not even by guessing the id.
+        let other = try zuid.call("GET", "v1/partner/referrals", as: ReferralPage.self)
+        #expect(other.referrals.isEmpty)
+        let (guess, _) = try raw(zuid, "v1/partner/referrals/\(withConsent.id)")
+        #expect(guess == 404)
+        let (deviceTry, _) = try raw(a.client, "v1/partner/referrals")
+        #expect(deviceTry == 403, "a device token cannot read referrals")
+    }
+
+    @Test func followUpFlowsBackAndAConcurrentStoreEditSurvives() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let wz = try partner(h, id: "wz-noord", region: "noord")
+        let a = try h.enroll("store-a", name: "till-a")
+        let signal = try a.recordSignal(note: "Komt elke dag")
+        try a.sync()
+        // The store edits the note offline while the partner accepts and then makes contact.
+        let seen = try #require(try a.store.loadRecord(signal))
+        try a.store.appendLocal(record: signal, author: author, body: .changes([.set(field: "note", value: .string("Vandaag ook"), supersedes: seen.heads("note"))]))
+        let secretCaseNote = "Intern-\(UUID().uuidString)"
+        _ = try wz.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "accepted", caseNote: secretCaseNote), as: ReferralView.self)
+        let contact = try wz.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "in-contact"), as: ReferralView.self)
+        #expect(contact.status == "in-contact")
+        #expect {
+            _ = try wz.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "accepted"), as: ReferralView.self)
+        } throws: { error in
+            if case let ClientError.problem(p) = error { return p.status == 409 }
+            return false
+        }
+        try a.sync()
+        try a.sync()
+        let merged = try #require(try a.store.loadRecord(signal))
+        #expect(merged.status("status")?.state == "in-contact", "the store sees the partner's follow-up")
+        #expect(merged.string("note") == "Vandaag ook", "and keeps its own edit")
+        #expect(try a.store.stateDigest() == (try h.server.service.digest(store: "store-a")))
+        let view = try wz.call("GET", "v1/partner/referrals/\(signal.id)", as: ReferralView.self)
+        #expect(view.note == "Vandaag ook")
+        // The partner-internal case note never reaches the store.
+        for file in try FileManager.default.contentsOfDirectory(at: h.dir, includingPropertiesForKeys: nil) where file.lastPathComponent.hasPrefix("till-a") {
+            #expect(try Data(contentsOf: file).range(of: Data(secretCaseNote.utf8)) == nil, "case note found in \(file.lastPathComponent)")
+        }
+        // Closing needs an outcome; reopening is explicit and starts a new epoch.
+        #expect(throws: ClientError.self) { _ = try wz.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "closed"), as: ReferralView.self) }
+        let closed = try wz.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "closed", outcome: "linked-to-activity"), as: ReferralView.self)
+        #expect(closed.status == "closed" && closed.outcome == "linked-to-activity")
+        let reopened = try wz.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "reopened"), as: ReferralView.self)
+        #expect(reopened.status == "reopened" && reopened.epoch == 1)
+    }
+
+    @Test func everyPartnerReadLeavesOneEntryAndTamperingIsNamed() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let wz = try partner(h, id: "wz-noord", region: "noord")
+        let a = try h.enroll("store-a", name: "till-a")
+        let signals = try (0..<3).map { try a.recordSignal(note: "signaal \($0)") }
+        try a.sync()
+        let page = try wz.call("GET", "v1/partner/referrals", as: ReferralPage.self)
+        #expect(page.referrals.count == 3)
+        _ = try wz.call("GET", "v1/partner/referrals/\(signals[1].id)", as: ReferralView.self)
+        let (entries, head) = try h.server.service.auditEntries(.admin)
+        #expect(entries.count == 4, "three for the pull, one for the read")
+        #expect(entries.map(\.action) == ["pull", "pull", "pull", "read"])
+        #expect(entries[3].referral == signals[1].id.rawValue)
+        #expect(entries.allSatisfy { $0.actor == "partner:wz-noord" && $0.token.hasPrefix("omz_p_") })
+        #expect(AuditLog.verify(entries, head: head).isEmpty)
+        for i in entries.indices {
+            var edited = entries
+            let e = entries[i]
+            edited[i] = AuditLog.Entry(seq: e.seq, at: e.at, actor: e.actor, token: e.token, action: e.action, referral: "someone-else", prevHash: e.prevHash, hash: e.hash)
+            #expect(AuditLog.verify(edited, head: head).first?.hasPrefix("entry \(e.seq):") == true, "edit of entry \(e.seq)")
+            var deleted = entries
+            deleted.remove(at: i)
+            #expect(!AuditLog.verify(deleted, head: head).isEmpty, "deletion of entry \(e.seq)")
+            if i + 1 < entries.count {
+                var swapped = entries
+                swapped.swapAt(i, i + 1)
+                #expect(!AuditLog.verify(swapped, head: head).isEmpty, "swap of entries \(e.seq) and \(e.seq + 1)")
+            }
+        }
+    }
+}
