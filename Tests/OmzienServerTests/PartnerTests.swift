@@ -125,3 +125,48 @@ struct PartnerTests {
         }
     }
 }
+
+/// The partner and audit commands of the CLI against a live server.
+struct PartnerCLITests {
+    @Test func partnerCommandsAndAuditVerifyWork() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let created = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "Welzijn"), as: PartnerCreated.self)
+        let a = try h.enroll("store-a", name: "till-a")
+        let signal = try a.recordSignal(note: "Komt elke dag, \"zegt\" weinig")
+        try a.sync()
+        let env = ["OMZIEN_SERVER": h.baseURL.absoluteString, "OMZIEN_PARTNER_TOKEN": created.token]
+        let cursor = h.dir.appendingPathComponent("cursor").path
+        let csv = try CLITests.run(["partner", "pull", "--csv", "--cursor-file", cursor], environment: env)
+        #expect(csv.status == 0, "\(csv.err)")
+        let lines = csv.out.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasPrefix("id,store,region") == true)
+        #expect(lines.last?.contains("\"Komt elke dag, \"\"zegt\"\" weinig\"") == true, "CSV quoting: \(lines.last ?? "")")
+        let again = try CLITests.run(["partner", "pull", "--cursor-file", cursor], environment: env)
+        #expect(again.out.contains("No referrals changed"), "the cursor file remembers: \(again.out)")
+        let update = try CLITests.run(["partner", "update", signal.id.rawValue, "--state", "accepted", "--case-note", "intern"], environment: env)
+        #expect(update.status == 0, "\(update.err)")
+        let back = try CLITests.run(["partner", "update", signal.id.rawValue, "--state", "closed"], environment: env)
+        #expect(back.status == 65, "closing without an outcome is bad data: \(back.err)")
+        let show = try CLITests.run(["partner", "show", signal.id.rawValue, "--json"], environment: env)
+        #expect(show.out.contains("\"status\" : \"accepted\""))
+
+        // Verify the audit log offline, then alter a copy and see the entry named.
+        h.stop()
+        let db = h.dir.appendingPathComponent("server.sqlite").path
+        let ok = try CLITests.run(["audit", "verify", "--db", db])
+        #expect(ok.status == 0, "\(ok.out)\(ok.err)")
+        #expect(ok.out.contains("intact"))
+        let copy = h.dir.appendingPathComponent("copy.sqlite").path
+        try FileManager.default.copyItem(atPath: db, toPath: copy)
+        do {
+            let tamper = try Database(path: copy)
+            try tamper.execute("UPDATE audit_log SET referral = 'someone-else' WHERE seq = 2")
+            tamper.close()
+        }
+        let bad = try CLITests.run(["audit", "verify", "--db", copy])
+        #expect(bad.status == 1)
+        #expect(bad.out.contains("entry 2"), "\(bad.out)")
+    }
+}

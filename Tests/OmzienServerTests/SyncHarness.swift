@@ -34,8 +34,17 @@ final class SyncHarness {
         admin = SyncClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!, token: adminToken, retry: .none)
     }
 
-    deinit {
+    private var stopped = false
+
+    /// Stops the server (and closes its database) before the harness goes away.
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
         server.stop(deadline: .seconds(2))
+    }
+
+    deinit {
+        stop()
         try? FileManager.default.removeItem(at: dir)
     }
 

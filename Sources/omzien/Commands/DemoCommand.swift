@@ -64,6 +64,8 @@ struct DemoCommand: Command {
             try device.store.setSetting("author", author)
             return device
         }
+        let partnerToken = try admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "Welzijn Groningen-Noord"), as: PartnerCreated.self).token
+        let partner = SyncClient(baseURL: url, token: partnerToken, retry: .none)
         let till = try enroll("store-12", "till-1", "kassa-17")
         let phone = try enroll("store-12", "manager-phone", "manager-3")
         let other = try enroll("store-31", "till-7", "kassa-4")
@@ -121,7 +123,17 @@ struct DemoCommand: Command {
         }
         say("A second round brought each device the others' changes: \(pulled) operations applied from pulls in all.")
 
+        // The welfare partner of region noord picks the signal up; the store sees it.
+        let page = try partner.call("GET", "v1/partner/referrals", as: ReferralPage.self)
+        say("Partner wz-noord pulled \(page.referrals.count) referral(s) of its region (store-31's signal is in region zuid: not shown); each read is in the audit log.")
+        _ = try partner.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "accepted", caseNote: "Buurtcoach Anouk neemt contact op."), as: ReferralView.self)
+        let followUp = try partner.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "in-contact"), as: ReferralView.self)
+        say("The partner accepted the referral and reached the customer (status: \(followUp.status ?? "-")); its internal case note stays on the server.")
+        for device in [till, phone, other] { try device.sync() }
+        say("On the next sync, till-1 and manager-phone see the status '\(try till.store.loadRecord(signal)?.status("status")?.state ?? "-")'.")
+
         let merged = try till.store.loadRecord(signal)!
+        let audit = try server.service.auditEntries(.admin)
         let conflicts = merged.allConflicts
         let count12 = try till.store.loadRecord(lane12.ref)!.count("count")
         let count31 = try other.store.loadRecord(lane31.ref)!.count("count")
@@ -143,11 +155,14 @@ struct DemoCommand: Command {
                 "chatMoments": ["store-12": count12, "store-31": count31],
                 "digests": digests.map { ["replica": $0.0, "store": $0.1, "digest": $0.2.hex] },
                 "converged": converged, "crossStoreLeak": leaked, "seconds": seconds,
+                "referralStatus": merged.status("status")?.state ?? "", "auditEntries": audit.entries.count,
+                "auditIntact": AuditLog.verify(audit.entries, head: audit.head).isEmpty,
             ])
         } else {
             Output.line()
             Output.line("What merged on the signal:")
             Output.line("  urgency     \(merged.string("urgency") ?? "-")   (the manager's change; nobody else touched it)")
+            Output.line("  status      \(merged.status("status")?.state ?? "-")   (the partner's follow-up, merged with the store's edits)")
             Output.line("  indicators  \(merged.elements("indicators").joined(separator: ", "))")
             Output.line("  note        \(merged.string("note") ?? "-")")
             for c in conflicts {
@@ -155,6 +170,7 @@ struct DemoCommand: Command {
             }
             Output.line("Chat moments today: store-12 lane 3 = \(count12) (5 + 2), store-31 lane 1 = \(count31): no increment lost.")
             Output.line(leaked ? "A record crossed stores: THIS IS A BUG." : "No record crossed from one store to the other.")
+            Output.line("Audit log: \(audit.entries.count) partner action(s) on referrals recorded, chain \(AuditLog.verify(audit.entries, head: audit.head).isEmpty ? "intact" : "BROKEN").")
             Output.line()
             Output.table(["REPLICA", "STORE", "STATE DIGEST"], digests.map { [$0.0, $0.1, $0.2.hex] })
             Output.line()
