@@ -91,3 +91,50 @@ public struct PartnerCreated: Codable, Sendable, Equatable {
         self.token = token
     }
 }
+
+/// GET /v1/reports/response-times?by=store|region|partner: for each group, how long referrals
+/// waited (server time) from submission to accepted and to first contact, as percentiles in
+/// minutes. Groups with fewer referrals than the threshold (default 5) show only that they are
+/// below it: no figure that could single out a person (Protocol/PARTNERS.md, R-PART-11).
+public struct ResponseTimeReport: Codable, Sendable, Equatable {
+    public struct Group: Codable, Sendable, Equatable {
+        public var key: String
+        /// The number of referrals, or nil when suppressed.
+        public var referrals: Int?
+        public var suppressed: Bool
+        public var acceptedMinutes: Percentiles?
+        public var firstContactMinutes: Percentiles?
+        public init(key: String, referrals: Int?, suppressed: Bool, acceptedMinutes: Percentiles?, firstContactMinutes: Percentiles?) {
+            self.key = key
+            self.referrals = referrals
+            self.suppressed = suppressed
+            self.acceptedMinutes = acceptedMinutes
+            self.firstContactMinutes = firstContactMinutes
+        }
+    }
+    public struct Percentiles: Codable, Sendable, Equatable {
+        public var count: Int
+        public var p50: Double
+        public var p90: Double
+        public var max: Double
+        public init(count: Int, p50: Double, p90: Double, max: Double) {
+            self.count = count
+            self.p50 = p50
+            self.p90 = p90
+            self.max = max
+        }
+    }
+    public var by: String
+    public var threshold: Int
+    public var groups: [Group]
+    public init(by: String, threshold: Int, groups: [Group]) {
+        self.by = by
+        self.threshold = threshold
+        self.groups = groups
+    }
+}
+
+public struct HeadOfficeTokenResponse: Codable, Sendable, Equatable {
+    public var token: String
+    public init(token: String) { self.token = token }
+}

@@ -6,12 +6,15 @@ public enum Principal: Sendable, Equatable, CustomStringConvertible {
     case device(replica: ReplicaID, store: String)
     /// A welfare partner: sees the referrals of its region (Protocol/PARTNERS.md).
     case partner(id: String, region: String, tokenPrefix: String)
+    /// Head office: aggregate reports only.
+    case headOffice
 
     public var description: String {
         switch self {
         case .admin: "admin"
         case let .device(replica, store): "device \(replica) of \(store)"
         case let .partner(id, region, _): "partner \(id) of \(region)"
+        case .headOffice: "head office"
         }
     }
 }

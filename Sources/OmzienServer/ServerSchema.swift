@@ -12,6 +12,9 @@ import OmzienStore
 /// - `partners`, `partner_tokens`: one welfare partner per region, its tokens (hashed).
 /// - `case_notes`: partner-internal notes; never part of a signal, never sent to a store.
 /// - `audit_log`: every partner read and export, hash-chained (Protocol/PARTNERS.md).
+/// - `referral_events`: when the server first saw a referral submitted, accepted, contacted
+///   (server time): what response-time reports measure.
+/// - `headoffice_tokens`: tokens that may read aggregate reports and nothing else.
 enum ServerSchema {
     static let migrations: [Migration] = [
         Migration(name: "2026-11-22-server-v1", sql: """
@@ -93,6 +96,20 @@ enum ServerSchema {
                 prev_hash BLOB NOT NULL,
                 hash BLOB NOT NULL
             );
+            """),
+            Migration(name: "2026-11-22-reports-v1", sql: """
+            CREATE TABLE referral_events(
+                referral TEXT NOT NULL,
+                store TEXT NOT NULL,
+                event TEXT NOT NULL CHECK (event IN ('submitted', 'accepted', 'contact')),
+                at INTEGER NOT NULL,
+                PRIMARY KEY (referral, event)
+            ) WITHOUT ROWID;
+            CREATE TABLE headoffice_tokens(
+                token_hash BLOB PRIMARY KEY,
+                created_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            ) WITHOUT ROWID;
             """),
     ]
 }

@@ -47,6 +47,20 @@ public enum SyncRoutes {
         r.post("/v1/admin/devices/:replica/revoke") { req, _ in
             try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
         }
+        r.post("/v1/admin/headoffice-tokens") { req, _ in
+            try answer(req, status: .created) { try service.issueHeadOfficeToken(try auth(service, req)) }
+        }
+        r.get("/v1/reports/response-times") { req, _ in
+            try answer(req) {
+                let principal = try auth(service, req)
+                var threshold = 5
+                if let t = req.queryValue("threshold") {
+                    guard let n = Int(t) else { throw Problems.badRequest("threshold must be a whole number >= 5, got '\(t)'") }
+                    threshold = n
+                }
+                return try service.responseTimes(principal, by: req.queryValue("by") ?? "store", threshold: threshold)
+            }
+        }
         r.post("/v1/admin/partners") { req, _ in
             try answer(req, status: .created) { try service.createPartner(try auth(service, req), try decode(CreatePartnerRequest.self, req)) }
         }

@@ -161,6 +161,7 @@ extension SyncService {
                                            [.text(partner), .text(id), .integer(Int64(now)), .text(author.rawValue), .text(note)])
             }
             try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "update:" + request.state, referrals: [id])
+            try Self.recordFollowUp(request.state, referral: id, store: storeID, at: now, in: store)
             guard let updated = try store.loadRecord(state.ref), let view = Self.referralView(updated, store: storeID, region: region) else {
                 throw ServerError.corrupt("referral \(id) vanished")
             }

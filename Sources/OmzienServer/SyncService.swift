@@ -54,6 +54,10 @@ public final class SyncService: Sendable {
         let hash = Tokens.hash(token)
         if let cached = principals.withLock({ $0[hash] }) { return cached }
         let principal = try worker.read { store -> Principal? in
+            if token.hasPrefix("omz_h_") {
+                guard try store.database.firstRow("SELECT 1 FROM headoffice_tokens WHERE token_hash = ? AND revoked_at IS NULL", [.blob(hash)]) != nil else { return nil }
+                return .headOffice
+            }
             if token.hasPrefix("omz_p_") {
                 guard let row = try store.database.firstRow("""
                     SELECT p.id, p.region FROM partner_tokens t JOIN partners p ON p.id = t.partner
@@ -190,6 +194,7 @@ public final class SyncService: Sendable {
             do {
                 let newScopes = try self.checkScope(toApply.filter { $0.id.sequence > heldBefore }, store: storeID, in: store)
                 let report = try store.apply(toApply)
+                try Self.recordSubmissions(toApply.filter { $0.id.sequence > heldBefore }, store: storeID, at: now, in: store)
                 let insertScope = try store.database.cachedStatement("INSERT OR IGNORE INTO record_scope(kind, id, store) VALUES (?, ?, ?)")
                 for ref in newScopes { try insertScope.run([.text(ref.kind.rawValue), .text(ref.id.rawValue), .text(storeID)]) }
                 let heldAfter = store.held(from: replica)

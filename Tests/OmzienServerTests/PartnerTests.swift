@@ -170,3 +170,39 @@ struct PartnerCLITests {
         #expect(bad.out.contains("entry 2"), "\(bad.out)")
     }
 }
+
+/// Response-time reports with small counts suppressed (R-PART-11).
+struct ReportTests {
+    @Test func responseTimesArePercentilesAndSmallGroupsAreSuppressed() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
+        let created = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "Welzijn"), as: PartnerCreated.self)
+        let wz = SyncClient(baseURL: h.baseURL, token: created.token, retry: .none)
+        let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-b", name: "till-b")
+        let signals = try (0..<6).map { _ in try a.recordSignal(note: "n") }
+        for _ in 0..<2 { _ = try b.recordSignal(note: "n") }
+        try a.sync(); try b.sync()
+        for (i, s) in signals.enumerated() {
+            h.clock.offset.withLock { $0 = Int64(i + 1) * 600_000 }  // accepted after 10, 20, … 60 minutes
+            _ = try wz.call("POST", "v1/partner/referrals/\(s.id)/status", body: ReferralUpdateRequest(state: "accepted"), as: ReferralView.self)
+        }
+        let report = try h.admin.call("GET", "v1/reports/response-times", query: ["by": "store"], as: ResponseTimeReport.self)
+        let storeA = try #require(report.groups.first { $0.key == "store-a" })
+        #expect(storeA.referrals == 6 && !storeA.suppressed)
+        // Real time also passes during the test: allow half a minute.
+        #expect(abs((storeA.acceptedMinutes?.p50 ?? 0) - 30) < 0.5)
+        #expect(abs((storeA.acceptedMinutes?.p90 ?? 0) - 60) < 0.5)
+        #expect(storeA.firstContactMinutes == nil, "no contact yet")
+        let storeB = try #require(report.groups.first { $0.key == "store-b" })
+        #expect(storeB.suppressed && storeB.referrals == nil && storeB.acceptedMinutes == nil, "2 referrals: below the threshold of 5")
+        // Head office reads aggregates; devices and partners cannot; a threshold below 5 is refused.
+        let ho = try h.admin.call("POST", "v1/admin/headoffice-tokens", as: HeadOfficeTokenResponse.self)
+        let headOffice = SyncClient(baseURL: h.baseURL, token: ho.token, retry: .none)
+        #expect(try headOffice.call("GET", "v1/reports/response-times", query: ["by": "region"], as: ResponseTimeReport.self).groups.count == 2)
+        #expect(throws: ClientError.self) { _ = try headOffice.call("GET", "v1/sync/pull", as: PullResponse.self) }
+        #expect(throws: ClientError.self) { _ = try headOffice.call("GET", "v1/partner/referrals", as: ReferralPage.self) }
+        #expect(throws: ClientError.self) { _ = try wz.call("GET", "v1/reports/response-times", as: ResponseTimeReport.self) }
+        #expect(throws: ClientError.self) { _ = try a.client.call("GET", "v1/reports/response-times", as: ResponseTimeReport.self) }
+        #expect(throws: ClientError.self) { _ = try h.admin.call("GET", "v1/reports/response-times", query: ["threshold": "2"], as: ResponseTimeReport.self) }
+    }
+}

@@ -9,6 +9,7 @@ enum CommandRegistry {
         AdminListCommand.self,
         AdminRevokeCommand.self,
         AdminPartnerAddCommand.self,
+        AdminReportCommand.self,
         AuditVerifyCommand.self,
         PartnerPullCommand.self,
         PartnerShowCommand.self,

@@ -1,0 +1,36 @@
+import Foundation
+import OmzienProtocol
+
+struct AdminReportCommand: Command {
+    static let name = "admin report"
+    static let summary = "response times of referrals (submitted → accepted, → first contact), by store, region or partner"
+    static let usage = """
+        usage: omzien admin report [--by store|region|partner] [--threshold N] [--server URL] [--token TOKEN] [--json]
+
+        Percentiles in minutes of server time. Groups with fewer referrals than the threshold
+        (at least and by default 5) are shown as suppressed, so no person can be singled out.
+        A head-office token (omz_h_…) works here too.
+        """ + "\n" + AdminContext.help
+    static let valueOptions: Set<String> = AdminContext.options.union(["by", "threshold"])
+    let context: AdminContext, by: String, threshold: Int
+
+    init(_ args: inout ArgumentReader) throws {
+        by = args.option("by", default: "store")
+        guard ["store", "region", "partner"].contains(by) else { throw CLIError.usage("--by must be store, region or partner", command: Self.name) }
+        threshold = try args.integer("threshold", default: 5, range: 5...1_000_000)
+        context = try AdminContext(&args)
+    }
+
+    func run() throws {
+        let r = try context.client.call("GET", "v1/reports/response-times", query: ["by": by, "threshold": "\(threshold)"], as: ResponseTimeReport.self)
+        try context.print(r) {
+            func fmt(_ p: ResponseTimeReport.Percentiles?) -> String {
+                guard let p else { return "-" }
+                return String(format: "%.0f / %.0f min (n=%d)", p.p50, p.p90, p.count)
+            }
+            Output.table([by.uppercased(), "REFERRALS", "TO ACCEPTED p50 / p90", "TO FIRST CONTACT p50 / p90"],
+                         r.groups.map { [$0.key, $0.suppressed ? "< \(r.threshold)" : "\($0.referrals ?? 0)", $0.suppressed ? "suppressed" : fmt($0.acceptedMinutes),
+                                         $0.suppressed ? "suppressed" : fmt($0.firstContactMinutes)] })
+        }
+    }
+}
