@@ -104,7 +104,7 @@ extension SyncService {
             guard let rid = try? RecordID(id), let storeID = try Self.locate(rid, region: region, in: store),
                   let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)),
                   let view = Self.referralView(state, store: storeID, region: region) else {
-                throw Problems.notFound("no referral '\(id)' in your region")
+                throw Problems.notFound("no such referral in your region")
             }
             try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "read", referrals: [view.id])
             return view
@@ -134,7 +134,7 @@ extension SyncService {
             guard let rid = try? RecordID(id), let storeID = try Self.locate(rid, region: region, in: store),
                   let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)), !state.erased,
                   let current = state.status("status"), current.state != "draft" else {
-                throw Problems.notFound("no referral '\(id)' in your region")
+                throw Problems.notFound("no such referral in your region")
             }
             var changes: [FieldChange] = []
             if request.state == "reopened" {

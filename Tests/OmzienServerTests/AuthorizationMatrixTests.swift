@@ -1,0 +1,82 @@
+import Foundation
+import OmzienClient
+import OmzienModel
+import OmzienProtocol
+import Testing
+
+/// Every endpoint against every principal (Protocol/SYNC.md R-SYNC-3/5, PARTNERS.md R-PART-2/3):
+/// the expected status is a table here, and no 200 answer carries anything of store A to a
+/// principal outside store A's scope.
+struct AuthorizationMatrixTests {
+    enum Who: String, CaseIterable {
+        case deviceA, deviceB, partnerX, partnerY, headOffice, admin, revoked, malformed, none
+    }
+
+    @Test func everyEndpointAnswersEveryPrincipalAsTheTableSays() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
+        let x = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "X"), as: PartnerCreated.self)
+        let y = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-zuid", region: "zuid", name: "Y"), as: PartnerCreated.self)
+        let ho = try h.admin.call("POST", "v1/admin/headoffice-tokens", as: HeadOfficeTokenResponse.self)
+        let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-b", name: "till-b"), gone = try h.enroll("store-a", name: "till-gone")
+        let secret = "Alleen-winkel-A-\(UUID().uuidString)"
+        let signal = try a.recordSignal(note: secret)
+        try a.sync(); try b.sync(); try gone.sync()
+        _ = try h.admin.call("POST", "v1/admin/devices/\(gone.store.replica)/revoke", as: DeviceInfo.self)
+
+        let tokens: [Who: String?] = [
+            .deviceA: try a.store.setting("token"), .deviceB: try b.store.setting("token"), .partnerX: x.token, .partnerY: y.token,
+            .headOffice: ho.token, .admin: h.adminToken, .revoked: try gone.store.setting("token"), .malformed: "not-a-token", .none: nil,
+        ]
+        let replicas: [Who: String] = [.deviceA: a.store.replica.rawValue, .deviceB: b.store.replica.rawValue]
+        let unauthenticated: [Who: Int] = [.revoked: 401, .malformed: 401, .none: 401]
+        func row(_ pairs: [Who: Int]) -> [Who: Int] { pairs.merging(unauthenticated) { $1 } }
+        let deviceOnly = row([.deviceA: 200, .deviceB: 200, .partnerX: 403, .partnerY: 403, .headOffice: 403, .admin: 403])
+        let partnerOnly = row([.deviceA: 403, .deviceB: 403, .partnerX: 200, .partnerY: 200, .headOffice: 403, .admin: 403])
+        let oneReferral = row([.deviceA: 403, .deviceB: 403, .partnerX: 200, .partnerY: 404, .headOffice: 403, .admin: 403])
+        let adminOnly = row([.deviceA: 403, .deviceB: 403, .partnerX: 403, .partnerY: 403, .headOffice: 403, .admin: 200])
+        let reports = row([.deviceA: 403, .deviceB: 403, .partnerX: 403, .partnerY: 403, .headOffice: 200, .admin: 200])
+        let open: [Who: Int] = Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 200) })
+
+        struct Endpoint { let method: String; let path: String; let body: (Who) -> Data?; let expected: [Who: Int] }
+        let encoder = JSONEncoder()
+        let endpoints: [Endpoint] = [
+            Endpoint(method: "POST", path: "v1/sync/push", body: { try? encoder.encode(PushRequest(replica: replicas[$0] ?? "someone", operations: [])) }, expected: deviceOnly),
+            Endpoint(method: "GET", path: "v1/sync/pull", body: { _ in nil }, expected: deviceOnly),
+            Endpoint(method: "GET", path: "v1/sync/snapshot", body: { _ in nil }, expected: deviceOnly),
+            Endpoint(method: "GET", path: "v1/sync/status", body: { _ in nil }, expected: deviceOnly),
+            Endpoint(method: "GET", path: "v1/partner/referrals", body: { _ in nil }, expected: partnerOnly),
+            Endpoint(method: "GET", path: "v1/partner/referrals/\(signal.id)", body: { _ in nil }, expected: oneReferral),
+            Endpoint(method: "POST", path: "v1/partner/referrals/\(signal.id)/status", body: { _ in try? encoder.encode(ReferralUpdateRequest(state: "accepted")) }, expected: oneReferral),
+            Endpoint(method: "GET", path: "v1/admin/devices", body: { _ in nil }, expected: adminOnly),
+            Endpoint(method: "GET", path: "v1/admin/stores", body: { _ in nil }, expected: adminOnly),
+            Endpoint(method: "POST", path: "v1/admin/enrollments", body: { _ in try? encoder.encode(CreateEnrollmentRequest(store: "store-a")) },
+                     expected: adminOnly.merging([.admin: 201]) { $1 }),
+            Endpoint(method: "GET", path: "v1/reports/response-times", body: { _ in nil }, expected: reports),
+            Endpoint(method: "GET", path: "v1/info", body: { _ in nil }, expected: open),
+        ]
+        let transport = URLSessionTransport(timeout: 10)
+        var mismatches: [String] = []
+        var checked = 0
+        for endpoint in endpoints {
+            for who in Who.allCases {
+                var headers = ["Content-Type": "application/json"]
+                if let token = tokens[who] ?? nil { headers["Authorization"] = "Bearer \(token)" }
+                let (status, body) = try transport.send(method: endpoint.method, url: h.baseURL.appendingPathComponent(endpoint.path), headers: headers, body: endpoint.body(who))
+                let expected = endpoint.expected[who]!
+                if status != expected { mismatches.append("\(endpoint.method) \(endpoint.path) as \(who): \(status), expected \(expected)") }
+                let text = String(decoding: body, as: UTF8.self)
+                let inScopeOfA = [.deviceA, .partnerX].contains(who)
+                if !inScopeOfA, text.contains(secret) || text.contains(signal.id.rawValue) {
+                    mismatches.append("\(endpoint.method) \(endpoint.path) as \(who): store A's signal leaked")
+                }
+                checked += 1
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+        #expect(checked == endpoints.count * Who.allCases.count)
+        // A cursor cannot be used to read another store's feed: B pulling from position 0 gets nothing of A.
+        let fromZero = try b.client.call("GET", "v1/sync/pull", query: ["cursor": "p0"], as: PullResponse.self)
+        #expect(!fromZero.operations.contains { $0.record == signal })
+    }
+}
