@@ -15,9 +15,9 @@ import Synchronization
 /// closed (or reused) descriptor.
 ///
 /// Level-triggered epoll. A connection's interest set follows its state (see
-/// `updateInterest`): it reads only while it may process input, so a client that pipelines
-/// while a handler runs, or does not read its responses, is not read from (backpressure), and
-/// buffered input never exceeds one read of `readBufferSize` bytes.
+/// `updateInterest`): while a request is with a worker it keeps reading until one read buffer
+/// (`readBufferSize`) is waiting; a client that does not read its responses is not read from
+/// (backpressure). Buffered input never exceeds two reads.
 ///
 /// Timeouts: each connection has one deadline derived from its state (`updateDeadline`); the
 /// loop scans deadlines every `tick` (a fraction of the shortest timeout, 5–250 ms).
@@ -576,7 +576,11 @@ final class EventLoop: @unchecked Sendable {
         if conn.lingering {
             want = OMZIEN_EPOLLIN
         } else {
-            if !conn.readClosed && canProcess(conn) { want |= OMZIEN_EPOLLIN }
+            // Keep reading while a request is with a worker (no epoll_ctl per request in the
+            // common case), but only until one read buffer's worth is waiting.
+            let mayRead = !conn.readClosed && !conn.closeAfterWrite
+                && conn.unsentCount < EventLoop.outputHighWater && conn.pendingInput.count < EventLoop.readBufferSize
+            if mayRead { want |= OMZIEN_EPOLLIN }
             if conn.unsentCount > 0 { want |= OMZIEN_EPOLLOUT }
         }
         if want != conn.interest {
