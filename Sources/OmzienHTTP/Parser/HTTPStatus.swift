@@ -1,6 +1,7 @@
 /// An HTTP status code with its reason phrase (RFC 9110 §15).
 ///
 /// A plain value: the server writes `HTTP/1.1 <code> <reasonPhrase>` on the status line.
+/// Equality and hashing look at the code only (a custom reason phrase is cosmetic).
 public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
     public var code: Int
     public var reasonPhrase: String
