@@ -365,8 +365,8 @@ final class EventLoop: @unchecked Sendable {
             if !conn.pendingInput.isEmpty && canProcess(conn) {
                 let consumed = conn.pendingInput.withUnsafeBufferPointer { process(conn, $0) }
                 if conn.isClosed { return }
-                if conn.closeAfterWrite {
-                    conn.pendingInput = []
+                if conn.closeAfterWrite || consumed == conn.pendingInput.count {
+                    conn.pendingInput = []  // also frees the storage: idle connections hold no buffers
                 } else {
                     conn.pendingInput.removeFirst(consumed)
                 }
@@ -551,7 +551,8 @@ final class EventLoop: @unchecked Sendable {
             conn.lastWriteProgress = now
         }
         if conn.outputOffset > 0 && conn.outputOffset == conn.output.count {
-            conn.output.removeAll(keepingCapacity: conn.output.capacity <= 16 * 1024)
+            // Keep a small buffer for the next response; give larger ones back.
+            conn.output.removeAll(keepingCapacity: conn.output.capacity <= 4 * 1024)
             conn.outputOffset = 0
         }
         if conn.unsentCount == 0 && conn.closeAfterWrite && !conn.lingering {
