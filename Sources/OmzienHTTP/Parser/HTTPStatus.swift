@@ -6,9 +6,9 @@ public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
     public var code: Int
     public var reasonPhrase: String
 
-    /// - Precondition: `100 <= code <= 999` (RFC 9110 §15: three digits).
+    /// - Precondition: `100 <= code <= 599` (RFC 9110 §15: other values are invalid).
     public init(code: Int, reasonPhrase: String? = nil) {
-        precondition((100...999).contains(code), "status code must have three digits")
+        precondition((100...599).contains(code), "status code must be in 100...599")
         self.code = code
         self.reasonPhrase = reasonPhrase ?? HTTPStatus.defaultReasonPhrase(code)
     }
