@@ -158,6 +158,12 @@ final class ServerCore: Sendable {
                               error: "handler returned the informational status \(response.status.code)")
             return
         }
+        // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4): no CR/LF from a handler.
+        guard response.status.reasonPhrase.utf8.allSatisfy({ $0 == ASCII.tab || $0 == ASCII.space || ByteClass.isFieldVChar($0) })
+        else {
+            outcome = problem(.internalServerError, nil, context, error: "handler returned an invalid reason phrase")
+            return
+        }
         var hasServerOwned = false
         for field in response.headers {
             guard HTTPHeaders.isValidFieldName(field.name), HTTPHeaders.isValidFieldValue(field.value) else {
