@@ -30,9 +30,13 @@ final class EventLoop: @unchecked Sendable {
         case forceClose
     }
 
+    /// Messages from other threads. The eventfd is written only when the loop is (about to be)
+    /// blocked in epoll_wait (`sleeping`), and at most once per sleep (`wakePending`); a busy
+    /// loop picks messages up at its next iteration without any system call.
     private struct Mailbox {
         var messages: [Message] = []
         var closed = false
+        var sleeping = false
         var wakePending = false
     }
 
@@ -111,7 +115,7 @@ final class EventLoop: @unchecked Sendable {
         mailbox.withLock { box in
             guard !box.closed else { return }
             box.messages.append(message)
-            if !box.wakePending {
+            if box.sleeping && !box.wakePending {
                 box.wakePending = true
                 _ = omzien_eventfd_signal(wakeFD)
             }
@@ -130,11 +134,20 @@ final class EventLoop: @unchecked Sendable {
         nextTimerScan = now + tick
 
         while !stopping {
-            let timeout = nextTimeoutMillis()
+            let hasMail = mailbox.withLock { box -> Bool in
+                if !box.messages.isEmpty { return true }
+                box.sleeping = true
+                return false
+            }
+            let timeout = hasMail ? 0 : nextTimeoutMillis()
             let n = tokens.withUnsafeMutableBufferPointer { t in
                 events.withUnsafeMutableBufferPointer { e in
                     omzien_epoll_wait(epfd, t.baseAddress, e.baseAddress, Int32(maxEvents), timeout)
                 }
+            }
+            let mailArrived = mailbox.withLock { box -> Bool in
+                box.sleeping = false
+                return !box.messages.isEmpty
             }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -144,11 +157,12 @@ final class EventLoop: @unchecked Sendable {
             for i in 0..<Int(n) {
                 switch tokens[i] {
                 case EventLoop.listenToken: acceptConnections()
-                case EventLoop.wakeToken: drainMailbox()
+                case EventLoop.wakeToken: break  // drained below
                 default: handleEvent(token: tokens[i], events: events[i])
                 }
                 if stopping { break }
             }
+            if mailArrived || hasMail { drainMailbox() }
             if acceptPausedUntil != 0 && now >= acceptPausedUntil { resumeAccepting() }
             if now >= nextTimerScan { scanTimers() }
             flushByteCounters()
@@ -265,8 +279,10 @@ final class EventLoop: @unchecked Sendable {
         var batch: [Message] = []
         mailbox.withLock { box in
             swap(&batch, &box.messages)
-            box.wakePending = false
-            _ = omzien_eventfd_drain(wakeFD)
+            if box.wakePending {
+                box.wakePending = false
+                _ = omzien_eventfd_drain(wakeFD)
+            }
         }
         for message in batch {
             switch message {
