@@ -76,6 +76,8 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
                   "POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n1ffffffffffffffff\r\n", .invalidChunkSize),
             .init("chunk size with trailing space",
                   "POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n", .invalidChunkSize),
+            .init("whitespace before chunk extension",
+                  "POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n5 ;a=b\r\nhello\r\n0\r\n\r\n", .invalidChunkSize),
             .init("chunk data without CRLF",
                   "POST / HTTP/1.1\r\n\(h)Transfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n", .missingChunkDataCRLF),
             .init("chunk data with bare LF",
@@ -198,7 +200,7 @@ struct ValidCase: Sendable, CustomTestStringConvertible {
               [("PUT", "/x", "hello")]),
         .init("chunked with extensions and trailers",
               "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n"
-                  + "5;name=value\r\nhello\r\n1 ; x=\"q s\"\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n",
+                  + "5;name=value\r\nhello\r\n1;x=\"q s\" ;y\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n",
               [("POST", "/c", "hello 0123456789")]),
         .init("empty chunked body", "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
               [("POST", "/c", "")]),

@@ -41,6 +41,8 @@ struct ServerBehaviourTests {
                          body: Array("abc".utf8))
         }
         router.get("/empty") { _, _ in .noContent() }
+        router.get("/interim") { _, _ in HTTPResponse(status: .continue) }
+        router.get("/bad-reason") { _, _ in HTTPResponse(status: HTTPStatus(code: 200, reasonPhrase: "OK\r\nSet-Cookie: x=y")) }
         return router
     }
 
@@ -176,8 +178,9 @@ struct ServerBehaviourTests {
     func internalErrorsLeakNothing() throws {
         try withServer(router: Self.router()) { _, port in
             let client = try RawClient(port: port)
-            client.send("GET /internal HTTP/1.1\r\nHost: t\r\n\r\nGET /bad-header HTTP/1.1\r\nHost: t\r\n\r\n")
-            for _ in 0..<2 {
+            client.send("GET /internal HTTP/1.1\r\nHost: t\r\n\r\nGET /bad-header HTTP/1.1\r\nHost: t\r\n\r\n"
+                + "GET /interim HTTP/1.1\r\nHost: t\r\n\r\nGET /bad-reason HTTP/1.1\r\nHost: t\r\n\r\n")
+            for _ in 0..<4 {
                 let r = try client.readResponse()
                 #expect(r.status == 500)
                 #expect(!r.text.contains("secret") && !r.text.contains("Set-Cookie"))

@@ -95,3 +95,40 @@ struct ServerRejectionTests {
         }
     }
 }
+
+@Suite("Server input fragmentation")
+struct ServerFragmentationTests {
+    /// Status and body of each response, without the per-request fields (Date, X-Request-Id).
+    static func exchange(_ port: Int, _ bytes: [UInt8], chunkSize: Int) throws -> [String] {
+        let client = try RawClient(port: port)
+        var offset = 0
+        while offset < bytes.count {
+            client.send(Array(bytes[offset..<min(offset + chunkSize, bytes.count)]))
+            offset += chunkSize
+        }
+        client.shutdownWrite()
+        var responses: [String] = []
+        while let r = try? client.readResponse(isHEAD: false) {
+            let json = (try? r.json()).map { j in "\(j["status"] ?? "")|\(j["detail"] ?? "")" }
+            responses.append("\(r.status) \(json ?? r.text)")
+        }
+        return responses
+    }
+
+    @Test("the server answers the same whether a stream arrives whole or a byte (or seven) at a time",
+          arguments: ValidCase.all.map { ($0.name, $0.bytes) } + RejectionCase.all.filter { $0.limits == HTTPParserLimits() }
+              .prefix(25).map { ($0.name, $0.bytes) })
+    func fragmentation(_ name: String, _ bytes: [UInt8]) throws {
+        var router = Router()
+        router.on(.get, "/*rest") { r, _ in .text("\(r.method) \(r.path) \(r.body.count)") }
+        router.on(.post, "/*rest") { r, _ in .text("\(r.method) \(r.path) \(String(decoding: r.body, as: UTF8.self))") }
+        router.on(.put, "/*rest") { r, _ in .text("\(r.method) \(r.path) \(r.body.count)") }
+        router.on(.delete, "/*rest") { r, _ in .text("\(r.method) \(r.path)") }
+        try withServer(router: router) { _, port in
+            let whole = try Self.exchange(port, bytes, chunkSize: bytes.count)
+            #expect(!whole.isEmpty)
+            #expect(try Self.exchange(port, bytes, chunkSize: 1) == whole)
+            #expect(try Self.exchange(port, bytes, chunkSize: 7) == whole)
+        }
+    }
+}

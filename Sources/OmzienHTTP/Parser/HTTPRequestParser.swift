@@ -33,8 +33,10 @@
 /// - Framing (§6.3): Transfer-Encoding must be exactly one field line `chunked`, must not come
 ///   with Content-Length and must not appear in HTTP/1.0; Content-Length must appear once as
 ///   `1*DIGIT` fitting in 63 bits. Without either, the body is empty.
-/// - Chunked (§7.1): `1*HEXDIG [ BWS ";" ext ] CRLF`, extensions ignored but free of control
-///   characters; chunk data followed by CRLF; trailer fields validated like headers and dropped.
+/// - Chunked (§7.1): `1*HEXDIG [ ";" ext ] CRLF`: no whitespace after the size (§7.1.1 allows
+///   BWS before ";", which h11 and others reject; we reject it too, so that all agree),
+///   extensions ignored but free of control characters; chunk data followed by CRLF; trailer
+///   fields validated like headers and dropped.
 public struct HTTPRequestParser: Sendable {
     public enum Event: Sendable, Hashable {
         case needMore
@@ -61,7 +63,6 @@ public struct HTTPRequestParser: Sendable {
         case contentLengthBody(remaining: Int)
         case chunkSizeStart
         case chunkSize
-        case chunkSizeBWS
         case chunkExtension
         case chunkSizeLF
         case chunkData(remaining: Int)
@@ -369,23 +370,10 @@ public struct HTTPRequestParser: Sendable {
                     continue
                 } else if b == ASCII.semicolon {
                     state = .chunkExtension
-                } else if b == ASCII.space || b == ASCII.tab {
-                    state = .chunkSizeBWS
                 } else if b == ASCII.lf {
                     return fail(.bareLF)
                 } else {
                     return fail(.invalidChunkSize)
-                }
-                lineBytes += 1
-                if lineBytes > limits.maxChunkLineBytes { return fail(.chunkLineTooLong) }
-                i += 1
-
-            case .chunkSizeBWS:
-                // chunk-ext = *( BWS ";" ... ): whitespace is only allowed before a ";".
-                if b == ASCII.semicolon {
-                    state = .chunkExtension
-                } else if b != ASCII.space && b != ASCII.tab {
-                    return fail(b == ASCII.lf ? .bareLF : .invalidChunkSize)
                 }
                 lineBytes += 1
                 if lineBytes > limits.maxChunkLineBytes { return fail(.chunkLineTooLong) }

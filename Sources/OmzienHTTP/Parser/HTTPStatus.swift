@@ -1,13 +1,14 @@
 /// An HTTP status code with its reason phrase (RFC 9110 §15).
 ///
 /// A plain value: the server writes `HTTP/1.1 <code> <reasonPhrase>` on the status line.
+/// Equality and hashing look at the code only (a custom reason phrase is cosmetic).
 public struct HTTPStatus: Sendable, Hashable, CustomStringConvertible {
     public var code: Int
     public var reasonPhrase: String
 
-    /// - Precondition: `100 <= code <= 999` (RFC 9110 §15: three digits).
+    /// - Precondition: `100 <= code <= 599` (RFC 9110 §15: other values are invalid).
     public init(code: Int, reasonPhrase: String? = nil) {
-        precondition((100...999).contains(code), "status code must have three digits")
+        precondition((100...599).contains(code), "status code must be in 100...599")
         self.code = code
         self.reasonPhrase = reasonPhrase ?? HTTPStatus.defaultReasonPhrase(code)
     }

@@ -2,7 +2,7 @@
 ///
 /// Buffers: `pendingInput` holds bytes read but not yet parsed, which only happens while the
 /// connection may not process them (a request is with a worker, the output is backed up, or
-/// a final response is queued); it never exceeds one read (the loop stops reading meanwhile).
+/// a final response is queued); the loop stops reading once it holds one read buffer.
 /// `output[outputOffset...]` is what remains to be sent.
 final class Connection {
     let fd: Int32

@@ -15,9 +15,9 @@ import Synchronization
 /// closed (or reused) descriptor.
 ///
 /// Level-triggered epoll. A connection's interest set follows its state (see
-/// `updateInterest`): it reads only while it may process input, so a client that pipelines
-/// while a handler runs, or does not read its responses, is not read from (backpressure), and
-/// buffered input never exceeds one read of `readBufferSize` bytes.
+/// `updateInterest`): while a request is with a worker it keeps reading until one read buffer
+/// (`readBufferSize`) is waiting; a client that does not read its responses is not read from
+/// (backpressure). Buffered input never exceeds two reads.
 ///
 /// Timeouts: each connection has one deadline derived from its state (`updateDeadline`); the
 /// loop scans deadlines every `tick` (a fraction of the shortest timeout, 5–250 ms).
@@ -30,9 +30,13 @@ final class EventLoop: @unchecked Sendable {
         case forceClose
     }
 
+    /// Messages from other threads. The eventfd is written only when the loop is (about to be)
+    /// blocked in epoll_wait (`sleeping`), and at most once per sleep (`wakePending`); a busy
+    /// loop picks messages up at its next iteration without any system call.
     private struct Mailbox {
         var messages: [Message] = []
         var closed = false
+        var sleeping = false
         var wakePending = false
     }
 
@@ -111,7 +115,7 @@ final class EventLoop: @unchecked Sendable {
         mailbox.withLock { box in
             guard !box.closed else { return }
             box.messages.append(message)
-            if !box.wakePending {
+            if box.sleeping && !box.wakePending {
                 box.wakePending = true
                 _ = omzien_eventfd_signal(wakeFD)
             }
@@ -130,11 +134,20 @@ final class EventLoop: @unchecked Sendable {
         nextTimerScan = now + tick
 
         while !stopping {
-            let timeout = nextTimeoutMillis()
+            let hasMail = mailbox.withLock { box -> Bool in
+                if !box.messages.isEmpty { return true }
+                box.sleeping = true
+                return false
+            }
+            let timeout = hasMail ? 0 : nextTimeoutMillis()
             let n = tokens.withUnsafeMutableBufferPointer { t in
                 events.withUnsafeMutableBufferPointer { e in
                     omzien_epoll_wait(epfd, t.baseAddress, e.baseAddress, Int32(maxEvents), timeout)
                 }
+            }
+            let mailArrived = mailbox.withLock { box -> Bool in
+                box.sleeping = false
+                return !box.messages.isEmpty
             }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -144,11 +157,12 @@ final class EventLoop: @unchecked Sendable {
             for i in 0..<Int(n) {
                 switch tokens[i] {
                 case EventLoop.listenToken: acceptConnections()
-                case EventLoop.wakeToken: drainMailbox()
+                case EventLoop.wakeToken: break  // drained below
                 default: handleEvent(token: tokens[i], events: events[i])
                 }
                 if stopping { break }
             }
+            if mailArrived || hasMail { drainMailbox() }
             if acceptPausedUntil != 0 && now >= acceptPausedUntil { resumeAccepting() }
             if now >= nextTimerScan { scanTimers() }
             flushByteCounters()
@@ -265,8 +279,10 @@ final class EventLoop: @unchecked Sendable {
         var batch: [Message] = []
         mailbox.withLock { box in
             swap(&batch, &box.messages)
-            box.wakePending = false
-            _ = omzien_eventfd_drain(wakeFD)
+            if box.wakePending {
+                box.wakePending = false
+                _ = omzien_eventfd_drain(wakeFD)
+            }
         }
         for message in batch {
             switch message {
@@ -365,8 +381,8 @@ final class EventLoop: @unchecked Sendable {
             if !conn.pendingInput.isEmpty && canProcess(conn) {
                 let consumed = conn.pendingInput.withUnsafeBufferPointer { process(conn, $0) }
                 if conn.isClosed { return }
-                if conn.closeAfterWrite {
-                    conn.pendingInput = []
+                if conn.closeAfterWrite || consumed == conn.pendingInput.count {
+                    conn.pendingInput = []  // also frees the storage: idle connections hold no buffers
                 } else {
                     conn.pendingInput.removeFirst(consumed)
                 }
@@ -551,7 +567,8 @@ final class EventLoop: @unchecked Sendable {
             conn.lastWriteProgress = now
         }
         if conn.outputOffset > 0 && conn.outputOffset == conn.output.count {
-            conn.output.removeAll(keepingCapacity: conn.output.capacity <= 16 * 1024)
+            // Keep a small buffer for the next response; give larger ones back.
+            conn.output.removeAll(keepingCapacity: conn.output.capacity <= 4 * 1024)
             conn.outputOffset = 0
         }
         if conn.unsentCount == 0 && conn.closeAfterWrite && !conn.lingering {
@@ -576,7 +593,11 @@ final class EventLoop: @unchecked Sendable {
         if conn.lingering {
             want = OMZIEN_EPOLLIN
         } else {
-            if !conn.readClosed && canProcess(conn) { want |= OMZIEN_EPOLLIN }
+            // Keep reading while a request is with a worker (no epoll_ctl per request in the
+            // common case), but only until one read buffer's worth is waiting.
+            let mayRead = !conn.readClosed && !conn.closeAfterWrite
+                && conn.unsentCount < EventLoop.outputHighWater && conn.pendingInput.count < EventLoop.readBufferSize
+            if mayRead { want |= OMZIEN_EPOLLIN }
             if conn.unsentCount > 0 { want |= OMZIEN_EPOLLOUT }
         }
         if want != conn.interest {

@@ -95,7 +95,7 @@ public final class HTTPServer: Sendable {
         state.withLock { if case .running(let r) = $0 { return r.port } else { return nil } }
     }
 
-    /// The current `/metrics` text (also while stopped, from the last run).
+    /// The current `/metrics` text while running, else nil.
     public var metricsText: String? {
         state.withLock { if case .running(let r) = $0 { return r.core.metrics.render() } else { return nil } }
     }

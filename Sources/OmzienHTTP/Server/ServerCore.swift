@@ -152,16 +152,30 @@ final class ServerCore: Sendable {
     /// and gzips large bodies when the client accepts it.
     private func finalize(_ outcome: inout Outcome, request: HTTPRequestHead, context: RequestContext) {
         var response = outcome.response
-        var clean = HTTPHeaders()
-        for field in response.headers where !ResponseWriter.isServerOwned(field.name) {
+        guard response.status.code >= 200 else {
+            // Interim responses are the server's business (100 Continue); a handler must answer.
+            outcome = problem(.internalServerError, nil, context,
+                              error: "handler returned the informational status \(response.status.code)")
+            return
+        }
+        // reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4): no CR/LF from a handler.
+        guard response.status.reasonPhrase.utf8.allSatisfy({ $0 == ASCII.tab || $0 == ASCII.space || ByteClass.isFieldVChar($0) })
+        else {
+            outcome = problem(.internalServerError, nil, context, error: "handler returned an invalid reason phrase")
+            return
+        }
+        var hasServerOwned = false
+        for field in response.headers {
             guard HTTPHeaders.isValidFieldName(field.name), HTTPHeaders.isValidFieldValue(field.value) else {
                 outcome = problem(.internalServerError, nil, context,
                                   error: "handler returned an invalid header field \(field.name.debugDescription)")
                 return
             }
-            clean.add(name: field.name, value: field.value)
+            if ResponseWriter.isServerOwned(field.name) { hasServerOwned = true }
         }
-        response.headers = clean
+        if hasServerOwned {
+            response.headers = HTTPHeaders(response.headers.fields.filter { !ResponseWriter.isServerOwned($0.name) })
+        }
         if let threshold = configuration.responseCompressionThreshold,
             response.body.count >= threshold,
             response.status.code >= 200, response.status != .noContent, response.status != .notModified,
@@ -200,7 +214,13 @@ struct RequestTarget {
             isAsterisk = true
             return
         }
-        if target.utf8.contains(0x23) { return nil }  // "#": fragments are never sent (RFC 9112 §3.2)
+        let utf8 = target.utf8
+        if utf8.first == ASCII.slash && !utf8.contains(0x23) && !utf8.contains(0x3F) {
+            path = target  // the common case: origin-form without a query
+            query = nil
+            return
+        }
+        if utf8.contains(0x23) { return nil }  // "#": fragments are never sent (RFC 9112 §3.2)
         var rest = Substring(target)
         if !rest.hasPrefix("/") {
             let lower = rest.prefix(8).lowercased()

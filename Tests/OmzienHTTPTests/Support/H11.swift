@@ -8,11 +8,14 @@ enum H11 {
         /// All bytes received on the connection.
         var response: String
         var eof: Bool
+        /// The last method may get no response (see Tools/http/h11_check_responses.py).
+        var optional_last: Bool
 
-        init(methods: [String], bytes: [UInt8], eof: Bool = true) {
+        init(methods: [String], bytes: [UInt8], eof: Bool = true, optionalLast: Bool = false) {
             self.methods = methods
             self.response = Data(bytes).base64EncodedString()
             self.eof = eof
+            self.optional_last = optionalLast
         }
     }
 

@@ -2,6 +2,11 @@
 import Glibc
 #endif
 import Foundation
+import OmzienHTTP
+import Synchronization
+
+/// Every RawClient by server port, so that `withServer` can check all their traffic with h11.
+let rawClientRegistry = Mutex<[Int: [RawClient]]>([:])
 
 /// A blocking TCP client for tests that need exact bytes on the wire. Every read has a safety
 /// timeout (default 10 s) so that a server bug makes a test fail instead of hang; no test
@@ -11,6 +16,9 @@ import Foundation
 /// touches only the immutable `fd`, and the buffers are used only by the reading thread.
 final class RawClient: @unchecked Sendable {
     let fd: Int32
+    let port: Int
+    /// Everything sent (possibly from another thread).
+    private let sentBytes = Mutex<[UInt8]>([])
     private var buffer: [UInt8] = []
     /// Everything received so far (for h11 checks).
     private(set) var received: [UInt8] = []
@@ -20,6 +28,7 @@ final class RawClient: @unchecked Sendable {
     enum ClientError: Error { case connect(Int32), timeout, closed }
 
     init(port: Int, timeoutSeconds: Int = 10) throws {
+        self.port = port
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         precondition(fd >= 0)
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
@@ -39,6 +48,7 @@ final class RawClient: @unchecked Sendable {
             Glibc.close(fd)
             throw ClientError.connect(e)
         }
+        rawClientRegistry.withLock { $0[port, default: []].append(self) }
     }
 
     private var isClosed = false
@@ -54,6 +64,7 @@ final class RawClient: @unchecked Sendable {
     /// Sends all bytes; returns false if the peer closed or reset first.
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {
+        sentBytes.withLock { $0 += bytes }
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -70,6 +81,18 @@ final class RawClient: @unchecked Sendable {
     func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     func shutdownWrite() { Glibc.shutdown(fd, Int32(SHUT_WR)) }
+
+    /// The methods of the requests sent, in order (parsed with our parser, generous limits),
+    /// plus one "GET" for a response to a request that was rejected, partial or not sent.
+    var sentMethods: [String] {
+        let bytes = sentBytes.withLock { $0 }
+        var methods: [String] = []
+        for outcome in parseWhole(bytes, limits: HTTPParserLimits(maxRequestLineBytes: 1 << 20, maxHeaderBytes: 1 << 20,
+                                                                   maxHeaderCount: 10_000, maxBodyBytes: 1 << 30)) {
+            if case .head(let head) = outcome { methods.append(head.method.rawValue) }
+        }
+        return methods + ["GET"]
+    }
 
     /// Reads once into the buffer. Returns false on EOF or reset; throws on timeout.
     private func fill() throws -> Bool {

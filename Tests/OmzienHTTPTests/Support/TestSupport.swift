@@ -32,7 +32,18 @@ func withServer<T>(
     let server = HTTPServer(configuration: configuration, router: router)
     let port = try server.start()
     defer { server.shutdown(deadline: .seconds(5)) }
-    return try body(server, port)
+    let result = try body(server, port)
+    // h11 checks every response any RawClient of this test received from this server.
+    let clients = rawClientRegistry.withLock { $0.removeValue(forKey: port) ?? [] }
+    if !clients.isEmpty {
+        let results = try H11.check(clients.map {
+            H11.Exchange(methods: $0.sentMethods, bytes: $0.received, eof: $0.sawEOF, optionalLast: true)
+        })
+        for (i, r) in results.enumerated() where r.error != nil || r.unparsed != 0 {
+            Issue.record("h11 rejects the responses on connection \(i): \(r.error ?? "") (unparsed \(r.unparsed))")
+        }
+    }
+    return result
 }
 
 /// Runs a program to completion.
