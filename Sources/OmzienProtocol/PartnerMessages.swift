@@ -138,3 +138,24 @@ public struct HeadOfficeTokenResponse: Codable, Sendable, Equatable {
     public var token: String
     public init(token: String) { self.token = token }
 }
+
+/// POST /v1/admin/stores/{id}/move: the store joins another region; its open referrals are
+/// handed over to that region's partner (R-PART-12).
+public struct MoveStoreRequest: Codable, Sendable, Equatable {
+    public var region: String
+    public init(region: String) { self.region = region }
+}
+
+public struct MoveStoreResponse: Codable, Sendable, Equatable {
+    public var store: String
+    public var fromRegion: String
+    public var toRegion: String
+    /// The open referrals handed over (closed and declined ones stay with the old region's history).
+    public var handedOver: [String]
+    public init(store: String, fromRegion: String, toRegion: String, handedOver: [String]) {
+        self.store = store
+        self.fromRegion = fromRegion
+        self.toRegion = toRegion
+        self.handedOver = handedOver
+    }
+}

@@ -14,6 +14,7 @@ import OmzienStore
 /// - `audit_log`: every partner read and export, hash-chained (Protocol/PARTNERS.md).
 /// - `referral_events`: when the server first saw a referral submitted, accepted, contacted
 ///   (server time): what response-time reports measure.
+/// - `handovers`: open referrals that followed their store to another region (R-PART-12).
 /// - `headoffice_tokens`: tokens that may read aggregate reports and nothing else.
 enum ServerSchema {
     static let migrations: [Migration] = [
@@ -105,6 +106,14 @@ enum ServerSchema {
                 at INTEGER NOT NULL,
                 PRIMARY KEY (referral, event)
             ) WITHOUT ROWID;
+            CREATE TABLE handovers(
+                seq INTEGER PRIMARY KEY,
+                referral TEXT NOT NULL,
+                store TEXT NOT NULL,
+                from_region TEXT NOT NULL,
+                to_region TEXT NOT NULL,
+                at INTEGER NOT NULL
+            );
             CREATE TABLE headoffice_tokens(
                 token_hash BLOB PRIMARY KEY,
                 created_at INTEGER NOT NULL,

@@ -61,6 +61,9 @@ public enum SyncRoutes {
                 return try service.responseTimes(principal, by: req.queryValue("by") ?? "store", threshold: threshold)
             }
         }
+        r.post("/v1/admin/stores/:id/move") { req, _ in
+            try answer(req) { try service.moveStore(try auth(service, req), store: try req.parameter("id"), try decode(MoveStoreRequest.self, req)) }
+        }
         r.post("/v1/admin/partners") { req, _ in
             try answer(req, status: .created) { try service.createPartner(try auth(service, req), try decode(CreatePartnerRequest.self, req)) }
         }

@@ -70,9 +70,43 @@ extension SyncService {
         return storeID
     }
 
+    /// A partner's cursor: `p<feed position>` or `p<feed position>h<hand-over sequence>`.
+    static func parsePartnerCursor(_ cursor: String?) throws -> (pos: Int64, handover: Int64) {
+        guard let cursor, let h = cursor.firstIndex(of: "h") else { return (try parseCursor(cursor), 0) }
+        guard let handover = Int64(cursor[cursor.index(after: h)...]), handover >= 0 else {
+            throw Problem("invalid-cursor", status: 400, title: "Invalid cursor", detail: "pass back a cursor exactly as the server gave it")
+        }
+        return (try parseCursor(String(cursor[..<h])), handover)
+    }
+
+    public func moveStore(_ principal: Principal, store storeID: String, _ request: MoveStoreRequest) throws -> MoveStoreResponse {
+        try requireAdmin(principal)
+        let now = self.now
+        return try worker.write { store in
+            let db = store.database
+            guard let row = try db.firstRow("SELECT region FROM stores WHERE id = ?", [.text(storeID)]), case let .text(from) = row[0] else {
+                throw Problems.notFound("store '\(storeID)' does not exist")
+            }
+            guard try db.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.region)]) != nil else {
+                throw Problems.notFound("region '\(request.region)' does not exist; create it first")
+            }
+            guard from != request.region else { return MoveStoreResponse(store: storeID, fromRegion: from, toRegion: from, handedOver: []) }
+            try db.execute("UPDATE stores SET region = ? WHERE id = ?", [.text(request.region), .text(storeID)])
+            var handed: [String] = []
+            for r in try db.rows("SELECT id FROM record_scope WHERE kind = 'signal' AND store = ? ORDER BY id", [.text(storeID)]) {
+                guard case let .text(rid) = r[0], let id = try? RecordID(rid), let state = try store.loadRecord(RecordRef(kind: .signal, id: id)),
+                      !state.erased, let status = state.status("status"), !["draft", "closed", "declined"].contains(status.state) else { continue }
+                try db.execute("INSERT INTO handovers(referral, store, from_region, to_region, at) VALUES (?, ?, ?, ?, ?)",
+                               [.text(rid), .text(storeID), .text(from), .text(request.region), .integer(Int64(now))])
+                handed.append(rid)
+            }
+            return MoveStoreResponse(store: storeID, fromRegion: from, toRegion: request.region, handedOver: handed)
+        }
+    }
+
     public func partnerReferrals(_ principal: Principal, cursor: String?, limit: Int?) throws -> ReferralPage {
         let (partner, region, token) = try requirePartner(principal)
-        let after = try Self.parseCursor(cursor)
+        let (after, afterHandover) = try Self.parsePartnerCursor(cursor)
         let limit = limit ?? Limits.defaultPullPage
         guard (1...Limits.maxPullPage).contains(limit) else { throw Problems.badRequest("limit must be 1...\(Limits.maxPullPage), got \(limit)") }
         let now = self.now
@@ -91,9 +125,21 @@ extension SyncService {
                       let view = Self.referralView(state, store: storeID, region: region) else { continue }
                 views.append(view)
             }
+            // Referrals handed over to this region since the cursor (R-PART-12).
+            let handovers = try store.database.rows("SELECT seq, referral, store FROM handovers WHERE to_region = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                                    [.text(region), .integer(afterHandover), .integer(Int64(limit + 1))])
+            for row in handovers.prefix(limit) {
+                guard case let .text(rid) = row[1], case let .text(storeID) = row[2], seen.insert(rid).inserted, let id = try? RecordID(rid),
+                      try Self.locate(id, region: region, in: store) != nil,
+                      let state = try store.loadRecord(RecordRef(kind: .signal, id: id)),
+                      let view = Self.referralView(state, store: storeID, region: region) else { continue }
+                views.append(view)
+            }
             try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "pull", referrals: views.map(\.id))
             let next = page.last?[0].int64 ?? after
-            return ReferralPage(referrals: views, cursor: "p\(next)", more: rows.count > limit, serverTime: now)
+            let nextHandover = handovers.prefix(limit).last?[0].int64 ?? afterHandover
+            return ReferralPage(referrals: views, cursor: nextHandover > 0 ? "p\(next)h\(nextHandover)" : "p\(next)",
+                                more: rows.count > limit || handovers.count > limit, serverTime: now)
         }
     }
 

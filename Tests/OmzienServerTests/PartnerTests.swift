@@ -206,3 +206,32 @@ struct ReportTests {
         #expect(throws: ClientError.self) { _ = try h.admin.call("GET", "v1/reports/response-times", query: ["threshold": "2"], as: ResponseTimeReport.self) }
     }
 }
+
+/// A store moving to another region takes its open referrals along (R-PART-12).
+struct HandOverTests {
+    @Test func openReferralsFollowTheirStoreToTheNewRegionsPartner() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
+        let x = SyncClient(baseURL: h.baseURL, token: try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "X"), as: PartnerCreated.self).token, retry: .none)
+        let y = SyncClient(baseURL: h.baseURL, token: try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-zuid", region: "zuid", name: "Y"), as: PartnerCreated.self).token, retry: .none)
+        let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-b", name: "till-b")
+        let open = try a.recordSignal(note: "open"), accepted = try a.recordSignal(note: "accepted"), closed = try a.recordSignal(note: "closed")
+        try a.sync()
+        _ = try x.call("POST", "v1/partner/referrals/\(accepted.id)/status", body: ReferralUpdateRequest(state: "accepted"), as: ReferralView.self)
+        _ = try x.call("POST", "v1/partner/referrals/\(closed.id)/status", body: ReferralUpdateRequest(state: "closed", outcome: "no-help-wanted"), as: ReferralView.self)
+        _ = try b.recordSignal(note: "zuid")
+        try b.sync()
+        let before = try y.call("GET", "v1/partner/referrals", as: ReferralPage.self)
+        #expect(before.referrals.count == 1, "Y sees store-b's referral only")
+        let move = try h.admin.call("POST", "v1/admin/stores/store-a/move", body: MoveStoreRequest(region: "zuid"), as: MoveStoreResponse.self)
+        #expect(Set(move.handedOver) == [open.id.rawValue, accepted.id.rawValue], "open referrals are handed over, the closed one is not")
+        let after = try y.call("GET", "v1/partner/referrals", query: ["cursor": before.cursor], as: ReferralPage.self)
+        #expect(Set(after.referrals.map(\.id)) == [open.id.rawValue, accepted.id.rawValue])
+        #expect(after.referrals.allSatisfy { $0.region == "zuid" })
+        #expect(after.cursor.contains("h"), "the cursor remembers the hand-overs seen")
+        let again = try y.call("GET", "v1/partner/referrals", query: ["cursor": after.cursor], as: ReferralPage.self)
+        #expect(again.referrals.isEmpty)
+        #expect(throws: ClientError.self) { _ = try x.call("GET", "v1/partner/referrals/\(open.id)", as: ReferralView.self) }
+        _ = try y.call("POST", "v1/partner/referrals/\(open.id)/status", body: ReferralUpdateRequest(state: "accepted"), as: ReferralView.self)
+    }
+}

@@ -5,6 +5,7 @@ enum CommandRegistry {
         ServeCommand.self,
         AdminRegionAddCommand.self,
         AdminStoreAddCommand.self,
+        AdminStoreMoveCommand.self,
         AdminEnrollCommand.self,
         AdminListCommand.self,
         AdminRevokeCommand.self,

@@ -154,3 +154,22 @@ struct AdminRevokeCommand: Command {
         try context.print(d) { Output.line("Revoked \(d.replica) of \(d.store); it gets 401 from now on.") }
     }
 }
+
+struct AdminStoreMoveCommand: Command {
+    static let name = "admin store move"
+    static let summary = "move a store to another region; its open referrals go to that region's partner"
+    static let usage = "usage: omzien admin store move ID --region REGION [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
+    static let valueOptions: Set<String> = AdminContext.options.union(["region"])
+    let context: AdminContext, id: String, region: String
+    init(_ args: inout ArgumentReader) throws {
+        id = try args.positional("the store id")
+        region = try args.requiredOption("region", "the region it moves to")
+        context = try AdminContext(&args)
+    }
+    func run() throws {
+        let m = try context.call("POST", "v1/admin/stores/\(id)/move", body: MoveStoreRequest(region: region), as: MoveStoreResponse.self)
+        try context.print(m) {
+            Output.line("Moved \(m.store) from \(m.fromRegion) to \(m.toRegion); \(m.handedOver.count) open referral(s) handed over to \(m.toRegion)'s partner.")
+        }
+    }
+}
