@@ -71,10 +71,24 @@ public struct CreatePartnerRequest: Codable, Sendable, Equatable {
     public var id: String
     public var region: String
     public var name: String
-    public init(id: String, region: String, name: String) {
+    /// How long the partner's token is valid, 1...365 days (default 90).
+    public var tokenDays: Int?
+    public init(id: String, region: String, name: String, tokenDays: Int? = nil) {
         self.id = id
         self.region = region
         self.name = name
+        self.tokenDays = tokenDays
+    }
+}
+
+/// POST /v1/admin/partners/{id}/tokens: a new token for a partner (rotation); with
+/// `revokeOthers` every earlier token of the partner stops working.
+public struct PartnerTokenRequest: Codable, Sendable, Equatable {
+    public var tokenDays: Int?
+    public var revokeOthers: Bool?
+    public init(tokenDays: Int? = nil, revokeOthers: Bool? = nil) {
+        self.tokenDays = tokenDays
+        self.revokeOthers = revokeOthers
     }
 }
 
@@ -84,11 +98,13 @@ public struct PartnerCreated: Codable, Sendable, Equatable {
     public var region: String
     public var name: String
     public var token: String
-    public init(id: String, region: String, name: String, token: String) {
+    public var tokenExpiresAt: UInt64
+    public init(id: String, region: String, name: String, token: String, tokenExpiresAt: UInt64) {
         self.id = id
         self.region = region
         self.name = name
         self.token = token
+        self.tokenExpiresAt = tokenExpiresAt
     }
 }
 

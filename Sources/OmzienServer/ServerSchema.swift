@@ -77,6 +77,7 @@ enum ServerSchema {
                 token_hash BLOB PRIMARY KEY,
                 partner TEXT NOT NULL REFERENCES partners(id),
                 created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
                 revoked_at INTEGER
             ) WITHOUT ROWID;
             CREATE TABLE case_notes(

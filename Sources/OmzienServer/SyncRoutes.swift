@@ -64,6 +64,12 @@ public enum SyncRoutes {
         r.post("/v1/admin/stores/:id/move") { req, _ in
             try answer(req) { try service.moveStore(try auth(service, req), store: try req.parameter("id"), try decode(MoveStoreRequest.self, req)) }
         }
+        r.post("/v1/admin/partners/:id/tokens") { req, _ in
+            try answer(req, status: .created) {
+                let principal = try auth(service, req)
+                return try service.rotatePartnerToken(principal, partner: try req.parameter("id"), try decode(PartnerTokenRequest.self, req))
+            }
+        }
         r.post("/v1/admin/partners") { req, _ in
             try answer(req, status: .created) { try service.createPartner(try auth(service, req), try decode(CreatePartnerRequest.self, req)) }
         }

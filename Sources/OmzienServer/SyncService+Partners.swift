@@ -15,6 +15,8 @@ extension SyncService {
         try Self.checkIdentifier(request.id, "partner id")
         guard request.id.utf8.count <= 56 else { throw Problems.badRequest("partner id is longer than 56 bytes (its replica id is 'partner-<id>')") }
         guard !request.name.isEmpty, request.name.utf8.count <= 200 else { throw Problems.badRequest("name must be 1-200 bytes") }
+        let days = request.tokenDays ?? 90
+        guard (1...365).contains(days) else { throw Problems.badRequest("tokenDays must be 1...365, got \(days)") }
         let now = self.now
         return try worker.write { store in
             let db = store.database
@@ -27,11 +29,36 @@ extension SyncService {
             }
             try db.execute("INSERT INTO partners(id, region, name, created_at) VALUES (?, ?, ?, ?)",
                            [.text(request.id), .text(request.region), .text(request.name), .integer(Int64(now))])
-            let token = Tokens.random(prefix: "omz_p_")
-            try db.execute("INSERT INTO partner_tokens(token_hash, partner, created_at) VALUES (?, ?, ?)",
-                           [.blob(Tokens.hash(token)), .text(request.id), .integer(Int64(now))])
-            return PartnerCreated(id: request.id, region: request.region, name: request.name, token: token)
+            let (token, expires) = try Self.issuePartnerToken(db, partner: request.id, days: days, now: now)
+            return PartnerCreated(id: request.id, region: request.region, name: request.name, token: token, tokenExpiresAt: expires)
         }
+    }
+
+    static func issuePartnerToken(_ db: Database, partner: String, days: Int, now: UInt64) throws -> (String, UInt64) {
+        let token = Tokens.random(prefix: "omz_p_")
+        let expires = now + UInt64(days) * 86_400_000
+        try db.execute("INSERT INTO partner_tokens(token_hash, partner, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                       [.blob(Tokens.hash(token)), .text(partner), .integer(Int64(now)), .integer(Int64(expires))])
+        return (token, expires)
+    }
+
+    /// Token rotation and revocation for a partner.
+    public func rotatePartnerToken(_ principal: Principal, partner: String, _ request: PartnerTokenRequest) throws -> PartnerCreated {
+        try requireAdmin(principal)
+        let days = request.tokenDays ?? 90
+        guard (1...365).contains(days) else { throw Problems.badRequest("tokenDays must be 1...365, got \(days)") }
+        let now = self.now
+        let created = try worker.write { store -> PartnerCreated in
+            let db = store.database
+            guard let row = try db.firstRow("SELECT region, name FROM partners WHERE id = ?", [.text(partner)]) else { throw Problems.notFound("no partner '\(partner)'") }
+            if request.revokeOthers == true {
+                try db.execute("UPDATE partner_tokens SET revoked_at = ? WHERE partner = ? AND revoked_at IS NULL", [.integer(Int64(now)), .text(partner)])
+            }
+            let (token, expires) = try Self.issuePartnerToken(db, partner: partner, days: days, now: now)
+            return PartnerCreated(id: partner, region: row[0].text ?? "", name: row[1].text ?? "", token: token, tokenExpiresAt: expires)
+        }
+        if request.revokeOthers == true { principalsForgetPartner(partner) }
+        return created
     }
 
     func requirePartner(_ p: Principal) throws -> (id: String, region: String, token: String) {

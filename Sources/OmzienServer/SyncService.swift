@@ -61,8 +61,8 @@ public final class SyncService: Sendable {
             if token.hasPrefix("omz_p_") {
                 guard let row = try store.database.firstRow("""
                     SELECT p.id, p.region FROM partner_tokens t JOIN partners p ON p.id = t.partner
-                    WHERE t.token_hash = ? AND t.revoked_at IS NULL
-                    """, [.blob(hash)]), case let .text(id) = row[0], case let .text(region) = row[1] else { return nil }
+                    WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?
+                    """, [.blob(hash), .integer(Int64(self.now))]), case let .text(id) = row[0], case let .text(region) = row[1] else { return nil }
                 return .partner(id: id, region: region, tokenPrefix: String(token.prefix(12)))
             }
             guard let row = try store.database.firstRow("SELECT kind, replica, store, revoked_at FROM principals WHERE token_hash = ?", [.blob(hash)]),
@@ -76,6 +76,7 @@ public final class SyncService: Sendable {
             }
         }
         guard let principal else { throw Problems.unauthorized("the token is unknown or was revoked; enroll the device again") }
+        if case .partner = principal { return principal }  // partner tokens expire: checked on every request
         principals.withLock { $0[hash] = principal }
         return principal
     }
@@ -106,6 +107,10 @@ public final class SyncService: Sendable {
     /// Drops cached principals of a replica (after a revoke).
     func principalsForget(replica: String) {
         principals.withLock { cache in cache = cache.filter { if case let .device(r, _) = $0.value { r.rawValue != replica } else { true } } }
+    }
+
+    func principalsForgetPartner(_ partner: String) {
+        principals.withLock { cache in cache = cache.filter { if case let .partner(id, _, _) = $0.value { id != partner } else { true } } }
     }
 
     func requireAdmin(_ p: Principal) throws {

@@ -9,27 +9,34 @@ import Testing
 /// principal outside store A's scope.
 struct AuthorizationMatrixTests {
     enum Who: String, CaseIterable {
-        case deviceA, deviceB, partnerX, partnerY, headOffice, admin, revoked, malformed, none
+        case deviceA, deviceB, partnerX, partnerY, headOffice, admin, revoked, expiredPartner, revokedPartner, malformed, none
     }
 
     @Test func everyEndpointAnswersEveryPrincipalAsTheTableSays() throws {
         let h = try SyncHarness()
-        try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
+        try h.setUpStores([("store-a", "noord"), ("store-b", "zuid"), ("store-c", "oost"), ("store-d", "west")])
         let x = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "X"), as: PartnerCreated.self)
         let y = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-zuid", region: "zuid", name: "Y"), as: PartnerCreated.self)
         let ho = try h.admin.call("POST", "v1/admin/headoffice-tokens", as: HeadOfficeTokenResponse.self)
+        let shortLived = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-oost", region: "oost", name: "Z", tokenDays: 1), as: PartnerCreated.self)
+        let replaced = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-west", region: "west", name: "W"), as: PartnerCreated.self)
+        let rotated = try h.admin.call("POST", "v1/admin/partners/wz-west/tokens", body: PartnerTokenRequest(revokeOthers: true), as: PartnerCreated.self)
+        #expect(rotated.token != replaced.token)
+        #expect(try SyncClient(baseURL: h.baseURL, token: rotated.token, retry: .none).call("GET", "v1/partner/referrals", as: ReferralPage.self).referrals.isEmpty)
         let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-b", name: "till-b"), gone = try h.enroll("store-a", name: "till-gone")
         let secret = "Alleen-winkel-A-\(UUID().uuidString)"
         let signal = try a.recordSignal(note: secret)
         try a.sync(); try b.sync(); try gone.sync()
         _ = try h.admin.call("POST", "v1/admin/devices/\(gone.store.replica)/revoke", as: DeviceInfo.self)
+        h.clock.offset.withLock { $0 = 2 * 86_400_000 }  // two days later: the one-day partner token has expired
 
         let tokens: [Who: String?] = [
             .deviceA: try a.store.setting("token"), .deviceB: try b.store.setting("token"), .partnerX: x.token, .partnerY: y.token,
             .headOffice: ho.token, .admin: h.adminToken, .revoked: try gone.store.setting("token"), .malformed: "not-a-token", .none: nil,
+            .expiredPartner: shortLived.token, .revokedPartner: replaced.token,
         ]
         let replicas: [Who: String] = [.deviceA: a.store.replica.rawValue, .deviceB: b.store.replica.rawValue]
-        let unauthenticated: [Who: Int] = [.revoked: 401, .malformed: 401, .none: 401]
+        let unauthenticated: [Who: Int] = [.revoked: 401, .expiredPartner: 401, .revokedPartner: 401, .malformed: 401, .none: 401]
         func row(_ pairs: [Who: Int]) -> [Who: Int] { pairs.merging(unauthenticated) { $1 } }
         let deviceOnly = row([.deviceA: 200, .deviceB: 200, .partnerX: 403, .partnerY: 403, .headOffice: 403, .admin: 403])
         let partnerOnly = row([.deviceA: 403, .deviceB: 403, .partnerX: 200, .partnerY: 200, .headOffice: 403, .admin: 403])
