@@ -7,19 +7,27 @@ import OmzienProtocol
 /// Problems become `application/problem+json` with their status; JSON that does not decode
 /// becomes 400 `invalid-json` naming the field; anything else is a 500 without detail.
 public enum SyncRoutes {
-    public static func router(for service: SyncService) -> Router {
+    public static func router(for service: SyncService, recorder: SessionRecorder? = nil) -> Router {
         var r = Router()
-        r.post("/v1/enroll") { req, _ in
+        /// Every sync route goes through the recorder when one is given.
+        func on(_ method: String, _ pattern: String, _ handler: @escaping Router.Handler) {
+            var wrapped = handler
+            if let recorder {
+                wrapped = { req, ctx in try recorder.record(service, req) { try handler(req, ctx) } }
+            }
+            if method == "GET" { r.get(pattern, wrapped) } else { r.post(pattern, wrapped) }
+        }
+        on("POST", "/v1/enroll") { req, _ in
             try answer(req, status: .created) { try service.enroll(try decode(EnrollRequest.self, req)) }
         }
-        r.get("/v1/info") { req, _ in try answer(req) { service.info() } }
-        r.post("/v1/sync/push") { req, _ in
+        on("GET", "/v1/info") { req, _ in try answer(req) { service.info() } }
+        on("POST", "/v1/sync/push") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
                 return try service.push(principal, try decodePush(req))
             }
         }
-        r.get("/v1/sync/pull") { req, _ in
+        on("GET", "/v1/sync/pull") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
                 var limit: Int?
@@ -30,27 +38,27 @@ public enum SyncRoutes {
                 return try service.pull(principal, cursor: req.queryValue("cursor"), limit: limit)
             }
         }
-        r.get("/v1/sync/snapshot") { req, _ in try answer(req) { try service.snapshot(try auth(service, req)) } }
-        r.get("/v1/sync/status") { req, _ in try answer(req) { try service.status(try auth(service, req)) } }
-        r.post("/v1/admin/regions") { req, _ in
+        on("GET", "/v1/sync/snapshot") { req, _ in try answer(req) { try service.snapshot(try auth(service, req)) } }
+        on("GET", "/v1/sync/status") { req, _ in try answer(req) { try service.status(try auth(service, req)) } }
+        on("POST", "/v1/admin/regions") { req, _ in
             try answer(req, status: .created) { try service.createRegion(try auth(service, req), try decode(CreateRegionRequest.self, req)) }
         }
-        r.get("/v1/admin/regions") { req, _ in try answer(req) { try service.listRegions(try auth(service, req)) } }
-        r.post("/v1/admin/stores") { req, _ in
+        on("GET", "/v1/admin/regions") { req, _ in try answer(req) { try service.listRegions(try auth(service, req)) } }
+        on("POST", "/v1/admin/stores") { req, _ in
             try answer(req, status: .created) { try service.createStore(try auth(service, req), try decode(CreateStoreRequest.self, req)) }
         }
-        r.get("/v1/admin/stores") { req, _ in try answer(req) { try service.listStores(try auth(service, req)) } }
-        r.post("/v1/admin/enrollments") { req, _ in
+        on("GET", "/v1/admin/stores") { req, _ in try answer(req) { try service.listStores(try auth(service, req)) } }
+        on("POST", "/v1/admin/enrollments") { req, _ in
             try answer(req, status: .created) { try service.createEnrollment(try auth(service, req), try decode(CreateEnrollmentRequest.self, req)) }
         }
-        r.get("/v1/admin/devices") { req, _ in try answer(req) { try service.listDevices(try auth(service, req)) } }
-        r.post("/v1/admin/devices/:replica/revoke") { req, _ in
+        on("GET", "/v1/admin/devices") { req, _ in try answer(req) { try service.listDevices(try auth(service, req)) } }
+        on("POST", "/v1/admin/devices/:replica/revoke") { req, _ in
             try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
         }
-        r.post("/v1/admin/headoffice-tokens") { req, _ in
+        on("POST", "/v1/admin/headoffice-tokens") { req, _ in
             try answer(req, status: .created) { try service.issueHeadOfficeToken(try auth(service, req)) }
         }
-        r.get("/v1/reports/response-times") { req, _ in
+        on("GET", "/v1/reports/response-times") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
                 var threshold = 5
@@ -61,19 +69,19 @@ public enum SyncRoutes {
                 return try service.responseTimes(principal, by: req.queryValue("by") ?? "store", threshold: threshold)
             }
         }
-        r.post("/v1/admin/stores/:id/move") { req, _ in
+        on("POST", "/v1/admin/stores/:id/move") { req, _ in
             try answer(req) { try service.moveStore(try auth(service, req), store: try req.parameter("id"), try decode(MoveStoreRequest.self, req)) }
         }
-        r.post("/v1/admin/partners/:id/tokens") { req, _ in
+        on("POST", "/v1/admin/partners/:id/tokens") { req, _ in
             try answer(req, status: .created) {
                 let principal = try auth(service, req)
                 return try service.rotatePartnerToken(principal, partner: try req.parameter("id"), try decode(PartnerTokenRequest.self, req))
             }
         }
-        r.post("/v1/admin/partners") { req, _ in
+        on("POST", "/v1/admin/partners") { req, _ in
             try answer(req, status: .created) { try service.createPartner(try auth(service, req), try decode(CreatePartnerRequest.self, req)) }
         }
-        r.get("/v1/partner/referrals") { req, _ in
+        on("GET", "/v1/partner/referrals") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
                 var limit: Int?
@@ -84,10 +92,10 @@ public enum SyncRoutes {
                 return try service.partnerReferrals(principal, cursor: req.queryValue("cursor"), limit: limit)
             }
         }
-        r.get("/v1/partner/referrals/:id") { req, _ in
+        on("GET", "/v1/partner/referrals/:id") { req, _ in
             try answer(req) { try service.partnerReferral(try auth(service, req), id: try req.parameter("id")) }
         }
-        r.post("/v1/partner/referrals/:id/status") { req, _ in
+        on("POST", "/v1/partner/referrals/:id/status") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
                 return try service.updateReferral(principal, id: try req.parameter("id"), try decode(ReferralUpdateRequest.self, req))

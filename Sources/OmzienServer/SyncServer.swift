@@ -10,15 +10,19 @@ public final class SyncServer: Sendable {
     public let service: SyncService
     public let http: HTTPServer
 
+    public let recorder: SessionRecorder?
+
+    /// `recordTo`: a directory to write a session log of every request to (debugging).
     public init(databasePath: String, http configuration: HTTPServer.Configuration, service serviceConfiguration: SyncService.Configuration = .init(),
-                database options: Database.Options = .init()) throws {
+                database options: Database.Options = .init(), recordTo: String? = nil) throws {
         service = try SyncService(path: databasePath, configuration: serviceConfiguration, options: options)
+        recorder = try recordTo.map { try SessionRecorder(directory: $0, startedAt: serviceConfiguration.now()) }
         var configuration = configuration
         configuration.maxDecompressedBodyBytes = min(configuration.maxDecompressedBodyBytes, Limits.maxRequestBytes)
         // Sync handlers spend most of their time waiting for the database thread's next group
         // commit; enough workers must wait at once for commits to be shared (R-SYNC-8).
         configuration.workerThreads = max(configuration.workerThreads, 32)
-        http = HTTPServer(configuration: configuration, router: SyncRoutes.router(for: service))
+        http = HTTPServer(configuration: configuration, router: SyncRoutes.router(for: service, recorder: recorder))
     }
 
     /// Binds and starts serving; returns the bound port.
@@ -29,6 +33,7 @@ public final class SyncServer: Sendable {
 
     public func stop(deadline: Duration = .seconds(5)) {
         http.shutdown(deadline: deadline)
+        recorder?.close()
         service.stop()
     }
 }

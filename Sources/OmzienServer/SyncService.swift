@@ -36,6 +36,21 @@ public final class SyncService: Sendable {
         try worker.read { _ in Thread.sleep(forTimeInterval: seconds) }
     }
 
+    /// Replay only: operations of partner replicas taken from a recording, applied and fed to
+    /// `store` (those not held yet).
+    func replayIngest(_ ops: [LogOperation], store storeID: String) throws {
+        guard !ops.isEmpty else { return }
+        try worker.write { store in
+            for op in ops {
+                // A store sees a subset of a partner's log: no chain to check here (the
+                // recording server checked it); an operation already held is a no-op.
+                guard try store.apply([op], mode: .scopedFeed).applied == 1 else { continue }
+                try store.database.execute("INSERT OR IGNORE INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq = ?",
+                                           [.text(storeID), .text(op.id.replica.rawValue), .integer(Int64(op.id.sequence))])
+            }
+        }
+    }
+
     /// Transactions committed and write jobs they carried (group commit shows as fewer
     /// commits than writes).
     public var commitStats: (commits: Int, writes: Int) { worker.commitStats.withLock { $0 } }

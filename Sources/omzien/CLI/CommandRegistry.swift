@@ -12,6 +12,8 @@ enum CommandRegistry {
         AdminPartnerAddCommand.self,
         AdminReportCommand.self,
         AuditVerifyCommand.self,
+        InspectCommand.self,
+        ReplayCommand.self,
         PartnerPullCommand.self,
         PartnerShowCommand.self,
         PartnerUpdateCommand.self,

@@ -22,9 +22,11 @@ struct ServeCommand: Command {
           --max-connections N  open connections at most (default: 4096)
           --max-body-bytes N   largest request body after decompression (default and cap: \(Limits.maxRequestBytes))
           --quiet              no per-request log lines on stderr
+          --record DIR         write a session log of every request to DIR (for 'omzien inspect' and
+                               'omzien replay'; costs two digests per device request)
         """
-    static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes"]
-    let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool
+    static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record"]
+    let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
 
     init(_ args: inout ArgumentReader) throws {
         db = args.option("db", default: "omzien-server.sqlite")
@@ -35,6 +37,7 @@ struct ServeCommand: Command {
         maxConnections = try args.integer("max-connections", default: 4096, range: 16...1_000_000)
         maxBody = try args.integer("max-body-bytes", default: Limits.maxRequestBytes, range: 1024...Limits.maxRequestBytes)
         quiet = args.flag("quiet")
+        record = args.option("record")
     }
 
     func run() throws {
@@ -47,7 +50,8 @@ struct ServeCommand: Command {
         if quiet { http.requestLog = nil }
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = UInt64(drift)
-        let server = try SyncServer(databasePath: db, http: http, service: sync)
+        let server = try SyncServer(databasePath: db, http: http, service: sync, recordTo: record)
+        if let path = server.recorder?.path { Output.line("Recording sessions to \(path)") }
         if let token = try server.service.bootstrapAdminToken() {
             let file = db + ".admin-token"
             FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])

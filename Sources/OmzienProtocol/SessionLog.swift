@@ -1,0 +1,215 @@
+import Foundation
+import OmzienCompression
+
+/// Session logs (Protocol/SESSION-LOG.md): gzip-compressed JSON lines, flushed per line.
+public enum SessionLog {
+    public static let format = "omzien-session-log"
+    public static let version = 1
+
+    public struct Header: Codable, Sendable, Equatable {
+        public var format: String
+        public var version: Int
+        public var recorder: String
+        public var replica: String
+        public var startedAt: UInt64
+        public var redacted: Bool
+        public init(recorder: String, replica: String, startedAt: UInt64, redacted: Bool = false) {
+            format = SessionLog.format
+            version = SessionLog.version
+            self.recorder = recorder
+            self.replica = replica
+            self.startedAt = startedAt
+            self.redacted = redacted
+        }
+    }
+
+    /// One exchange. `request` and `response` are the bodies' JSON text (nil: no body).
+    public struct Exchange: Sendable, Equatable {
+        public var step: Int
+        public var at: UInt64
+        public var durationMs: Double
+        public var principal: String
+        public var store: String?
+        public var method: String
+        public var path: String
+        public var query: String?
+        public var request: [UInt8]?
+        public var status: Int
+        public var response: [UInt8]?
+        public var bytesIn: Int
+        public var bytesOut: Int
+        public var digestBefore: String?
+        public var digestAfter: String?
+
+        public init(step: Int, at: UInt64, durationMs: Double, principal: String, store: String?, method: String, path: String, query: String?,
+                    request: [UInt8]?, status: Int, response: [UInt8]?, bytesIn: Int, bytesOut: Int, digestBefore: String?, digestAfter: String?) {
+            self.step = step
+            self.at = at
+            self.durationMs = durationMs
+            self.principal = principal
+            self.store = store
+            self.method = method
+            self.path = path
+            self.query = query
+            self.request = request
+            self.status = status
+            self.response = response
+            self.bytesIn = bytesIn
+            self.bytesOut = bytesOut
+            self.digestBefore = digestBefore
+            self.digestAfter = digestAfter
+        }
+
+        public static func == (a: Exchange, b: Exchange) -> Bool {
+            a.step == b.step && a.at == b.at && a.principal == b.principal && a.method == b.method && a.path == b.path && a.status == b.status
+                && a.digestBefore == b.digestBefore && a.digestAfter == b.digestAfter
+        }
+
+        var jsonObject: [String: Any] {
+            var o: [String: Any] = ["step": step, "at": at, "durationMs": durationMs, "principal": principal, "method": method, "path": path,
+                                    "status": status, "bytesIn": bytesIn, "bytesOut": bytesOut,
+                                    "request": Self.embed(request), "response": Self.embed(response)]
+            if let store { o["store"] = store }
+            if let query { o["query"] = query }
+            if let digestBefore { o["digestBefore"] = digestBefore }
+            if let digestAfter { o["digestAfter"] = digestAfter }
+            return o
+        }
+
+        /// A body as a JSON value inside the line (a body that is not JSON is kept as a string).
+        static func embed(_ body: [UInt8]?) -> Any {
+            guard let body, !body.isEmpty else { return NSNull() }
+            return (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) ?? String(decoding: body, as: UTF8.self)
+        }
+
+        static func extract(_ value: Any?) -> [UInt8]? {
+            guard let value, !(value is NSNull) else { return nil }
+            if let s = value as? String { return Array(s.utf8) }
+            return (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])).map { Array($0) }
+        }
+
+        init(json o: [String: Any], line: Int) throws {
+            func need<T>(_ key: String, _ type: T.Type) throws -> T {
+                guard let v = o[key] as? T else { throw SessionLogError.malformed(line: line, reason: "'\(key)' is missing or of the wrong type") }
+                return v
+            }
+            self.init(step: try need("step", Int.self), at: UInt64(try need("at", Int64.self)), durationMs: (o["durationMs"] as? Double) ?? 0,
+                      principal: try need("principal", String.self), store: o["store"] as? String, method: try need("method", String.self),
+                      path: try need("path", String.self), query: o["query"] as? String,
+                      request: Self.extract(o["request"]), status: try need("status", Int.self),
+                      response: Self.extract(o["response"]),
+                      bytesIn: (o["bytesIn"] as? Int) ?? 0, bytesOut: (o["bytesOut"] as? Int) ?? 0,
+                      digestBefore: o["digestBefore"] as? String, digestAfter: o["digestAfter"] as? String)
+        }
+    }
+}
+
+public enum SessionLogError: Error, CustomStringConvertible, Equatable {
+    case notALog(String)
+    case unsupportedVersion(Int)
+    case truncated(line: Int, byteOffset: Int)
+    case corrupt(byteOffset: Int, reason: String)
+    case malformed(line: Int, reason: String)
+    case outOfSequence(line: Int, expected: Int, got: Int)
+
+    public var description: String {
+        switch self {
+        case let .notALog(why): "not an Omzien session log: \(why)"
+        case let .unsupportedVersion(v): "session log version \(v) is newer than this build reads (\(SessionLog.version)); upgrade omzien"
+        case let .truncated(line, offset): "the log is cut off after line \(line) (compressed byte \(offset)): the lines before it are intact"
+        case let .corrupt(offset, why): "the log's compressed data is damaged near byte \(offset): \(why)"
+        case let .malformed(line, why): "line \(line) is malformed: \(why)"
+        case let .outOfSequence(line, expected, got): "line \(line) has step \(got) where step \(expected) was expected (a line is missing or moved)"
+        }
+    }
+}
+
+/// Appends exchanges to a session log, flushing after each (R-LOG-1). Not Sendable: the
+/// server serializes its writes behind a lock.
+public final class SessionLogWriter {
+    private let handle: FileHandle
+    private var deflater: Deflater
+    private var step = 0
+    public let path: String
+
+    public init(path: String, header: SessionLog.Header) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw SessionLogError.notALog("cannot create '\(path)'")
+        }
+        self.handle = handle
+        self.path = path
+        deflater = try Deflater(format: .gzip)
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        try writeLine(Array(try e.encode(header)))
+    }
+
+    private func writeLine(_ bytes: [UInt8]) throws {
+        var out = try deflater.write(bytes + [0x0A])
+        out += try deflater.flush()
+        handle.write(Data(out))
+    }
+
+    /// Appends one exchange; its `step` is assigned here (1, 2, 3…).
+    public func append(_ exchange: SessionLog.Exchange) throws {
+        step += 1
+        var e = exchange
+        e.step = step
+        try writeLine(Array(try JSONSerialization.data(withJSONObject: e.jsonObject, options: [.sortedKeys, .withoutEscapingSlashes])))
+    }
+
+    public func close() throws {
+        handle.write(Data(try deflater.finish()))
+        try handle.close()
+    }
+}
+
+/// Reads a session log (R-LOG-2, R-LOG-4).
+public enum SessionLogReader {
+    public static func read(path: String) throws -> (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw SessionLogError.notALog("cannot read '\(path)'") }
+        return try read(Array(data))
+    }
+
+    /// `complete` is false when the gzip stream ends early (a log still being written or cut
+    /// off): the complete lines before the cut are returned.
+    public static func read(_ bytes: [UInt8]) throws -> (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool) {
+        guard bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else { throw SessionLogError.notALog("it does not start with the gzip magic bytes") }
+        var inflater = try Inflater(format: .gzip, maxOutput: 1 << 31, allowConcatenatedMembers: true)
+        var text: [UInt8] = []
+        var complete = true
+        do {
+            text = try inflater.feed(bytes)
+            try inflater.finish()
+        } catch CompressionError.truncatedInput {
+            complete = false
+        } catch let e as CompressionError {
+            throw SessionLogError.corrupt(byteOffset: bytes.count, reason: e.description)
+        }
+        var lines = text.split(separator: 0x0A, omittingEmptySubsequences: false)
+        if let last = lines.last, last.isEmpty { lines.removeLast() } else if !lines.isEmpty, !complete || text.last != 0x0A {
+            lines.removeLast()  // a partial last line of a cut-off log
+            complete = false
+        }
+        guard let first = lines.first else { throw SessionLogError.notALog("it is empty") }
+        let header: SessionLog.Header
+        do { header = try JSONDecoder().decode(SessionLog.Header.self, from: Data(first)) } catch {
+            throw SessionLogError.notALog("line 1 is not a session-log header")
+        }
+        guard header.format == SessionLog.format else { throw SessionLogError.notALog("its format is '\(header.format)'") }
+        guard header.version <= SessionLog.version else { throw SessionLogError.unsupportedVersion(header.version) }
+        var exchanges: [SessionLog.Exchange] = []
+        for (i, line) in lines.dropFirst().enumerated() {
+            let number = i + 2
+            guard let o = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
+                throw SessionLogError.malformed(line: number, reason: "not a JSON object")
+            }
+            let e = try SessionLog.Exchange(json: o, line: number)
+            guard e.step == exchanges.count + 1 else { throw SessionLogError.outOfSequence(line: number, expected: exchanges.count + 1, got: e.step) }
+            exchanges.append(e)
+        }
+        if !complete && exchanges.isEmpty && lines.count < 2 { throw SessionLogError.truncated(line: lines.count, byteOffset: bytes.count) }
+        return (header, exchanges, complete)
+    }
+}

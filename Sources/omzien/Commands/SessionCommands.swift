@@ -1,0 +1,133 @@
+import Foundation
+import OmzienModel
+import OmzienProtocol
+import OmzienServer
+
+struct InspectCommand: Command {
+    static let name = "inspect"
+    static let summary = "summarize a recorded session log: who synced, what moved, what failed"
+    static let usage = """
+        usage: omzien inspect LOG [--json]
+
+        Per principal (device, partner, admin): requests, operations pushed (by record kind)
+        and pulled, duplicates, quarantined operations and why, errors, bytes and time.
+        """
+    static let valueOptions: Set<String> = []
+    let path: String, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        path = try args.positional("the session log (.jsonl.gz)")
+        json = args.flag("json")
+    }
+
+    struct Summary {
+        var requests = 0, pushed = 0, duplicates = 0, pulled = 0, errors = 0, bytesIn = 0, bytesOut = 0
+        var byKind: [String: Int] = [:]
+        var quarantined: [String] = []
+        var problems: [String] = []
+        var ms: Double = 0
+        var first: UInt64 = .max, last: UInt64 = 0
+    }
+
+    func run() throws {
+        let log: (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool)
+        do { log = try SessionLogReader.read(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
+        var summaries: [String: Summary] = [:]
+        for e in log.exchanges {
+            var s = summaries[e.principal] ?? Summary()
+            s.requests += 1
+            s.bytesIn += e.bytesIn
+            s.bytesOut += e.bytesOut
+            s.ms += e.durationMs
+            s.first = min(s.first, e.at)
+            s.last = max(s.last, e.at)
+            let response = e.response.flatMap { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] } ?? [:]
+            if e.status >= 400 {
+                s.errors += 1
+                s.problems.append("step \(e.step) \(e.method) \(e.path): \(e.status) \(response["detail"] as? String ?? response["title"] as? String ?? "")")
+            } else if e.path == "/v1/sync/push" {
+                s.pushed += response["applied"] as? Int ?? 0
+                s.duplicates += response["duplicates"] as? Int ?? 0
+                if let body = e.request, let request = try? PushRequest.decodeFast(Data(body)) {
+                    for op in request.operations { s.byKind[op.record.kind.rawValue, default: 0] += 1 }
+                }
+                for q in (response["quarantined"] as? [[String: Any]]) ?? [] {
+                    s.quarantined.append("\(q["id"] as? String ?? "?"): \(q["reason"] as? String ?? "")")
+                }
+            } else if e.path == "/v1/sync/pull" {
+                s.pulled += (response["operations"] as? [Any])?.count ?? 0
+            }
+            summaries[e.principal] = s
+        }
+        let names = summaries.keys.sorted()
+        if json {
+            try Output.json([
+                "log": path, "recorder": log.header.recorder, "startedAt": log.header.startedAt, "complete": log.complete, "steps": log.exchanges.count,
+                "principals": names.map { n -> [String: Any] in
+                    let s = summaries[n]!
+                    return ["principal": n, "requests": s.requests, "pushed": s.pushed, "pushedByKind": s.byKind, "duplicates": s.duplicates, "pulled": s.pulled,
+                            "errors": s.problems, "quarantined": s.quarantined, "bytesIn": s.bytesIn, "bytesOut": s.bytesOut, "milliseconds": s.ms]
+                },
+            ])
+            return
+        }
+        Output.line("\(path): \(log.exchanges.count) steps recorded by the \(log.header.recorder)\(log.complete ? "" : " (the log ends early: still being written, or cut off)")")
+        Output.table(["WHO", "REQUESTS", "PUSHED", "DUPLICATES", "PULLED", "ERRORS", "BYTES IN/OUT", "TIME"],
+                     names.map { n in
+                         let s = summaries[n]!
+                         return [n, "\(s.requests)", "\(s.pushed)" + (s.byKind.isEmpty ? "" : " (" + s.byKind.keys.sorted().map { "\($0) \(s.byKind[$0]!)" }.joined(separator: ", ") + ")"),
+                                 "\(s.duplicates)", "\(s.pulled)", "\(s.errors)", "\(s.bytesIn)/\(s.bytesOut)", String(format: "%.0f ms", s.ms)]
+                     })
+        for n in names {
+            for q in summaries[n]!.quarantined { Output.line("quarantined (\(n)) \(q)") }
+            for p in summaries[n]!.problems { Output.line("error (\(n)) \(p)") }
+        }
+    }
+}
+
+struct ReplayCommand: Command {
+    static let name = "replay"
+    static let summary = "replay a session log against a fresh server and check every answer and digest"
+    static let usage = """
+        usage: omzien replay LOG [--until STEP] [--json]
+
+        Runs the recorded device requests in order against a server of its own (a temporary
+        database: nothing else is written), with the clock set to each step's recorded time,
+        and compares every answer and store digest with the recording. Stops at the first
+        difference, shows it and how to reproduce it; exit status 1 then.
+        """
+    static let valueOptions: Set<String> = ["until"]
+    let path: String, until: Int?, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        path = try args.positional("the session log (.jsonl.gz)")
+        until = args.option("until") == nil ? nil : try args.integer("until", default: 1, range: 1...Int.max)
+        json = args.flag("json")
+    }
+
+    func run() throws {
+        let log: (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool)
+        do { log = try SessionLogReader.read(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
+        let showProgress = !json && isatty(2) != 0 && log.exchanges.count > 50
+        let result = try SessionReplay.run(log.exchanges, until: until) { done, total in
+            guard showProgress, done % 10 == 0 || done == total else { return }
+            let width = 30, filled = width * done / max(total, 1)
+            FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total)".utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+        if json {
+            var out: [String: Any] = ["replayed": result.replayed, "skipped": result.skipped, "checks": result.checks, "identical": result.difference == nil,
+                                      "digests": result.digests]
+            if let d = result.difference {
+                out["difference"] = ["step": d.step, "request": d.request, "field": d.field, "recorded": d.expected, "replayed": d.actual]
+            }
+            try Output.json(out)
+        } else if let d = result.difference {
+            Output.line("DIFFERENCE at \(d)")
+        } else {
+            Output.line("Replayed \(result.replayed) steps (\(result.skipped) admin/partner/enrollment steps skipped), \(result.checks) checks: every answer and digest is the same.")
+            for store in result.digests.keys.sorted() { Output.line("  \(store)  \(result.digests[store]!)") }
+        }
+        if result.difference != nil { throw CLIError.failure("the replay differs from the recording") }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import OmzienClient
+import OmzienModel
+import OmzienProtocol
+import OmzienServer
+import OmzienStore
+import Testing
+
+/// Recorded sessions (Protocol/SESSION-LOG.md): recording, reading, replaying, fixtures.
+/// `OMZIEN_WRITE_FIXTURES=1` re-records `Fixtures/*.jsonl.gz` (Tools/make-fixtures.sh).
+@Suite(.serialized)
+struct SessionLogTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fixtures").standardizedFileURL
+    let author = AuthorID(trusted: "kassa-1")
+
+    /// Runs a scenario on a recording server and returns the log's path (in the harness dir,
+    /// or copied to Fixtures/ when re-recording).
+    func record(_ name: String, _ scenario: (SyncHarness) throws -> Void) throws -> (URL, SyncHarness) {
+        let logDir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-log-\(UUID().uuidString)")
+        let h = try SyncHarness(maxDriftMillis: 60_000, recordTo: logDir.path)
+        try scenario(h)
+        let path = URL(fileURLWithPath: h.server.recorder!.path)
+        h.stop()
+        if ProcessInfo.processInfo.environment["OMZIEN_WRITE_FIXTURES"] == "1" {
+            try FileManager.default.createDirectory(at: Self.fixtures, withIntermediateDirectories: true)
+            let target = Self.fixtures.appendingPathComponent("\(name).jsonl.gz")
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(at: path, to: target)
+        }
+        return (path, h)
+    }
+
+    static var scenarios: [(String, (SyncHarness) throws -> Void)] { [
+        ("conflicting-offline-edits", { h in
+            try h.setUpStores([("store-a", "noord")])
+            let devices = try (1...3).map { try h.enroll("store-a", name: "till-\($0)") }
+            let signal = try devices[0].recordSignal(note: "Komt elke dag")
+            for d in devices { try d.sync() }
+            for (i, d) in devices.enumerated() {
+                let seen = try d.store.loadRecord(signal)!
+                try d.store.appendLocal(record: signal, author: AuthorID(trusted: "kassa-\(i + 1)"), body: .changes([.set(field: "note", value: .string("versie \(i)"), supersedes: seen.heads("note"))]))
+            }
+            for _ in 0..<2 { for d in devices { try d.sync() } }
+        }),
+        ("lost-answer-retry", { h in
+            try h.setUpStores([("store-a", "noord")])
+            let flaky = FlakyTransport()
+            let d = try h.enroll("store-a", name: "till-1", transport: flaky)
+            for i in 0..<3 { _ = try d.recordSignal(note: "signaal \(i)") }
+            flaky.dropNextAnswers(1)
+            try d.sync()
+        }),
+        ("clock-drift-quarantine", { h in
+            try h.setUpStores([("store-a", "noord")])
+            let d = try h.enroll("store-a", name: "till-1")
+            let now = HybridClock.physicalNowMillis()
+            _ = try d.recordSignal(note: "op tijd", at: now)
+            _ = try d.recordSignal(note: "een dag vooruit", at: now + 86_400_000)
+            try d.sync()
+            h.clock.offset.withLock { $0 = 86_400_000 }
+            try d.sync()
+        }),
+        ("erase", { h in
+            try h.setUpStores([("store-a", "noord")])
+            let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-a", name: "till-b")
+            let signal = try a.recordSignal(note: "wordt gewist")
+            try a.sync(); try b.sync()
+            try a.store.appendLocal(record: signal, author: AuthorID(trusted: "kassa-1"), body: .erase)
+            try a.sync(); try b.sync()
+        }),
+        ("partner-follow-up", { h in
+            try h.setUpStores([("store-a", "noord")])
+            let p = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "W"), as: PartnerCreated.self)
+            let wz = SyncClient(baseURL: h.baseURL, token: p.token, retry: .none)
+            let a = try h.enroll("store-a", name: "till-a")
+            let signal = try a.recordSignal(note: "graag bellen")
+            try a.sync()
+            _ = try wz.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "accepted"), as: ReferralView.self)
+            _ = try wz.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "in-contact"), as: ReferralView.self)
+            try a.sync()
+        }),
+    ] }
+
+    @Test func recordedScenariosReplayToTheSameAnswersAndDigests() throws {
+        for (name, scenario) in Self.scenarios {
+            let (path, _) = try record(name, scenario)
+            let log = try SessionLogReader.read(path: path.path)
+            #expect(log.complete, "\(name)")
+            #expect(log.exchanges.contains { $0.path == "/v1/sync/push" }, "\(name)")
+            let text = String(decoding: try Data(contentsOf: path), as: UTF8.self)
+            #expect(!text.contains("omz_"), "\(name): a token was recorded")
+            let result = try SessionReplay.run(log.exchanges)
+            #expect(result.difference == nil, "\(name): \(result.difference?.description ?? "")")
+            #expect(result.replayed > 0 && result.checks > result.replayed, "\(name)")
+        }
+    }
+
+    @Test func everyFixtureReplaysIdenticallyTwice() throws {
+        let files = try FileManager.default.contentsOfDirectory(at: Self.fixtures, includingPropertiesForKeys: nil).filter { $0.path.hasSuffix(".jsonl.gz") }
+        #expect(files.count >= 5, "fixtures missing in \(Self.fixtures.path); run Tools/make-fixtures.sh")
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            let log = try SessionLogReader.read(path: file.path)
+            let first = try SessionReplay.run(log.exchanges), second = try SessionReplay.run(log.exchanges)
+            #expect(first.difference == nil, "\(file.lastPathComponent): \(first.difference?.description ?? "")")
+            #expect(first == second, "\(file.lastPathComponent): two replays differ")
+        }
+    }
+
+    @Test func anAlteredFixtureIsCaughtWithTheStepAndField() throws {
+        let file = Self.fixtures.appendingPathComponent("conflicting-offline-edits.jsonl.gz")
+        var log = try SessionLogReader.read(path: file.path)
+        let index = try #require(log.exchanges.firstIndex { $0.path == "/v1/sync/push" && $0.status == 200 })
+        log.exchanges[index].digestAfter = String(repeating: "0", count: 64)
+        let result = try SessionReplay.run(log.exchanges)
+        #expect(result.difference?.step == log.exchanges[index].step)
+        #expect(result.difference?.field == "digest after")
+    }
+
+    @Test func badLogsGiveClearErrors() throws {
+        let file = Self.fixtures.appendingPathComponent("erase.jsonl.gz")
+        let bytes = Array(try Data(contentsOf: file))
+        #expect(throws: SessionLogError.self) { try SessionLogReader.read(Array("not a log".utf8)) }
+        // Cut anywhere after the header: the complete lines before the cut still read.
+        let cut = try SessionLogReader.read(Array(bytes.prefix(bytes.count * 2 / 3)))
+        #expect(!cut.complete)
+        let whole = try SessionLogReader.read(bytes)
+        #expect(cut.exchanges.count < whole.exchanges.count)
+        var corrupt = bytes
+        corrupt[bytes.count / 2] ^= 0xFF
+        #expect(throws: SessionLogError.self) { try SessionLogReader.read(corrupt) }
+        // A newer version is refused with the version named.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-lognew-\(UUID().uuidString).jsonl.gz")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var header = SessionLog.Header(recorder: "server", replica: "server", startedAt: 1)
+        header.version = 99
+        let w = try SessionLogWriter(path: dir.path, header: header)
+        try w.close()
+        #expect(throws: SessionLogError.unsupportedVersion(99)) { try SessionLogReader.read(path: dir.path) }
+    }
+}
