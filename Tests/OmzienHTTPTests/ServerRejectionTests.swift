@@ -109,6 +109,9 @@ struct ServerFragmentationTests {
         client.shutdownWrite()
         var responses: [String] = []
         while let r = try? client.readResponse(isHEAD: false) {
+            // An interim 100 Continue depends on whether the body arrived with the head (timing),
+            // not on the framing: leave it out of the comparison.
+            if r.status / 100 == 1 { continue }
             let json = (try? r.json()).map { j in "\(j["status"] ?? "")|\(j["detail"] ?? "")" }
             responses.append("\(r.status) \(json ?? r.text)")
         }
