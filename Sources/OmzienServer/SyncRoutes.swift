@@ -30,12 +30,7 @@ public enum SyncRoutes {
         on("GET", "/v1/sync/pull") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
-                var limit: Int?
-                if let text = req.queryValue("limit") {
-                    guard let n = Int(text) else { throw Problems.badRequest("limit must be a whole number 1...\(Limits.maxPullPage), got '\(text)'") }
-                    limit = n
-                }
-                return try service.pull(principal, cursor: req.queryValue("cursor"), limit: limit)
+                return try service.pull(principal, cursor: req.queryValue("cursor"), limit: try pageLimit(req))
             }
         }
         on("GET", "/v1/sync/snapshot") { req, _ in try answer(req) { try service.snapshot(try auth(service, req)) } }
@@ -84,12 +79,7 @@ public enum SyncRoutes {
         on("GET", "/v1/partner/referrals") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
-                var limit: Int?
-                if let text = req.queryValue("limit") {
-                    guard let n = Int(text) else { throw Problems.badRequest("limit must be a whole number 1...\(Limits.maxPullPage), got '\(text)'") }
-                    limit = n
-                }
-                return try service.partnerReferrals(principal, cursor: req.queryValue("cursor"), limit: limit)
+                return try service.partnerReferrals(principal, cursor: req.queryValue("cursor"), limit: try pageLimit(req))
             }
         }
         on("GET", "/v1/partner/referrals/:id") { req, _ in
@@ -102,6 +92,13 @@ public enum SyncRoutes {
             }
         }
         return r
+    }
+
+    /// The `limit` query parameter of a paged request (nil: the default page).
+    static func pageLimit(_ req: HTTPRequest) throws -> Int? {
+        guard let text = req.queryValue("limit") else { return nil }
+        guard let n = Int(text) else { throw Problems.badRequest("limit must be a whole number 1...\(Limits.maxPullPage), got '\(text)'") }
+        return n
     }
 
     static func auth(_ service: SyncService, _ req: HTTPRequest) throws -> Principal {

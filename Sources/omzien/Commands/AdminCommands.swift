@@ -15,12 +15,18 @@ struct AdminContext {
     let client: SyncClient
     let json: Bool
 
+    /// `--server`, else `$OMZIEN_SERVER`, else the local default; must be an http(s) URL.
+    static func serverURL(_ args: inout ArgumentReader) throws -> URL {
+        let server = args.option("server") ?? ProcessInfo.processInfo.environment["OMZIEN_SERVER"] ?? "http://127.0.0.1:8080"
+        guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+            throw CLIError.usage("--server must be an http(s) URL like http://127.0.0.1:8080, got '\(server)'", command: args.command)
+        }
+        return url
+    }
+
     init(_ args: inout ArgumentReader) throws {
         let env = ProcessInfo.processInfo.environment
-        let server = args.option("server") ?? env["OMZIEN_SERVER"] ?? "http://127.0.0.1:8080"
-        guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https" else {
-            throw CLIError.usage("--server must be an http(s) URL, got '\(server)'", command: args.command)
-        }
+        let url = try Self.serverURL(&args)
         var token = args.option("token") ?? env["OMZIEN_ADMIN_TOKEN"]
         let file = args.option("token-file")
         if token == nil {

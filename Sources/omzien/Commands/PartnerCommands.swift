@@ -12,12 +12,8 @@ struct PartnerContext {
     let client: SyncClient
 
     init(_ args: inout ArgumentReader) throws {
-        let env = ProcessInfo.processInfo.environment
-        let server = args.option("server") ?? env["OMZIEN_SERVER"] ?? "http://127.0.0.1:8080"
-        guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https" else {
-            throw CLIError.usage("--server must be an http(s) URL, got '\(server)'", command: args.command)
-        }
-        guard let token = args.option("token") ?? env["OMZIEN_PARTNER_TOKEN"] else {
+        let url = try AdminContext.serverURL(&args)
+        guard let token = args.option("token") ?? ProcessInfo.processInfo.environment["OMZIEN_PARTNER_TOKEN"] else {
             throw CLIError.usage("no partner token: pass --token or set OMZIEN_PARTNER_TOKEN", command: args.command)
         }
         client = SyncClient(baseURL: url, token: token)
