@@ -1,4 +1,0 @@
-import Testing
-@testable import OmzienCompression
-
-@Test func moduleLoads() { #expect(Bool(true)) }
