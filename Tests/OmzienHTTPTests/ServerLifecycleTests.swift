@@ -233,7 +233,7 @@ struct ServerLifecycleTests {
             throw TestFailure.message("unexpected first line: \(line)")
         }
         let busy = try RawClient(port: port)
-        busy.send("GET /slow?ms=500 HTTP/1.1\r\nHost: t\r\n\r\n")
+        busy.send("GET /slow?ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n")
         // Wait until the request is with a worker (polling the server's own gauge).
         var inProgress = false
         let probe = try RawClient(port: port)
@@ -245,7 +245,7 @@ struct ServerLifecycleTests {
         #expect(inProgress)
         kill(process.processIdentifier, SIGTERM)
         let r = try busy.readResponse()
-        #expect(r.status == 200 && r.text == "slept 500\n")
+        #expect(r.status == 200 && r.text == "slept 1000\n")
         #expect(r.header("Connection") == "close")
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
