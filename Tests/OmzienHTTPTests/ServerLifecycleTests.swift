@@ -209,8 +209,8 @@ struct ServerLifecycleTests {
         #expect(busy.sawEOF)
     }
 
-    @Test("SIGTERM: the server finishes the request in flight and exits 0")
-    func sigterm() throws {
+    @Test("SIGTERM and SIGINT: the server finishes the request in flight and exits 0", arguments: [SIGTERM, SIGINT])
+    func sigterm(_ signal: Int32) throws {
         let executable = buildProductsDirectory.appendingPathComponent("omzien-http-testserver").path
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw TestFailure.message("build the test server first: swift build --product omzien-http-testserver")
@@ -243,7 +243,7 @@ struct ServerLifecycleTests {
             if !inProgress { usleep(10_000) }
         }
         #expect(inProgress)
-        kill(process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, signal)
         let r = try busy.readResponse()
         #expect(r.status == 200 && r.text == "slept 1000\n")
         #expect(r.header("Connection") == "close")
