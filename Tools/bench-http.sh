@@ -3,7 +3,9 @@
 # a tiny GET and a 64 KiB POST, same number of worker threads (event loops vs nginx workers).
 # Prints requests/s, p50 and p99 latency and the ratios omzien/nginx, then the RSS of each
 # server with 1,000 idle keep-alive connections.
-#   BENCH_THREADS (2)  BENCH_CONNECTIONS (64)  BENCH_DURATION seconds (10)
+#   BENCH_THREADS (2)  BENCH_CONNECTIONS (64)  BENCH_DURATION seconds per run (10)
+#   BENCH_ROUNDS (3): the servers take turns, round after round, and the medians are reported,
+#   so that load from other processes on a shared machine hits all of them alike.
 # Installs wrk and nginx with apt-get when they are missing. Builds the test server in release
 # mode (once). Loopback only.
 set -euo pipefail
@@ -12,6 +14,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 threads="${BENCH_THREADS:-2}"
 connections="${BENCH_CONNECTIONS:-64}"
 duration="${BENCH_DURATION:-10}"
+rounds="${BENCH_ROUNDS:-3}"
 ulimit -n 16384 2>/dev/null || ulimit -n 4096
 
 missing=()
@@ -122,20 +125,37 @@ PY
 wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$nginx_port/" >/dev/null
 wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$loop_port/" >/dev/null
 
-echo "wrk -t$threads -c$connections -d${duration}s on loopback, $(nproc) cores; servers with $threads workers/event loops"
+echo "wrk -t$threads -c$connections -d${duration}s on loopback, $(nproc) cores; servers with $threads workers/event loops;"
+echo "median of $rounds interleaved rounds"
+declare -A runs
+for round in $(seq "$rounds"); do
+  for case in get post; do
+    if [ $case = get ]; then path=/; extra=""; else path=/upload; extra="-s $work/post.lua"; fi
+    for server in nginx loop pool; do
+      case $server in nginx) port=$nginx_port ;; loop) port=$loop_port ;; pool) port=$pool_port ;; esac
+      runs[$case.$server]+="$(run_wrk "http://127.0.0.1:$port$path" "$extra");"
+    done
+  done
+  echo "  round $round done" >&2
+done
+median() {  # "rps p50 p99;..." -> median of each column
+  python3 -c 'import sys, statistics
+rows = [list(map(float, r.split())) for r in sys.argv[1].split(";") if r.strip()]
+print(" ".join("%g" % statistics.median(c) for c in zip(*rows)))' "$1"
+}
 printf '%-48s %12s %10s %10s\n' "" "requests/s" "p50 ms" "p99 ms"
 declare -A R
 for case in get post; do
-  if [ $case = get ]; then path=/; extra=""; label="tiny GET"; else path=/upload; extra="-s $work/post.lua"; label="64 KiB POST"; fi
+  if [ $case = get ]; then label="tiny GET"; else label="64 KiB POST"; fi
   for server in nginx loop pool; do
     case $server in
-      nginx) port=$nginx_port; name="nginx" ;;
-      loop) port=$loop_port; name="omzien (handlers on event loops)" ;;
-      pool) port=$pool_port; name="omzien (handlers on worker pool)" ;;
+      nginx) name="nginx" ;;
+      loop) name="omzien (handlers on event loops)" ;;
+      pool) name="omzien (handlers on worker pool)" ;;
     esac
-    read -r rps p50 p99 < <(run_wrk "http://127.0.0.1:$port$path" "$extra")
-    R[$case.$server]="$rps $p50 $p99"
-    printf '%-48s %12s %10s %10s\n' "$label, $name" "$rps" "$p50" "$p99"
+    R[$case.$server]=$(median "${runs[$case.$server]}")
+    read -r rps p50 p99 <<<"${R[$case.$server]}"
+    printf '%-48s %12.0f %10.3f %10.3f\n' "$label, $name" "$rps" "$p50" "$p99"
   done
 done
 

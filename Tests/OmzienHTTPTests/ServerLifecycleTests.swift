@@ -209,8 +209,8 @@ struct ServerLifecycleTests {
         #expect(busy.sawEOF)
     }
 
-    @Test("SIGTERM: the server finishes the request in flight and exits 0")
-    func sigterm() throws {
+    @Test("SIGTERM and SIGINT: the server finishes the request in flight and exits 0", arguments: [SIGTERM, SIGINT])
+    func sigterm(_ signal: Int32) throws {
         let executable = buildProductsDirectory.appendingPathComponent("omzien-http-testserver").path
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw TestFailure.message("build the test server first: swift build --product omzien-http-testserver")
@@ -233,7 +233,7 @@ struct ServerLifecycleTests {
             throw TestFailure.message("unexpected first line: \(line)")
         }
         let busy = try RawClient(port: port)
-        busy.send("GET /slow?ms=500 HTTP/1.1\r\nHost: t\r\n\r\n")
+        busy.send("GET /slow?ms=1000 HTTP/1.1\r\nHost: t\r\n\r\n")
         // Wait until the request is with a worker (polling the server's own gauge).
         var inProgress = false
         let probe = try RawClient(port: port)
@@ -243,9 +243,9 @@ struct ServerLifecycleTests {
             if !inProgress { usleep(10_000) }
         }
         #expect(inProgress)
-        kill(process.processIdentifier, SIGTERM)
+        kill(process.processIdentifier, signal)
         let r = try busy.readResponse()
-        #expect(r.status == 200 && r.text == "slept 500\n")
+        #expect(r.status == 200 && r.text == "slept 1000\n")
         #expect(r.header("Connection") == "close")
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
