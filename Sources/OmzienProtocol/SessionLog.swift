@@ -40,6 +40,8 @@ public enum SessionLog {
         public var bytesOut: Int
         public var digestBefore: String?
         public var digestAfter: String?
+        /// Device logs: the recording replica's own state digest after the exchange.
+        public var replicaDigest: String?
 
         public init(step: Int, at: UInt64, durationMs: Double, principal: String, store: String?, method: String, path: String, query: String?,
                     request: [UInt8]?, status: Int, response: [UInt8]?, bytesIn: Int, bytesOut: Int, digestBefore: String?, digestAfter: String?) {
@@ -73,6 +75,7 @@ public enum SessionLog {
             if let query { o["query"] = query }
             if let digestBefore { o["digestBefore"] = digestBefore }
             if let digestAfter { o["digestAfter"] = digestAfter }
+            if let replicaDigest { o["replicaDigest"] = replicaDigest }
             return o
         }
 
@@ -100,6 +103,7 @@ public enum SessionLog {
                       response: Self.extract(o["response"]),
                       bytesIn: (o["bytesIn"] as? Int) ?? 0, bytesOut: (o["bytesOut"] as? Int) ?? 0,
                       digestBefore: o["digestBefore"] as? String, digestAfter: o["digestAfter"] as? String)
+            replicaDigest = o["replicaDigest"] as? String
         }
     }
 }

@@ -138,3 +138,38 @@ struct SessionLogTests {
         #expect(throws: SessionLogError.unsupportedVersion(99)) { try SessionLogReader.read(path: dir.path) }
     }
 }
+
+/// The same session recorded on the server and on the device replays to the same digests.
+struct DeviceRecordingTests {
+    @Test func serverAndDeviceLogsOfOneSessionReplayToTheSameDigests() throws {
+        let serverLogs = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-slog-\(UUID().uuidString)")
+        let deviceLogs = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-dlog-\(UUID().uuidString)")
+        defer { for d in [serverLogs, deviceLogs] { try? FileManager.default.removeItem(at: d) } }
+        let h = try SyncHarness(recordTo: serverLogs.path)
+        try h.setUpStores([("store-a", "noord")])
+        let enrolled = try h.enroll("store-a", name: "till-1")
+        let store = enrolled.store
+        let recorder = try RecordingTransport(inner: URLSessionTransport(), directory: deviceLogs.path, replica: store.replica.rawValue,
+                                              store: "store-a", digest: { try? store.stateDigest().hex })
+        let device = try DeviceSync(store: store, transport: recorder, retry: .none)
+        for i in 0..<4 { _ = try device.recordSignal(note: "signaal \(i)") }
+        try device.sync()
+        let lane = try ChatMomentKey(store: "store-a", lane: 1, day: "2026-11-22")
+        try store.appendLocal(record: lane.ref, author: AuthorID(trusted: "kassa-1"), body: .changes(lane.increment(by: 3)))
+        try device.sync()
+        recorder.close()
+        let serverPath = h.server.recorder!.path
+        h.stop()
+        let serverLog = try SessionLogReader.read(path: serverPath)
+        let deviceFile = try #require(try FileManager.default.contentsOfDirectory(atPath: deviceLogs.path).first)
+        let deviceLog = try SessionLogReader.read(path: deviceLogs.appendingPathComponent(deviceFile).path)
+        #expect(deviceLog.header.recorder == "device")
+        #expect(deviceLog.exchanges.count >= 4)
+        #expect(deviceLog.exchanges.last?.replicaDigest == (try store.stateDigest().hex))
+        let fromServer = try SessionReplay.run(serverLog.exchanges), fromDevice = try SessionReplay.run(deviceLog.exchanges)
+        #expect(fromServer.difference == nil, "\(fromServer.difference?.description ?? "")")
+        #expect(fromDevice.difference == nil, "\(fromDevice.difference?.description ?? "")")
+        #expect(fromServer.digests == fromDevice.digests)
+        #expect(fromServer.digests["store-a"] == (try store.stateDigest().hex))
+    }
+}

@@ -174,23 +174,34 @@ struct DeviceSyncCommand: Command {
     static let name = "device sync"
     static let summary = "push unsent changes and pull the store's changes"
     static let usage = """
-        usage: omzien device sync [--db PATH] [--json] [--no-retry]
+        usage: omzien device sync [--db PATH] [--json] [--no-retry] [--record DIR]
 
         Exit status 69 when the server cannot be reached: nothing is lost, try again later.
+          --record DIR   write this sync's requests and answers to a session log in DIR
+                         (for 'omzien inspect' and 'omzien replay'; tokens are never written)
         """
-    static let valueOptions: Set<String> = ["db"]
-    let db: String, json: Bool, noRetry: Bool
+    static let valueOptions: Set<String> = ["db", "record"]
+    let db: String, json: Bool, noRetry: Bool, record: String?
 
     init(_ args: inout ArgumentReader) throws {
         db = DeviceContext.dbPath(&args)
         json = args.flag("json")
         noRetry = args.flag("no-retry")
+        record = args.option("record")
     }
 
     func run() throws {
         let store = try DeviceContext.open(db)
         let device: DeviceSync
-        do { device = try DeviceSync(store: store, retry: noRetry ? .none : .init()) } catch { throw CLIError.failure("\(error)") }
+        var recorder: RecordingTransport?
+        if let record {
+            recorder = try RecordingTransport(inner: URLSessionTransport(), directory: record, replica: store.replica.rawValue,
+                                              store: try DeviceContext.storeID(store), digest: { try? store.stateDigest().hex })
+        }
+        defer { recorder?.close() }
+        do {
+            device = try DeviceSync(store: store, transport: recorder ?? URLSessionTransport(), retry: noRetry ? .none : .init())
+        } catch { throw CLIError.failure("\(error)") }
         let report: DeviceSync.Report
         do {
             report = try device.sync(progress: json ? nil : { Output.line("  " + $0) })
