@@ -20,6 +20,8 @@ public final class SyncService: Sendable {
     let configuration: Configuration
     private let principals = Mutex<[[UInt8]: Principal]>([:])
     public static let serverReplica = ReplicaID(trusted: "server")
+    /// The server's tables on top of the replica's (for tools that open a server database).
+    public static var databaseMigrations: [Migration] { ServerSchema.migrations }
 
     /// Opens (or creates) the server database at `path`.
     public init(path: String, configuration: Configuration = .init(), options: Database.Options = .init()) throws {

@@ -173,3 +173,30 @@ struct DeviceRecordingTests {
         #expect(fromServer.digests["store-a"] == (try store.stateDigest().hex))
     }
 }
+
+/// `omzien diff` between two replicas.
+struct DiffTests {
+    @Test func diffNamesDifferingFieldsAndMissingOperations() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-a", name: "till-b")
+        let signal = try a.recordSignal(note: "eerste")
+        try a.sync(); try b.sync()
+        let seen = try #require(try b.store.loadRecord(signal))
+        try b.store.appendLocal(record: signal, author: AuthorID(trusted: "kassa-2"), body: .changes([.set(field: "urgency", value: .string("urgent"), supersedes: seen.heads("urgency"))]))
+        let pathA = h.dir.appendingPathComponent("till-a.sqlite").path, pathB = h.dir.appendingPathComponent("till-b.sqlite").path
+        a.store.close(); b.store.close()
+        let differ = try CLITests.run(["diff", pathA, pathB, "--json"])
+        #expect(differ.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(differ.out.utf8)) as? [String: Any])
+        let records = try #require(json["records"] as? [[String: String]])
+        #expect(records.contains { $0["field"] == "urgency" && $0["A"] == "'routine'" && $0["B"] == "'urgent'" }, "\(records)")
+        let ops = try #require(json["operations"] as? [[String: String]])
+        #expect(ops.contains { $0["side"] == "only in B" && $0["operations"] == "#1" })
+        let copy = h.dir.appendingPathComponent("till-a-copy.sqlite").path
+        try FileManager.default.copyItem(atPath: pathA, toPath: copy)
+        let same = try CLITests.run(["diff", pathA, copy])
+        #expect(same.status == 0, "\(same.out)\(same.err)")
+        #expect(same.out.contains("the same records"))
+    }
+}

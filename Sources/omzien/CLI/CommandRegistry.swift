@@ -14,6 +14,7 @@ enum CommandRegistry {
         AuditVerifyCommand.self,
         InspectCommand.self,
         ReplayCommand.self,
+        DiffCommand.self,
         PartnerPullCommand.self,
         PartnerShowCommand.self,
         PartnerUpdateCommand.self,

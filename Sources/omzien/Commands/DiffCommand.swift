@@ -1,0 +1,127 @@
+import Foundation
+import OmzienModel
+import OmzienServer
+import OmzienStore
+
+struct DiffCommand: Command {
+    static let name = "diff"
+    static let summary = "compare two replica databases: records that differ field by field, operations one lacks"
+    static let usage = """
+        usage: omzien diff A B [--store STORE] [--json]
+
+        A and B are replica databases (a device's, or a stopped server's or a copy of it), opened
+        read-only. Prints the records that exist on one side only, the fields that differ on
+        records both hold, and the operations one holds that the other lacks, per replica.
+          --store STORE   compare only the records of this store (useful against a server database)
+        Exit status 0 when they hold the same, 1 when they differ.
+        """
+    static let valueOptions: Set<String> = ["store"]
+    let a: String, b: String, store: String?, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        a = try args.positional("the first replica database")
+        b = try args.positional("the second replica database")
+        store = args.option("store")
+        json = args.flag("json")
+    }
+
+    static func open(_ path: String) throws -> ReplicaStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError.usage("no database at '\(path)'", command: name) }
+        do {
+            return try ReplicaStore(path: path, options: .init(readOnly: true))
+        } catch let e as DatabaseError where "\(e)".contains("newer version") {
+            return try ReplicaStore(path: path, options: .init(readOnly: true), extraMigrations: SyncService.databaseMigrations)
+        }
+    }
+
+    static func show(_ state: RecordState, _ field: String) -> String {
+        switch state.fields[field] {
+        case nil: return "(unset)"
+        case .register?:
+            let conflicts = state.conflicts(field)
+            return "\(state.value(field).map { "\($0)" } ?? "-")" + (conflicts.isEmpty ? "" : " (+\(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s"))")
+        case .set?: return "{" + state.elements(field).joined(separator: ", ") + "}"
+        case .counter?: return "\(state.count(field))"
+        case .status?: return state.status(field).map { "\($0.state) (epoch \($0.epoch))" } ?? "-"
+        }
+    }
+
+    func run() throws {
+        if URL(fileURLWithPath: a).resolvingSymlinksInPath().path == URL(fileURLWithPath: b).resolvingSymlinksInPath().path {
+            Output.line("A and B are the same file.")
+            return
+        }
+        let left = try Self.open(a), right = try Self.open(b)
+        defer { left.close(); right.close() }
+        func records(_ s: ReplicaStore) throws -> [RecordRef: RecordState] {
+            Dictionary(uniqueKeysWithValues: try s.records().filter { r in store == nil || r.string("store") == store || r.ref.id.rawValue.hasPrefix(store! + "/") }.map { ($0.ref, $0) })
+        }
+        let l = try records(left), r = try records(right)
+        var lines: [[String: String]] = []
+        for ref in Set(l.keys).union(r.keys).sorted() {
+            switch (l[ref], r[ref]) {
+            case let (x?, nil): lines.append(["record": ref.description, "difference": "only in A" + (x.erased ? " (erased)" : "")])
+            case let (nil, y?): lines.append(["record": ref.description, "difference": "only in B" + (y.erased ? " (erased)" : "")])
+            case let (x?, y?) where x.canonicalBytes() != y.canonicalBytes():
+                if x.erased != y.erased {
+                    lines.append(["record": ref.description, "difference": x.erased ? "erased in A only" : "erased in B only"])
+                    continue
+                }
+                for field in Set(x.fields.keys).union(y.fields.keys).sorted() where x.fields[field] != y.fields[field] {
+                    lines.append(["record": ref.description, "field": field, "A": Self.show(x, field), "B": Self.show(y, field)])
+                }
+            default: break
+            }
+        }
+        func ops(_ s: ReplicaStore) throws -> [String: Set<UInt64>] {
+            var out: [String: Set<UInt64>] = [:]
+            var pos: Int64 = 0
+            while true {
+                let page = try s.operations(afterPosition: pos, limit: 5000)
+                guard let last = page.last else { break }
+                for (_, op) in page where store == nil || op.id.replica.rawValue.hasPrefix(store! + "-") || op.id.replica.rawValue.hasPrefix("partner-") {
+                    out[op.id.replica.rawValue, default: []].insert(op.id.sequence)
+                }
+                pos = last.position
+            }
+            return out
+        }
+        let lo = try ops(left), ro = try ops(right)
+        var missing: [[String: String]] = []
+        for replica in Set(lo.keys).union(ro.keys).sorted() {
+            let x = lo[replica] ?? [], y = ro[replica] ?? []
+            let onlyA = x.subtracting(y).sorted(), onlyB = y.subtracting(x).sorted()
+            if !onlyA.isEmpty { missing.append(["replica": replica, "side": "only in A", "operations": Self.ranges(onlyA)]) }
+            if !onlyB.isEmpty { missing.append(["replica": replica, "side": "only in B", "operations": Self.ranges(onlyB)]) }
+        }
+        let same = lines.isEmpty && missing.isEmpty
+        if json {
+            try Output.json(["same": same, "records": lines, "operations": missing, "digestA": try left.stateDigest().hex, "digestB": try right.stateDigest().hex])
+        } else if same {
+            Output.line("A and B hold the same records and operations\(store.map { " of \($0)" } ?? "").")
+        } else {
+            for line in lines {
+                if let field = line["field"] {
+                    Output.line("\(line["record"]!)  \(field): A \(line["A"]!)  |  B \(line["B"]!)")
+                } else {
+                    Output.line("\(line["record"]!)  \(line["difference"]!)")
+                }
+            }
+            for m in missing { Output.line("operations of \(m["replica"]!) \(m["side"]!): \(m["operations"]!)") }
+        }
+        if !same { throw CLIError.failure("the replicas differ (\(lines.count) record difference(s), \(missing.count) operation range(s))") }
+    }
+
+    /// 1, 2, 3, 7 → "#1–#3, #7".
+    static func ranges(_ seqs: [UInt64]) -> String {
+        var parts: [String] = []
+        var i = 0
+        while i < seqs.count {
+            var j = i
+            while j + 1 < seqs.count && seqs[j + 1] == seqs[j] + 1 { j += 1 }
+            parts.append(i == j ? "#\(seqs[i])" : "#\(seqs[i])–#\(seqs[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ", ")
+    }
+}
