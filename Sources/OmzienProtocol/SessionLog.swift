@@ -67,10 +67,10 @@ public enum SessionLog {
                 && a.digestBefore == b.digestBefore && a.digestAfter == b.digestAfter
         }
 
-        var jsonObject: [String: Any] {
+        /// Every field but the bodies (written as the line's `meta` object).
+        var meta: [String: Any] {
             var o: [String: Any] = ["step": step, "at": at, "durationMs": durationMs, "principal": principal, "method": method, "path": path,
-                                    "status": status, "bytesIn": bytesIn, "bytesOut": bytesOut,
-                                    "request": Self.embed(request), "response": Self.embed(response)]
+                                    "status": status, "bytesIn": bytesIn, "bytesOut": bytesOut]
             if let store { o["store"] = store }
             if let query { o["query"] = query }
             if let digestBefore { o["digestBefore"] = digestBefore }
@@ -79,16 +79,12 @@ public enum SessionLog {
             return o
         }
 
-        /// A body as a JSON value inside the line (a body that is not JSON is kept as a string).
-        static func embed(_ body: [UInt8]?) -> Any {
-            guard let body, !body.isEmpty else { return NSNull() }
-            return (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) ?? String(decoding: body, as: UTF8.self)
-        }
-
-        static func extract(_ value: Any?) -> [UInt8]? {
-            guard let value, !(value is NSNull) else { return nil }
-            if let s = value as? String { return Array(s.utf8) }
-            return (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])).map { Array($0) }
+        /// A body as it is embedded in a line: its JSON text when it is valid JSON, else a JSON
+        /// string holding it; `null` for no body.
+        static func embed(_ body: [UInt8]?) -> [UInt8] {
+            guard let body, !body.isEmpty else { return Array("null".utf8) }
+            if (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil { return body }
+            return (try? JSONSerialization.data(withJSONObject: String(decoding: body, as: UTF8.self), options: [.fragmentsAllowed])).map { Array($0) } ?? Array("null".utf8)
         }
 
         init(json o: [String: Any], line: Int) throws {
@@ -99,8 +95,8 @@ public enum SessionLog {
             self.init(step: try need("step", Int.self), at: UInt64(try need("at", Int64.self)), durationMs: (o["durationMs"] as? Double) ?? 0,
                       principal: try need("principal", String.self), store: o["store"] as? String, method: try need("method", String.self),
                       path: try need("path", String.self), query: o["query"] as? String,
-                      request: Self.extract(o["request"]), status: try need("status", Int.self),
-                      response: Self.extract(o["response"]),
+                      request: nil, status: try need("status", Int.self),
+                      response: nil,
                       bytesIn: (o["bytesIn"] as? Int) ?? 0, bytesOut: (o["bytesOut"] as? Int) ?? 0,
                       digestBefore: o["digestBefore"] as? String, digestAfter: o["digestAfter"] as? String)
             replicaDigest = o["replicaDigest"] as? String
@@ -155,12 +151,19 @@ public final class SessionLogWriter {
         handle.write(Data(out))
     }
 
-    /// Appends one exchange; its `step` is assigned here (1, 2, 3…).
+    /// Appends one exchange; its `step` is assigned here (1, 2, 3…). The line is
+    /// `{"meta":{…,"requestLength":n,"responseLength":m},"request":BODY,"response":BODY}` with
+    /// the bodies' JSON text as recorded (Protocol/SESSION-LOG.md, R-LOG-3).
     public func append(_ exchange: SessionLog.Exchange) throws {
         step += 1
         var e = exchange
         e.step = step
-        try writeLine(Array(try JSONSerialization.data(withJSONObject: e.jsonObject, options: [.sortedKeys, .withoutEscapingSlashes])))
+        let request = SessionLog.Exchange.embed(e.request), response = SessionLog.Exchange.embed(e.response)
+        var meta = e.meta
+        meta["requestLength"] = request.count
+        meta["responseLength"] = response.count
+        let metaJSON = Array(try JSONSerialization.data(withJSONObject: meta, options: [.withoutEscapingSlashes]))
+        try writeLine(Array(#"{"meta":"#.utf8) + metaJSON + Array(#","request":"#.utf8) + request + Array(#","response":"#.utf8) + response + [UInt8(ascii: "}")])
     }
 
     public func close() throws {
@@ -171,6 +174,55 @@ public final class SessionLogWriter {
 
 /// Reads a session log (R-LOG-2, R-LOG-4).
 public enum SessionLogReader {
+    /// Reads `{"meta":{…},"request":BODY,"response":BODY}`: the flat meta object is parsed,
+    /// the bodies are taken as the byte ranges their lengths in `meta` give (no re-encoding).
+    static func parseLine(_ line: [UInt8], number: Int) throws -> SessionLog.Exchange {
+        func bad(_ why: String) -> SessionLogError { .malformed(line: number, reason: why) }
+        let prefix = Array(#"{"meta":"#.utf8)
+        guard line.count > prefix.count, line.starts(with: prefix) else { throw bad("it does not start with {\"meta\":") }
+        // The meta object is flat: it ends at the first '}' outside a string.
+        var i = prefix.count, inString = false, escaped = false
+        while i < line.count {
+            let c = line[i]
+            if inString {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == UInt8(ascii: "\"") { inString = false }
+            } else if c == UInt8(ascii: "\"") {
+                inString = true
+            } else if c == UInt8(ascii: "}") {
+                break
+            }
+            i += 1
+        }
+        guard i < line.count, let meta = (try? JSONSerialization.jsonObject(with: Data(line[prefix.count...i]))) as? [String: Any] else {
+            throw bad("its meta object is not JSON")
+        }
+        guard let requestLength = meta["requestLength"] as? Int, let responseLength = meta["responseLength"] as? Int, requestLength >= 0, responseLength >= 0 else {
+            throw bad("its meta object lacks requestLength/responseLength")
+        }
+        var at = i + 1
+        func expect(_ text: String) throws {
+            let bytes = Array(text.utf8)
+            guard line.count >= at + bytes.count, line[at..<at + bytes.count].elementsEqual(bytes) else { throw bad("expected \(text) at column \(at + 1)") }
+            at += bytes.count
+        }
+        func take(_ n: Int) throws -> [UInt8]? {
+            guard line.count >= at + n else { throw bad("a body is shorter than its recorded length") }
+            defer { at += n }
+            let body = Array(line[at..<at + n])
+            return body == Array("null".utf8) ? nil : body
+        }
+        try expect(#","request":"#)
+        let request = try take(requestLength)
+        try expect(#","response":"#)
+        let response = try take(responseLength)
+        try expect("}")
+        guard at == line.count else { throw bad("\(line.count - at) bytes after the end of the exchange") }
+        var e = try SessionLog.Exchange(json: meta, line: number)
+        e.request = request
+        e.response = response
+        return e
+    }
+
     public static func read(path: String) throws -> (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool) {
         guard let data = FileManager.default.contents(atPath: path) else { throw SessionLogError.notALog("cannot read '\(path)'") }
         return try read(Array(data))
@@ -206,10 +258,7 @@ public enum SessionLogReader {
         var exchanges: [SessionLog.Exchange] = []
         for (i, line) in lines.dropFirst().enumerated() {
             let number = i + 2
-            guard let o = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-                throw SessionLogError.malformed(line: number, reason: "not a JSON object")
-            }
-            let e = try SessionLog.Exchange(json: o, line: number)
+            let e = try parseLine(Array(line), number: number)
             guard e.step == exchanges.count + 1 else { throw SessionLogError.outOfSequence(line: number, expected: exchanges.count + 1, got: e.step) }
             exchanges.append(e)
         }

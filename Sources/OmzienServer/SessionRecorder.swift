@@ -40,7 +40,7 @@ public final class SessionRecorder: @unchecked Sendable {
             o[key] = "<secret>"
             changed = true
         }
-        guard changed, let data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes]) else { return body }
+        guard changed, let data = try? JSONSerialization.data(withJSONObject: o, options: [.withoutEscapingSlashes]) else { return body }
         return Array(data)
     }
 

@@ -13,6 +13,10 @@ let args = Array(CommandLine.arguments.dropFirst())
     guard let i = args.firstIndex(of: "--\(name)"), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
     return v
 }
+if args.first == "replay" {
+    try runReplayBenchmark(total: option("ops", 1_000_000), batch: option("batch", 1000), devices: option("devices", 8))
+    exit(0)
+}
 if args.first == "json" {
     try runJSONBenchmark()
     exit(0)
