@@ -200,3 +200,30 @@ struct DiffTests {
         #expect(same.out.contains("the same records"))
     }
 }
+
+/// `omzien inspect` and `omzien replay` on the fixtures, as people and programs use them.
+struct SessionCLITests {
+    @Test func inspectSummarizesAndDrawsAndReplayAgrees() throws {
+        let fixture = SessionLogTests.fixtures.appendingPathComponent("clock-drift-quarantine.jsonl.gz").path
+        let svg = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-\(UUID().uuidString).svg").path
+        defer { try? FileManager.default.removeItem(atPath: svg) }
+        let inspect = try CLITests.run(["inspect", fixture, "--json", "--timeline", svg])
+        #expect(inspect.status == 0, "\(inspect.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(inspect.out.utf8)) as? [String: Any])
+        let principals = try #require(json["principals"] as? [[String: Any]])
+        let device = try #require(principals.first { ($0["principal"] as? String)?.hasPrefix("device:") == true })
+        #expect((device["quarantined"] as? [String])?.count == 1, "the clock-ahead operation is listed with its reason")
+        let picture = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(picture.hasPrefix("<svg"))
+        #expect(picture.components(separatedBy: "<rect").count - 1 == json["steps"] as? Int, "one mark per request")
+        let replay = try CLITests.run(["replay", fixture, "--json"])
+        #expect(replay.status == 0)
+        #expect(replay.out.contains("\"identical\" : true"))
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-\(UUID().uuidString).jsonl.gz").path
+        defer { try? FileManager.default.removeItem(atPath: broken) }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture))
+        try bytes.prefix(20).write(to: URL(fileURLWithPath: broken))
+        let bad = try CLITests.run(["replay", broken])
+        #expect(bad.status == 65, "a damaged log is bad data: \(bad.err)")
+    }
+}

@@ -7,17 +7,46 @@ struct InspectCommand: Command {
     static let name = "inspect"
     static let summary = "summarize a recorded session log: who synced, what moved, what failed"
     static let usage = """
-        usage: omzien inspect LOG [--json]
+        usage: omzien inspect LOG [--json] [--timeline FILE.svg]
 
         Per principal (device, partner, admin): requests, operations pushed (by record kind)
         and pulled, duplicates, quarantined operations and why, errors, bytes and time.
+          --timeline FILE.svg   also draw the session: one lane per principal, one mark per
+                                request (green ok, orange 4xx, red 5xx), for people who would
+                                rather look than read
         """
-    static let valueOptions: Set<String> = []
-    let path: String, json: Bool
+    static let valueOptions: Set<String> = ["timeline"]
+    let path: String, json: Bool, timeline: String?
 
     init(_ args: inout ArgumentReader) throws {
         path = try args.positional("the session log (.jsonl.gz)")
         json = args.flag("json")
+        timeline = args.option("timeline")
+    }
+
+    /// An SVG: time left to right, a lane per principal, a mark per request with a tooltip.
+    static func timelineSVG(_ exchanges: [SessionLog.Exchange]) -> String {
+        let lanes = Array(Set(exchanges.map(\.principal))).sorted()
+        let start = exchanges.map(\.at).min() ?? 0, end = max(exchanges.map(\.at).max() ?? 0, start + 1)
+        let left = 190.0, width = 900.0, laneHeight = 28.0
+        let height = 40 + Double(lanes.count) * laneHeight + 30
+        func x(_ t: UInt64) -> Double { left + width * Double(t - start) / Double(end - start) }
+        func esc(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(left + width + 30))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        svg += "<text x=\"10\" y=\"20\" font-weight=\"bold\">Omzien session: \(exchanges.count) requests over \(String(format: "%.1f", Double(end - start) / 1000)) s</text>\n"
+        for (i, lane) in lanes.enumerated() {
+            let y = 40 + Double(i) * laneHeight
+            svg += "<text x=\"10\" y=\"\(y + 17)\">\(esc(lane))</text><line x1=\"\(left)\" y1=\"\(y + 13)\" x2=\"\(left + width)\" y2=\"\(y + 13)\" stroke=\"#ddd\"/>\n"
+            for e in exchanges where e.principal == lane {
+                let color = e.status >= 500 ? "#c0392b" : e.status >= 400 ? "#e67e22" : "#27ae60"
+                let w = max(3, width * e.durationMs / Double(end - start))
+                svg += "<rect x=\"\(x(e.at))\" y=\"\(y + 4)\" width=\"\(w)\" height=\"18\" fill=\"\(color)\"><title>step \(e.step): \(esc(e.method)) \(esc(e.path)) → \(e.status) (\(String(format: "%.1f", e.durationMs)) ms)</title></rect>\n"
+            }
+        }
+        svg += "<text x=\"\(left)\" y=\"\(height - 10)\" fill=\"#666\">green: answered, orange: refused (4xx), red: server error (5xx); hover a mark for the request</text>\n</svg>\n"
+        return svg
     }
 
     struct Summary {
@@ -60,6 +89,12 @@ struct InspectCommand: Command {
             summaries[e.principal] = s
         }
         let names = summaries.keys.sorted()
+        if let timeline {
+            do { try Self.timelineSVG(log.exchanges).write(toFile: timeline, atomically: true, encoding: .utf8) } catch {
+                throw CLIError.io("cannot write '\(timeline)': \(error.localizedDescription)")
+            }
+            if !json { Output.line("Timeline written to \(timeline)") }
+        }
         if json {
             try Output.json([
                 "log": path, "recorder": log.header.recorder, "startedAt": log.header.startedAt, "complete": log.complete, "steps": log.exchanges.count,
