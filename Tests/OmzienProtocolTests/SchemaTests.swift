@@ -48,6 +48,16 @@ struct SchemaTests {
         case "region-list": try roundTrip([RegionInfo].self, data)
         case "store-info": try roundTrip(StoreInfo.self, data)
         case "store-list": try roundTrip([StoreInfo].self, data)
+        case "referral-view": try roundTrip(ReferralView.self, data)
+        case "referral-page": try roundTrip(ReferralPage.self, data)
+        case "referral-update-request": try roundTrip(ReferralUpdateRequest.self, data)
+        case "create-partner-request": try roundTrip(CreatePartnerRequest.self, data)
+        case "partner-token-request": try roundTrip(PartnerTokenRequest.self, data)
+        case "partner-created": try roundTrip(PartnerCreated.self, data)
+        case "headoffice-token-response": try roundTrip(HeadOfficeTokenResponse.self, data)
+        case "move-store-request": try roundTrip(MoveStoreRequest.self, data)
+        case "move-store-response": try roundTrip(MoveStoreResponse.self, data)
+        case "response-time-report": try roundTrip(ResponseTimeReport.self, data)
         default: nil
         }
     }
@@ -374,6 +384,31 @@ enum SwiftMessages {
         let stores = [StoreInfo(id: "store-12", region: "noord", name: "Filiaal Groningen Oosterpoort")]
         try add("store", "store-info", stores[0])
         try add("stores", "store-list", stores)
+
+        // Partners and reports (PARTNERS.md).
+        var referral = ReferralView(id: "5c2f0e9a41d84b7f9a0c3e2d1b6f7a80", store: "store-12", region: "noord")
+        referral.observedAt = 1_763_800_000_000
+        referral.indicators = ["withdrawn"]
+        referral.urgency = "urgent"
+        referral.consent = "refused"
+        referral.status = "in-contact"
+        referral.epoch = 1
+        try add("referral", "referral-view", referral)
+        var erased = ReferralView(id: "9d1e2f3a4b5c6d7e8f90a1b2c3d4e5f6", store: "store-12", region: "noord")
+        erased.erased = true
+        try add("erased referral", "referral-view", erased)
+        try add("referral page", "referral-page", ReferralPage(referrals: [referral, erased], cursor: "p12h3", more: true, serverTime: now))
+        try add("referral update", "referral-update-request", ReferralUpdateRequest(state: "declined", declineReason: "buiten ons werkgebied"))
+        try add("create partner", "create-partner-request", CreatePartnerRequest(id: "wz-noord", region: "noord", name: "Welzijn Noord"))
+        try add("partner token request", "partner-token-request", PartnerTokenRequest())
+        try add("partner created", "partner-created", PartnerCreated(id: "wz-noord", region: "noord", name: "Welzijn Noord", token: "omz_p_" + String(repeating: "x", count: 43), tokenExpiresAt: now))
+        try add("head-office token", "headoffice-token-response", HeadOfficeTokenResponse(token: "omz_h_" + String(repeating: "y", count: 43)))
+        try add("move store", "move-store-request", MoveStoreRequest(region: "zuid"))
+        try add("moved store", "move-store-response", MoveStoreResponse(store: "store-12", fromRegion: "noord", toRegion: "zuid", handedOver: []))
+        try add("report", "response-time-report", ResponseTimeReport(by: "store", threshold: 5, groups: [
+            .init(key: "store-12", referrals: 7, suppressed: false, acceptedMinutes: .init(count: 7, p50: 30, p90: 60, max: 61), firstContactMinutes: nil),
+            .init(key: "store-31", referrals: nil, suppressed: true, acceptedMinutes: nil, firstContactMinutes: nil),
+        ]))
         return out
     }
 }
