@@ -227,3 +227,36 @@ struct SessionCLITests {
         #expect(bad.status == 65, "a damaged log is bad data: \(bad.err)")
     }
 }
+
+/// Redacted logs leave no personal text and replay to the same structure (R-LOG-5).
+struct RedactionTests {
+    @Test func redactedFixturesReplayToTheSameStructureWithoutTheTexts() throws {
+        let texts = ["versie 0", "versie 1", "versie 2", "Komt elke dag", "graag bellen", "wordt gewist", "signaal 0", "op tijd", "een dag vooruit"]
+        let key = Array(repeating: UInt8(7), count: 32)
+        for name in ["conflicting-offline-edits", "partner-follow-up", "erase", "lost-answer-retry", "clock-drift-quarantine"] {
+            let input = SessionLogTests.fixtures.appendingPathComponent("\(name).jsonl.gz").path
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-redacted-\(UUID().uuidString).jsonl.gz").path
+            let again = out + ".again.jsonl.gz"
+            defer { for p in [out, again] { try? FileManager.default.removeItem(atPath: p) } }
+            _ = try SessionRedactor.redact(input: input, output: out, key: key)
+            _ = try SessionRedactor.redact(input: input, output: again, key: key)
+            let original = try SessionLogReader.read(path: input), redacted = try SessionLogReader.read(path: out)
+            #expect(redacted.header.redacted)
+            let plain = redacted.exchanges.flatMap { ($0.request ?? []) + ($0.response ?? []) }
+            for text in texts {
+                #expect(!plain.containsSubsequence(Array(text.utf8)), "\(name): '\(text)' survived redaction")
+            }
+            #expect(redacted.exchanges.map { $0.request } == (try SessionLogReader.read(path: again)).exchanges.map { $0.request }, "\(name): the same key gives the same pseudonyms")
+            let a = try SessionReplay.run(original.exchanges), b = try SessionReplay.run(redacted.exchanges)
+            #expect(b.difference == nil, "\(name): \(b.difference?.description ?? "")")
+            #expect(a.replayed == b.replayed, "\(name): the same steps replay")
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    func containsSubsequence(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, count >= needle.count else { return false }
+        return (0...(count - needle.count)).contains { self[$0..<$0 + needle.count].elementsEqual(needle) }
+    }
+}

@@ -60,3 +60,20 @@ extension RecordState {
         return 0
     }
 }
+
+extension RecordState {
+    /// This state with every string value of the named register fields passed through
+    /// `transform` (heads and conflicts alike): for redacting logs that leave the building.
+    public func redactingStrings(of names: Set<String>, _ transform: (String) -> String) -> RecordState {
+        var fields = self.fields
+        for name in names {
+            guard case let .register(reg)? = fields[name] else { continue }
+            let heads = reg.heads.map { head -> RegisterState.Head in
+                guard case let .string(text) = head.value else { return head }
+                return RegisterState.Head(op: head.op, timestamp: head.timestamp, value: .string(transform(text)))
+            }
+            fields[name] = .register(RegisterState(heads: heads, superseded: reg.superseded))
+        }
+        return RecordState(ref: ref, erased: erased, fields: fields)
+    }
+}

@@ -15,6 +15,7 @@ enum CommandRegistry {
         InspectCommand.self,
         ReplayCommand.self,
         DiffCommand.self,
+        RedactCommand.self,
         PartnerPullCommand.self,
         PartnerShowCommand.self,
         PartnerUpdateCommand.self,

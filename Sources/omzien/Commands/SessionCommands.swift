@@ -166,3 +166,46 @@ struct ReplayCommand: Command {
         if result.difference != nil { throw CLIError.failure("the replay differs from the recording") }
     }
 }
+
+struct RedactCommand: Command {
+    static let name = "redact"
+    static let summary = "copy a session log with personal texts replaced by stable pseudonyms"
+    static let usage = """
+        usage: omzien redact LOG OUT [--key-file FILE]
+
+        Writes OUT, a copy of LOG in which every note, contact detail, decline reason, feedback
+        comment and case note is replaced by 'redacted-' and 12 hex digits of an HMAC of the text:
+        equal texts stay equal, so the copy replays to the same structure ('omzien replay OUT').
+        Operations are re-hashed; recorded digests are dropped. The key is random (and
+        forgotten) unless --key-file names a file with at least 32 bytes, which lets two logs
+        share pseudonyms.
+        """
+    static let valueOptions: Set<String> = ["key-file"]
+    let input: String, output: String, keyFile: String?
+
+    init(_ args: inout ArgumentReader) throws {
+        input = try args.positional("the session log to redact")
+        output = try args.positional("where to write the redacted copy")
+        keyFile = args.option("key-file")
+    }
+
+    func run() throws {
+        guard !FileManager.default.fileExists(atPath: output) else { throw CLIError.usage("'\(output)' exists; choose a new file", command: Self.name) }
+        var key: [UInt8]
+        if let keyFile {
+            guard let data = FileManager.default.contents(atPath: keyFile), data.count >= 32 else {
+                throw CLIError.usage("--key-file '\(keyFile)' must exist and hold at least 32 bytes", command: Self.name)
+            }
+            key = Array(data)
+        } else {
+            var g = SystemRandomNumberGenerator()
+            key = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
+        }
+        let count: Int
+        do { count = try SessionRedactor.redact(input: input, output: output, key: key) } catch let e as SessionLogError {
+            throw CLIError.dataError("\(input): \(e)")
+        }
+        key = []
+        Output.line("Wrote \(output): \(count) steps, personal texts replaced by pseudonyms.")
+    }
+}
