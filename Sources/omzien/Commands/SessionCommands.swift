@@ -10,7 +10,9 @@ struct InspectCommand: Command {
         usage: omzien inspect LOG [--json] [--timeline FILE.svg]
 
         Per principal (device, partner, admin): requests, operations pushed (by record kind)
-        and pulled, duplicates, quarantined operations and why, errors, bytes and time.
+        and pulled, duplicates, conflicts resolved (a write that replaced two or more concurrent
+        values, and which), quarantined operations and why, errors, bytes and time; and every
+        field written concurrently, with the winner the merge chose and the values it kept.
           --timeline FILE.svg   also draw the session: one lane per principal, one mark per
                                 request (green ok, orange 4xx, red 5xx), for people who would
                                 rather look than read
@@ -22,6 +24,32 @@ struct InspectCommand: Command {
         path = try args.positional("the session log (.jsonl.gz)")
         json = args.flag("json")
         timeline = args.option("timeline")
+    }
+
+    /// Concurrent writes of one field in the pushed operations (neither replaced the other) and
+    /// how the merge resolved them: the winner by (HLC, replica), the others kept as conflicts.
+    static func concurrentWrites(_ exchanges: [SessionLog.Exchange]) -> [String] {
+        var writes: [String: [(op: LogOperation, supersedes: [OperationID])]] = [:]
+        var seen = Set<OperationID>()
+        for e in exchanges where e.path == "/v1/sync/push" {
+            guard let body = e.request, let request = try? PushRequest.decodeFast(Data(body)) else { continue }
+            for op in request.operations where seen.insert(op.id).inserted {
+                guard case let .changes(changes) = op.body else { continue }
+                for case let .set(field, _, supersedes) in changes {
+                    writes["\(op.record).\(field)", default: []].append((op, supersedes))
+                }
+            }
+        }
+        var out: [String] = []
+        for key in writes.keys.sorted() {
+            let list = writes[key]!
+            let replaced = Set(list.flatMap(\.supersedes))
+            let heads = list.filter { !replaced.contains($0.op.id) }
+            guard heads.count >= 2 else { continue }
+            let sorted = heads.sorted { MergeOrder.wins(($0.op.timestamp, $0.op.id), over: ($1.op.timestamp, $1.op.id)) }
+            out.append("\(key): \(heads.count) concurrent writes; \(sorted[0].op.id) wins (latest clock), kept as conflicts: " + sorted.dropFirst().map(\.op.id.description).joined(separator: ", "))
+        }
+        return out
     }
 
     /// An SVG: time left to right, a lane per principal, a mark per request with a tooltip.
@@ -52,6 +80,8 @@ struct InspectCommand: Command {
     struct Summary {
         var requests = 0, pushed = 0, duplicates = 0, pulled = 0, errors = 0, bytesIn = 0, bytesOut = 0
         var byKind: [String: Int] = [:]
+        /// Writes that superseded two or more values: a person resolving a conflict they saw.
+        var resolved: [String] = []
         var quarantined: [String] = []
         var problems: [String] = []
         var ms: Double = 0
@@ -78,7 +108,14 @@ struct InspectCommand: Command {
                 s.pushed += response["applied"] as? Int ?? 0
                 s.duplicates += response["duplicates"] as? Int ?? 0
                 if let body = e.request, let request = try? PushRequest.decodeFast(Data(body)) {
-                    for op in request.operations { s.byKind[op.record.kind.rawValue, default: 0] += 1 }
+                    for op in request.operations {
+                        s.byKind[op.record.kind.rawValue, default: 0] += 1
+                        if case let .changes(changes) = op.body {
+                            for case let .set(field, _, supersedes) in changes where supersedes.count >= 2 {
+                                s.resolved.append("\(op.id) resolved a conflict on \(op.record).\(field) (replacing \(supersedes.map(\.description).joined(separator: ", ")))")
+                            }
+                        }
+                    }
                 }
                 for q in (response["quarantined"] as? [[String: Any]]) ?? [] {
                     s.quarantined.append("\(q["id"] as? String ?? "?"): \(q["reason"] as? String ?? "")")
@@ -89,6 +126,7 @@ struct InspectCommand: Command {
             summaries[e.principal] = s
         }
         let names = summaries.keys.sorted()
+        let merges = Self.concurrentWrites(log.exchanges)
         if let timeline {
             do { try Self.timelineSVG(log.exchanges).write(toFile: timeline, atomically: true, encoding: .utf8) } catch {
                 throw CLIError.io("cannot write '\(timeline)': \(error.localizedDescription)")
@@ -97,11 +135,11 @@ struct InspectCommand: Command {
         }
         if json {
             try Output.json([
-                "log": path, "recorder": log.header.recorder, "startedAt": log.header.startedAt, "complete": log.complete, "steps": log.exchanges.count,
+                "log": path, "recorder": log.header.recorder, "concurrentWrites": merges, "startedAt": log.header.startedAt, "complete": log.complete, "steps": log.exchanges.count,
                 "principals": names.map { n -> [String: Any] in
                     let s = summaries[n]!
                     return ["principal": n, "requests": s.requests, "pushed": s.pushed, "pushedByKind": s.byKind, "duplicates": s.duplicates, "pulled": s.pulled,
-                            "errors": s.problems, "quarantined": s.quarantined, "bytesIn": s.bytesIn, "bytesOut": s.bytesOut, "milliseconds": s.ms]
+                            "errors": s.problems, "quarantined": s.quarantined, "conflictsResolved": s.resolved, "bytesIn": s.bytesIn, "bytesOut": s.bytesOut, "milliseconds": s.ms]
                 },
             ])
             return
@@ -113,8 +151,10 @@ struct InspectCommand: Command {
                          return [n, "\(s.requests)", "\(s.pushed)" + (s.byKind.isEmpty ? "" : " (" + s.byKind.keys.sorted().map { "\($0) \(s.byKind[$0]!)" }.joined(separator: ", ") + ")"),
                                  "\(s.duplicates)", "\(s.pulled)", "\(s.errors)", "\(s.bytesIn)/\(s.bytesOut)", String(format: "%.0f ms", s.ms)]
                      })
+        for m in merges { Output.line("merged: " + m) }
         for n in names {
             for q in summaries[n]!.quarantined { Output.line("quarantined (\(n)) \(q)") }
+            for r in summaries[n]!.resolved { Output.line("conflict (\(n)) \(r)") }
             for p in summaries[n]!.problems { Output.line("error (\(n)) \(p)") }
         }
     }
