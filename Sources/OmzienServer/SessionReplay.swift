@@ -31,14 +31,18 @@ public enum SessionReplay {
         public var digests: [String: String] = [:]
     }
 
-    public static func run(_ exchanges: [SessionLog.Exchange], until: Int? = nil, progress: ((Int, Int) -> Void)? = nil) throws -> Result {
+    /// `keepDatabaseAt`: write the scratch server database there and keep it (for `omzien diff`
+    /// between a replica and a log); otherwise it lives in a temporary directory, removed after.
+    public static func run(_ exchanges: [SessionLog.Exchange], until: Int? = nil, keepDatabaseAt: String? = nil,
+                           progress: ((Int, Int) -> Void)? = nil) throws -> Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-replay-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
+        let databasePath = keepDatabaseAt ?? dir.appendingPathComponent("replay.sqlite").path
         let clock = ReplayClock()
         var configuration = SyncService.Configuration()
         configuration.now = { clock.now.withLock { $0 } }
-        let service = try SyncService(path: dir.appendingPathComponent("replay.sqlite").path, configuration: configuration,
+        let service = try SyncService(path: databasePath, configuration: configuration,
                                       options: .init(durability: .normal))
         defer { service.stop() }
         var result = Result()

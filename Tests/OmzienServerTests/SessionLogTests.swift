@@ -198,6 +198,14 @@ struct DiffTests {
         let same = try CLITests.run(["diff", pathA, copy])
         #expect(same.status == 0, "\(same.out)\(same.err)")
         #expect(same.out.contains("the same records"))
+        // A session log against a replica: the log is replayed first.
+        let logCopy = h.dir.appendingPathComponent("erase-copy.jsonl.gz").path
+        try FileManager.default.copyItem(atPath: SessionLogTests.fixtures.appendingPathComponent("erase.jsonl.gz").path, toPath: logCopy)
+        let logVsLog = try CLITests.run(["diff", SessionLogTests.fixtures.appendingPathComponent("erase.jsonl.gz").path, logCopy, "--store", "store-a"])
+        #expect(logVsLog.out.contains("the same records"), "both logs were replayed and compared: \(logVsLog.out)")
+        #expect(logVsLog.status == 0, "\(logVsLog.out)\(logVsLog.err)")
+        let logVsDevice = try CLITests.run(["diff", SessionLogTests.fixtures.appendingPathComponent("erase.jsonl.gz").path, pathA, "--store", "store-a", "--json"])
+        #expect(logVsDevice.status == 1, "a different session differs from this device")
     }
 }
 

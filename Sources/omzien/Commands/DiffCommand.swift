@@ -1,5 +1,6 @@
 import Foundation
 import OmzienModel
+import OmzienProtocol
 import OmzienServer
 import OmzienStore
 
@@ -10,7 +11,7 @@ struct DiffCommand: Command {
         usage: omzien diff A B [--store STORE] [--json]
 
         A and B are replica databases (a device's, or a stopped server's or a copy of it), opened
-        read-only. Prints the records that exist on one side only, the fields that differ on
+        read-only, or session logs (.jsonl.gz), which are first replayed into a scratch database. Prints the records that exist on one side only, the fields that differ on
         records both hold, and the operations one holds that the other lacks, per replica.
           --store STORE   compare only the records of this store (useful against a server database)
         Exit status 0 when they hold the same, 1 when they differ.
@@ -51,7 +52,20 @@ struct DiffCommand: Command {
             Output.line("A and B are the same file.")
             return
         }
-        let left = try Self.open(a), right = try Self.open(b)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-diff-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        /// A log becomes the database its replay builds.
+        func database(_ path: String) throws -> String {
+            guard path.hasSuffix(".jsonl.gz") else { return path }
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            let db = scratch.appendingPathComponent(UUID().uuidString + ".sqlite").path
+            let log: (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool)
+            do { log = try SessionLogReader.read(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
+            let result = try SessionReplay.run(log.exchanges, keepDatabaseAt: db)
+            if let d = result.difference { throw CLIError.failure("\(path) does not replay cleanly: \(d)") }
+            return db
+        }
+        let left = try Self.open(try database(a)), right = try Self.open(try database(b))
         defer { left.close(); right.close() }
         func records(_ s: ReplicaStore) throws -> [RecordRef: RecordState] {
             Dictionary(uniqueKeysWithValues: try s.records().filter { r in store == nil || r.string("store") == store || r.ref.id.rawValue.hasPrefix(store! + "/") }.map { ($0.ref, $0) })
