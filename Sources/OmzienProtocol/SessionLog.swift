@@ -224,8 +224,27 @@ public enum SessionLogReader {
     }
 
     public static func read(path: String) throws -> (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SessionLogError.notALog("cannot read '\(path)'") }
-        return try read(Array(data))
+        try read(readWholeFile(path))
+    }
+
+    /// The file's bytes with plain POSIX reads (Foundation's `FileManager.contents(atPath:)`
+    /// crashed once under the parallel test runner; this has no shared state). Errors name the
+    /// file and the reason.
+    static func readWholeFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SessionLogError.notALog("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SessionLogError.notALog("cannot read '\(path)': \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
     }
 
     /// `complete` is false when the gzip stream ends early (a log still being written or cut
