@@ -1,4 +1,5 @@
 import Foundation
+import OmzienModel
 import OmzienCompression
 
 /// Session logs (Protocol/SESSION-LOG.md): gzip-compressed JSON lines, flushed per line.
@@ -83,7 +84,7 @@ public enum SessionLog {
         /// string holding it; `null` for no body.
         static func embed(_ body: [UInt8]?) -> [UInt8] {
             guard let body, !body.isEmpty else { return Array("null".utf8) }
-            if (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) != nil { return body }
+            if (try? JSONDocument(body)) != nil { return body }
             return (try? JSONSerialization.data(withJSONObject: String(decoding: body, as: UTF8.self), options: [.fragmentsAllowed])).map { Array($0) } ?? Array("null".utf8)
         }
 
@@ -223,8 +224,23 @@ public enum SessionLogReader {
         return e
     }
 
+    /// The whole log at `path` (through `SessionLogStream`).
     public static func read(path: String) throws -> (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool) {
-        try read(readWholeFile(path))
+        let stream = try SessionLogStream(path: path)
+        var exchanges: [SessionLog.Exchange] = []
+        while let e = try stream.next() { exchanges.append(e) }
+        return (stream.header, exchanges, stream.complete)
+    }
+
+    /// Line 1: the header, checked for format and version.
+    static func parseHeader(_ line: some Collection<UInt8>) throws -> SessionLog.Header {
+        let header: SessionLog.Header
+        do { header = try JSONDecoder().decode(SessionLog.Header.self, from: Data(line)) } catch {
+            throw SessionLogError.notALog("line 1 is not a session-log header")
+        }
+        guard header.format == SessionLog.format else { throw SessionLogError.notALog("its format is '\(header.format)'") }
+        guard header.version <= SessionLog.version else { throw SessionLogError.unsupportedVersion(header.version) }
+        return header
     }
 
     /// The file's bytes with plain POSIX reads (Foundation's `FileManager.contents(atPath:)`
@@ -268,12 +284,7 @@ public enum SessionLogReader {
             complete = false
         }
         guard let first = lines.first else { throw SessionLogError.notALog("it is empty") }
-        let header: SessionLog.Header
-        do { header = try JSONDecoder().decode(SessionLog.Header.self, from: Data(first)) } catch {
-            throw SessionLogError.notALog("line 1 is not a session-log header")
-        }
-        guard header.format == SessionLog.format else { throw SessionLogError.notALog("its format is '\(header.format)'") }
-        guard header.version <= SessionLog.version else { throw SessionLogError.unsupportedVersion(header.version) }
+        let header = try parseHeader(first)
         var exchanges: [SessionLog.Exchange] = []
         for (i, line) in lines.dropFirst().enumerated() {
             let number = i + 2
@@ -283,5 +294,126 @@ public enum SessionLogReader {
         }
         if !complete && exchanges.isEmpty && lines.count < 2 { throw SessionLogError.truncated(line: lines.count, byteOffset: bytes.count) }
         return (header, exchanges, complete)
+    }
+}
+
+/// Reads a session log from a file line by line, inflating as it goes: memory stays bounded
+/// by the longest line, and a replay can start before the whole log is read. Same checks and
+/// errors as `SessionLogReader.read`; a cut-off log ends early with `complete == false`.
+///
+/// Not thread-safe: use it from one thread at a time (`@unchecked Sendable` so that it can be
+/// handed to a reading thread).
+public final class SessionLogStream: @unchecked Sendable {
+    public private(set) var header: SessionLog.Header
+    /// False once the log turned out to be cut off (its last line or gzip trailer missing).
+    public private(set) var complete = true
+    /// Compressed bytes read so far, and the file's size: for progress.
+    public private(set) var bytesRead = 0
+    public let fileSize: Int
+    /// The longest line read (a damaged length field must not exhaust memory).
+    public static let maxLineBytes = 512 << 20
+
+    private let fd: Int32
+    private var inflater: Inflater
+    private var text: [UInt8] = []
+    private var scanned = 0
+    private var lineStart = 0
+    private var inputEnded = false
+    private var lineNumber = 1
+    private var step = 0
+
+    public init(path: String) throws {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SessionLogError.notALog("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        var st = stat()
+        fileSize = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
+        do {
+            inflater = try Inflater(format: .gzip, maxOutput: Int.max - 1, allowConcatenatedMembers: true)
+        } catch {
+            close(fd)
+            throw error
+        }
+        // A placeholder until line 1 is read (stored properties must be set before methods run).
+        header = SessionLog.Header(recorder: "", replica: "", startedAt: 0)
+        do {
+            var magic = [UInt8](repeating: 0, count: 2)
+            let n = magic.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 2, 0) }
+            guard n == 2, magic == [0x1F, 0x8B] else { throw SessionLogError.notALog("it does not start with the gzip magic bytes") }
+            guard let first = try nextLine() else {
+                throw complete ? SessionLogError.notALog("it is empty") : SessionLogError.truncated(line: 0, byteOffset: bytesRead)
+            }
+            header = try SessionLogReader.parseHeader(first)
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// The next exchange, or nil at the end of the log (check `complete`).
+    public func next() throws -> SessionLog.Exchange? {
+        guard let line = try nextLine() else {
+            if !complete && step == 0 { throw SessionLogError.truncated(line: lineNumber, byteOffset: bytesRead) }
+            return nil
+        }
+        let e = try SessionLogReader.parseLine(line, number: lineNumber)
+        guard e.step == step + 1 else { throw SessionLogError.outOfSequence(line: lineNumber, expected: step + 1, got: e.step) }
+        step = e.step
+        return e
+    }
+
+    /// The next complete line (without its newline), numbering it; nil at the end.
+    private func nextLine() throws -> [UInt8]? {
+        while true {
+            if let newline = text[scanned...].firstIndex(of: 0x0A) {
+                let line = Array(text[lineStart..<newline])
+                lineStart = newline + 1
+                scanned = lineStart
+                defer { lineNumber += 1 }
+                return line
+            }
+            scanned = text.count
+            if inputEnded {
+                if lineStart < text.count { complete = false }  // a partial last line of a cut-off log
+                return nil
+            }
+            guard text.count - lineStart <= Self.maxLineBytes else {
+                throw SessionLogError.malformed(line: lineNumber, reason: "it is longer than \(Self.maxLineBytes >> 20) MiB")
+            }
+            // Drop consumed text before reading more.
+            if lineStart > 0 {
+                text.removeFirst(lineStart)
+                scanned -= lineStart
+                lineStart = 0
+            }
+            try readMore()
+        }
+    }
+
+    private func readMore() throws {
+        var chunk = [UInt8](repeating: 0, count: 1 << 18)
+        var n: Int
+        repeat {
+            n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        } while n < 0 && errno == EINTR
+        guard n >= 0 else { throw SessionLogError.corrupt(byteOffset: bytesRead, reason: "read failed: \(String(cString: strerror(errno)))") }
+        do {
+            if n == 0 {
+                inputEnded = true
+                do { try inflater.finish() } catch CompressionError.truncatedInput { complete = false }
+                return
+            }
+            // Fed in slices, so that damage is reported within 16 KiB of where it is.
+            var at = 0
+            while at < n {
+                let end = min(at + 16_384, n)
+                bytesRead += end - at
+                text += try inflater.feed(Array(chunk[at..<end]))
+                at = end
+            }
+        } catch let e as CompressionError {
+            throw SessionLogError.corrupt(byteOffset: bytesRead, reason: e.description)
+        }
     }
 }

@@ -1,45 +1,55 @@
 import Foundation
 import OmzienModel
 
-/// Decoding the two messages that carry many operations through `JSONSerialization` and
-/// `LogOperation(jsonObject:)` (about twice as fast as `Codable` here); same acceptance.
+/// Decoding the messages that carry many operations with `JSONDocument` and
+/// `LogOperation(json:)` (several times faster than `Codable` or `JSONSerialization` here).
+/// Same acceptance as `Codable`, except that `JSONDocument` is stricter where JSON readers
+/// disagree (duplicate member names are refused).
 extension PushRequest {
-    public static func decodeFast(_ data: Data) throws -> PushRequest {
-        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw JSONShapeError("the body must be a JSON object") }
-        guard let version = o["protocolVersion"] as? NSNumber, !LogOperation.isBool(version) else { throw JSONShapeError("missing field 'protocolVersion'") }
-        guard let replica = o["replica"] as? String else { throw JSONShapeError("missing field 'replica'") }
-        guard let list = o["operations"] as? [Any] else { throw JSONShapeError("missing field 'operations' (an array)") }
+    public static func decodeFast(_ data: Data) throws -> PushRequest { try decodeFast(Array(data)) }
+
+    public static func decodeFast(_ bytes: [UInt8]) throws -> PushRequest {
+        let o = try JSONDocument(bytes).root
+        guard o.isObject else { throw JSONShapeError("the body must be a JSON object") }
+        guard let version = o["protocolVersion"]?.int64 else { throw JSONShapeError("missing field 'protocolVersion' (a whole number)") }
+        guard let replica = o["replica"]?.string else { throw JSONShapeError("missing field 'replica'") }
+        guard let list = o["operations"]?.elements else { throw JSONShapeError("missing field 'operations' (an array)") }
         var request = PushRequest(replica: replica, operations: try list.enumerated().map { i, op in
-            do { return try LogOperation(jsonObject: op) } catch let e as JSONShapeError { throw JSONShapeError("operations[\(i)]: \(e.description)") }
+            do { return try LogOperation(json: op) } catch let e as JSONShapeError { throw JSONShapeError("operations[\(i)]: \(e.description)") }
         })
-        request.protocolVersion = version.intValue
+        request.protocolVersion = Int(clamping: version)
         return request
     }
 }
 
 extension PullResponse {
-    public static func decodeFast(_ data: Data) throws -> PullResponse {
-        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw JSONShapeError("the body must be a JSON object") }
-        guard let list = o["operations"] as? [Any], let cursor = o["cursor"] as? String, let more = o["more"], LogOperation.isBool(more),
-              let time = o["serverTime"] as? NSNumber else {
+    public static func decodeFast(_ data: Data) throws -> PullResponse { try decodeFast(Array(data)) }
+
+    public static func decodeFast(_ bytes: [UInt8]) throws -> PullResponse {
+        let o = try JSONDocument(bytes).root
+        guard let list = o["operations"]?.elements, let cursor = o["cursor"]?.string, let more = o["more"]?.bool,
+              let time = o["serverTime"]?.uint64 else {
             throw JSONShapeError("a pull response has operations, cursor, more and serverTime")
         }
-        return PullResponse(operations: try list.map(LogOperation.init(jsonObject:)), cursor: cursor, more: more as! Bool, serverTime: time.uint64Value)
+        return PullResponse(operations: try list.map(LogOperation.init(json:)), cursor: cursor, more: more, serverTime: time)
     }
 }
 
 extension SnapshotResponse {
-    public static func decodeFast(_ data: Data) throws -> SnapshotResponse {
-        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any], let list = o["records"] as? [Any],
-              let cursor = o["cursor"] as? String, let digest = o["digest"] as? String, let time = o["serverTime"] as? NSNumber else {
+    public static func decodeFast(_ data: Data) throws -> SnapshotResponse { try decodeFast(Array(data)) }
+
+    public static func decodeFast(_ bytes: [UInt8]) throws -> SnapshotResponse {
+        let o = try JSONDocument(bytes).root
+        guard let list = o["records"]?.elements, let cursor = o["cursor"]?.string, let digest = o["digest"]?.string,
+              let time = o["serverTime"]?.uint64 else {
             throw JSONShapeError("a snapshot has records, cursor, digest and serverTime")
         }
-        let records = try list.map { item -> Record in
-            guard let r = item as? [String: Any], let kind = r["kind"] as? String, let id = r["id"] as? String, let state = r["state"] as? String else {
+        let records = try list.map { r -> Record in
+            guard let kind = r["kind"]?.string, let id = r["id"]?.string, let state = r["state"]?.string else {
                 throw JSONShapeError("a snapshot record has kind, id and state strings")
             }
             return Record(kind: kind, id: id, state: state)
         }
-        return SnapshotResponse(records: records, cursor: cursor, digest: digest, serverTime: time.uint64Value)
+        return SnapshotResponse(records: records, cursor: cursor, digest: digest, serverTime: time)
     }
 }

@@ -29,16 +29,46 @@ public enum SessionReplay {
         public var difference: Difference?
         /// The digest of every store after the last replayed step.
         public var digests: [String: String] = [:]
+        /// Seconds spent waiting for the replayed server's answers, and for decoded bodies
+        /// (the benchmark prints them; not part of equality).
+        public var serverSeconds = 0.0
+        public var decodeWaitSeconds = 0.0
+
+        public static func == (a: Result, b: Result) -> Bool {
+            a.replayed == b.replayed && a.skipped == b.skipped && a.checks == b.checks && a.difference == b.difference && a.digests == b.digests
+        }
     }
 
+    /// Replays exchanges already in memory. `progress(done, total)` after each step.
     /// `keepDatabaseAt`: write the scratch server database there and keep it (for `omzien diff`
-    /// between a replica and a log); otherwise it lives in a temporary directory, removed after.
+    /// between a replica and a log); otherwise the server's database lives in memory.
     public static func run(_ exchanges: [SessionLog.Exchange], until: Int? = nil, keepDatabaseAt: String? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-replay-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let databasePath = keepDatabaseAt ?? dir.appendingPathComponent("replay.sqlite").path
+        let steps = exchanges.filter { until == nil || $0.step <= until! }
+        let cursor = Mutex(0)
+        return try run(keepDatabaseAt: keepDatabaseAt, source: {
+            let i = cursor.withLock { i in defer { i += 1 }; return i }
+            return i < steps.count ? (steps[i], Double(i + 1) / Double(steps.count)) : nil
+        }, progress: progress.map { p in { step, _ in p(step, steps.count) } })
+    }
+
+    /// Replays a log as it is read: reading, decoding and the replayed server overlap, and
+    /// memory stays bounded by the longest line. `progress(step, fraction of the file read)`.
+    /// An error in the log (corrupt, malformed) is thrown when the replay reaches it.
+    public static func run(log: SessionLogStream, until: Int? = nil, keepDatabaseAt: String? = nil,
+                           progress: ((Int, Double) -> Void)? = nil) throws -> Result {
+        try run(keepDatabaseAt: keepDatabaseAt, source: {
+            guard let e = try log.next(), until == nil || e.step <= until! else { return nil }
+            return (e, log.fileSize > 0 ? Double(log.bytesRead) / Double(log.fileSize) : 0)
+        }, progress: progress)
+    }
+
+    /// `source` runs on a reading thread of its own: the next exchange and how far along the
+    /// log it is, or nil at the end.
+    private static func run(keepDatabaseAt: String?, source: @escaping @Sendable () throws -> (SessionLog.Exchange, Double)?,
+                            progress: ((Int, Double) -> Void)?) throws -> Result {
+        // An in-memory server database unless the caller keeps it (`omzien diff`).
+        let databasePath = keepDatabaseAt ?? ":memory:"
         let clock = ReplayClock()
         var configuration = SyncService.Configuration()
         configuration.now = { clock.now.withLock { $0 } }
@@ -46,9 +76,29 @@ public enum SessionReplay {
                                       options: .init(durability: .normal))
         defer { service.stop() }
         var result = Result()
-        let steps = exchanges.filter { until == nil || $0.step <= until! }
-        for (i, e) in steps.enumerated() {
-            progress?(i + 1, steps.count)
+        // Steps are read and their bodies decoded on a second thread, a few steps ahead, while
+        // this one waits for the database thread: the two overlap on a machine with two cores.
+        let reader = Prefetcher(window: 16) { () -> Swift.Result<(SessionLog.Exchange, DecodedStep, Double), any Error>? in
+            do {
+                guard let (e, fraction) = try source() else { return nil }
+                return .success((e, DecodedStep(e), fraction))
+            } catch {
+                return .failure(error)
+            }
+        }
+        defer { reader.cancel() }
+        var done = 0
+        var stores = Set<String>()
+        while true {
+            let waitStart = DispatchTime.now().uptimeNanoseconds
+            guard let next = reader.next() else { break }
+            let (e, d, fraction) = try next.get()
+            let serverStart = DispatchTime.now().uptimeNanoseconds
+            result.decodeWaitSeconds += Double(serverStart - waitStart) / 1e9
+            defer { result.serverSeconds += Double(DispatchTime.now().uptimeNanoseconds - serverStart) / 1e9 }
+            done += 1
+            progress?(done, fraction)
+            if let store = e.store { stores.insert(store) }
             guard e.principal.hasPrefix("device:"), let store = e.store, let replica = try? ReplicaID(String(e.principal.dropFirst("device:".count))),
                   (200..<300).contains(e.status) else {
                 result.skipped += 1
@@ -65,34 +115,32 @@ public enum SessionReplay {
             }
             // Partner follow-up was written by the server on the partner's behalf in a partner
             // step (skipped here): a device pull carries those operations; bring them in first.
-            if e.path == "/v1/sync/pull", let body = e.response, let page = try? PullResponse.decodeFast(Data(body)) {
-                try service.replayIngest(page.operations.filter { $0.id.replica.rawValue.hasPrefix("partner-") }, store: store)
-            }
+            if !d.partnerOperations.isEmpty { try service.replayIngest(d.partnerOperations, store: store) }
             if let before = e.digestBefore, differ("digest before", before, try service.digest(store: store).hex) { return result }
-            let recorded = e.response.flatMap { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] } ?? [:]
+            let recorded = d.answer
             switch (e.method, e.path) {
             case ("POST", "/v1/sync/push"):
-                guard let body = e.request else { result.skipped += 1; continue }
-                let answer = try service.push(principal, try PushRequest.decodeFast(Data(body)))
-                if differ("held", "\(recorded["held"] ?? "-")", "\(answer.held)") { return result }
-                if differ("applied", "\(recorded["applied"] ?? "-")", "\(answer.applied)") { return result }
-                if differ("duplicates", "\(recorded["duplicates"] ?? "-")", "\(answer.duplicates)") { return result }
-                let quarantined = ((recorded["quarantined"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+                guard let request = d.push else { result.skipped += 1; continue }
+                let answer = try service.push(principal, try request.get())
+                if differ("held", recorded["held"], "\(answer.held)") { return result }
+                if differ("applied", recorded["applied"], "\(answer.applied)") { return result }
+                if differ("duplicates", recorded["duplicates"], "\(answer.duplicates)") { return result }
+                let quarantined = recorded.list("quarantined").compactMap { $0["id"]?.string }
                 if differ("quarantined", quarantined.joined(separator: ","), answer.quarantined.map(\.id.description).joined(separator: ",")) { return result }
             case ("GET", "/v1/sync/pull"):
                 let query = URLComponents(string: "?" + (e.query ?? ""))?.queryItems ?? []
                 let cursor = query.first { $0.name == "cursor" }?.value
                 let limit = query.first { $0.name == "limit" }?.value.flatMap(Int.init)
                 let answer = try service.pull(principal, cursor: cursor, limit: limit)
-                let ids = ((recorded["operations"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+                let ids = recorded.list("operations").compactMap { $0["id"]?.string }
                 if differ("operations", ids.joined(separator: ","), answer.operations.map(\.id.description).joined(separator: ",")) { return result }
-                if differ("cursor", "\(recorded["cursor"] ?? "-")", answer.cursor) { return result }
+                if differ("cursor", recorded["cursor"], answer.cursor) { return result }
             case ("GET", "/v1/sync/snapshot"):
                 let answer = try service.snapshot(principal)
-                if differ("snapshot digest", "\(recorded["digest"] ?? "-")", answer.digest) { return result }
+                if differ("snapshot digest", recorded["digest"], answer.digest) { return result }
             case ("GET", "/v1/sync/status"):
                 let answer = try service.status(principal)
-                if differ("held", "\(recorded["held"] ?? "-")", "\(answer.held)") { return result }
+                if differ("held", recorded["held"], "\(answer.held)") { return result }
             default:
                 result.skipped += 1
                 continue
@@ -100,9 +148,97 @@ public enum SessionReplay {
             if let after = e.digestAfter, differ("digest after", after, try service.digest(store: store).hex) { return result }
             result.replayed += 1
         }
-        for store in Set(steps.compactMap(\.store)) { result.digests[store] = try service.digest(store: store).hex }
+        for store in stores { result.digests[store] = try service.digest(store: store).hex }
         return result
     }
+}
+
+/// What a step's bodies decode to, worked out ahead of the step (`Prefetcher`).
+struct DecodedStep: Sendable {
+    var push: Swift.Result<PushRequest, any Error>?
+    /// Partner operations a recorded pull carried.
+    var partnerOperations: [LogOperation] = []
+    var answer: RecordedAnswer
+
+    init(_ e: SessionLog.Exchange) {
+        answer = RecordedAnswer(e.response)
+        guard e.principal.hasPrefix("device:"), (200..<300).contains(e.status) else { return }
+        if e.method == "POST", e.path == "/v1/sync/push", let body = e.request {
+            push = Swift.Result { try PushRequest.decodeFast(body) }
+        }
+        if e.path == "/v1/sync/pull", let body = e.response, let page = try? PullResponse.decodeFast(body) {
+            partnerOperations = page.operations.filter { $0.id.replica.rawValue.hasPrefix("partner-") }
+        }
+    }
+}
+
+/// Runs `produce` on a thread of its own until it returns nil, at most `window` values ahead
+/// of the consumer, who takes them in order with `next()`.
+///
+/// `@unchecked Sendable`: all state is behind `condition`.
+final class Prefetcher<T: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var ready: [T] = []
+    private var ended = false
+    private var cancelled = false
+
+    init(window: Int, produce: @escaping @Sendable () -> T?) {
+        let thread = Thread { [self] in
+            while true {
+                condition.lock()
+                while ready.count >= window && !cancelled { condition.wait() }
+                let stop = cancelled
+                condition.unlock()
+                let value = stop ? nil : produce()
+                condition.lock()
+                if let value { ready.append(value) } else { ended = true }
+                condition.broadcast()
+                condition.unlock()
+                if value == nil { return }
+            }
+        }
+        thread.name = "omzien-replay-read"
+        thread.start()
+    }
+
+    /// The next value in order (waits for it); nil once the producer ended.
+    func next() -> T? {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready.isEmpty && !ended { condition.wait() }
+        guard !ready.isEmpty else { return nil }
+        let value = ready.removeFirst()
+        condition.broadcast()
+        return value
+    }
+
+    /// Stops the producer (the consumer stopped early).
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// A recorded answer's members as text, for comparing with the replayed answer ("-" when absent).
+struct RecordedAnswer: Sendable {
+    let object: JSONValue?
+
+    init(_ body: [UInt8]?) {
+        object = body.flatMap { try? JSONDocument($0).root }.flatMap { $0.isObject ? $0 : nil }
+    }
+
+    subscript(key: String) -> String {
+        guard let v = object?[key] else { return "-" }
+        if let s = v.string { return s }
+        if let b = v.bool { return "\(b)" }
+        if let i = v.int64 { return "\(i)" }
+        if let u = v.uint64 { return "\(u)" }
+        return v.typeName
+    }
+
+    func list(_ key: String) -> [JSONValue] { object?[key]?.elements ?? [] }
 }
 
 final class ReplayClock: Sendable {

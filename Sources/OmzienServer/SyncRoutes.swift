@@ -119,10 +119,12 @@ public enum SyncRoutes {
     static func decodePush(_ req: HTTPRequest) throws -> PushRequest {
         guard !req.body.isEmpty else { throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "the request needs a JSON body") }
         do {
-            return try PushRequest.decodeFast(Data(req.body))
+            return try PushRequest.decodeFast(Array(req.body))
         } catch let e as ModelError {
             throw Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description)
         } catch let e as JSONShapeError {
+            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: e.description)
+        } catch let e as JSONSyntaxError {
             throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: e.description)
         } catch {
             throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "the body is not JSON")

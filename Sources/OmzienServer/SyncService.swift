@@ -214,11 +214,11 @@ public final class SyncService: Sendable {
                 }
             }
             do {
-                let newScopes = try self.checkScope(toApply.filter { $0.id.sequence > heldBefore }, store: storeID, in: store)
+                // Scope rows claimed here are undone with the rest of the job if anything throws.
+                let fresh = toApply.filter { $0.id.sequence > heldBefore }
+                try self.claimScope(fresh, store: storeID, in: store)
                 let report = try store.apply(toApply)
-                try Self.recordSubmissions(toApply.filter { $0.id.sequence > heldBefore }, store: storeID, at: now, in: store)
-                let insertScope = try store.database.cachedStatement("INSERT OR IGNORE INTO record_scope(kind, id, store) VALUES (?, ?, ?)")
-                for ref in newScopes { try insertScope.run([.text(ref.kind.rawValue), .text(ref.id.rawValue), .text(storeID)]) }
+                try Self.recordSubmissions(fresh, store: storeID, at: now, in: store)
                 let heldAfter = store.held(from: replica)
                 if heldAfter > heldBefore {
                     try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq > ? AND seq <= ?",
@@ -254,47 +254,46 @@ public final class SyncService: Sendable {
         return "\(ms / 1000) seconds"
     }
 
-    /// R-SYNC-5: every operation stays within the device's store. Returns the records this
-    /// batch brings into scope.
-    func checkScope(_ ops: [LogOperation], store storeID: String, in store: ReplicaStore) throws -> [RecordRef] {
-        var known: [RecordRef: String] = [:]
-        var fresh: [RecordRef] = []
+    /// R-SYNC-5: every operation stays within the device's store. A record's first operation
+    /// sets `store` to the device's store and claims the record for it (a `record_scope` row);
+    /// every later operation must be on a record of the device's store. Must run inside the
+    /// push's transaction: the claims are undone with it.
+    ///
+    /// An operation that sets `store` is tried as a claim first (one statement for the common
+    /// case, a new record); only when the record is already claimed is its owner looked up.
+    func claimScope(_ ops: [LogOperation], store storeID: String, in store: ReplicaStore) throws {
+        var confirmed = Set<RecordRef>()
         let lookup = try store.database.cachedStatement("SELECT store FROM record_scope WHERE kind = ? AND id = ?")
+        let claim = try store.database.cachedStatement("INSERT OR IGNORE INTO record_scope(kind, id, store) VALUES (?, ?, ?)")
         for op in ops {
-            var setsStore: String?
+            var setsStore = false
             if case let .changes(changes) = op.body {
                 for case let .set("store", value, _) in changes {
                     guard case let .string(s) = value, s == storeID else {
                         throw Problems.forbidden("operation \(op.id) sets store to \(value); this device belongs to '\(storeID)'", operation: op.id)
                     }
-                    setsStore = s
+                    setsStore = true
                 }
             }
-            let owner: String?
-            if let k = known[op.record] {
-                owner = k
-            } else if case let .text(s)? = try lookup.rows([.text(op.record.kind.rawValue), .text(op.record.id.rawValue)]).first?.first {
-                owner = s
-            } else {
-                owner = nil
-            }
-            if let owner {
-                guard owner == storeID else {
-                    throw Problems.forbidden("operation \(op.id) touches \(op.record), which belongs to another store", operation: op.id)
+            if confirmed.contains(op.record) { continue }
+            if setsStore {
+                if op.record.kind == .chatMoment, !op.record.id.rawValue.hasPrefix(storeID + "/") {
+                    throw Problems.forbidden("chat moment ids start with the store ('\(storeID)/lane/day'); got \(op.record.id)", operation: op.id)
                 }
-                known[op.record] = owner
-                continue
+                try claim.run([.text(op.record.kind.rawValue), .text(op.record.id.rawValue), .text(storeID)])
+                if store.database.changes == 1 {
+                    confirmed.insert(op.record)
+                    continue
+                }
             }
-            guard setsStore == storeID else {
+            guard case let .text(owner)? = try lookup.rows([.text(op.record.kind.rawValue), .text(op.record.id.rawValue)]).first?.first else {
                 throw Problems.forbidden("operation \(op.id) is the first on \(op.record) and must set store to '\(storeID)'", operation: op.id)
             }
-            if op.record.kind == .chatMoment, !op.record.id.rawValue.hasPrefix(storeID + "/") {
-                throw Problems.forbidden("chat moment ids start with the store ('\(storeID)/lane/day'); got \(op.record.id)", operation: op.id)
+            guard owner == storeID else {
+                throw Problems.forbidden("operation \(op.id) touches \(op.record), which belongs to another store", operation: op.id)
             }
-            known[op.record] = storeID
-            fresh.append(op.record)
+            confirmed.insert(op.record)
         }
-        return fresh
     }
 
     // MARK: Pull, snapshot, status

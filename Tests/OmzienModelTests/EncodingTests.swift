@@ -101,8 +101,8 @@ struct FastJSONTests {
         try sim.run(steps: 120)
         let ops = sim.allOperations + [sim.allOperations[0].redacted()]
         let data = try JSONEncoder().encode(ops)
-        let tree = try #require(try JSONSerialization.jsonObject(with: data) as? [Any])
-        let fast = try tree.map(LogOperation.init(jsonObject:))
+        let list = try #require(try JSONDocument(Array(data)).root.elements)
+        let fast = try list.map(LogOperation.init(json:))
         #expect(fast == (try JSONDecoder().decode([LogOperation].self, from: data)))
         #expect(fast.map(\.hash) == ops.map(\.hash))
     }
@@ -120,12 +120,14 @@ struct FastJSONTests {
         }
         var numberValue = changes[0]; numberValue["value"] = 7
         var boolAmount = changes[0]; boolAmount["op"] = "increment"; boolAmount["amount"] = true
+        var fractionAmount = changes[0]; fractionAmount["op"] = "increment"; fractionAmount["amount"] = 7.5
+        var negativeAmount = changes[0]; negativeAmount["op"] = "increment"; negativeAmount["amount"] = -1
         var tampered = good; tampered["author"] = "kassa-2"
         var badID = good; badID["id"] = "dev-a#0"
         changes[0]["value"] = ["int": "x7"]
-        for bad in [with(numberValue), with(boolAmount), tampered, badID, with(changes[0]), ["id": "dev-a#1"]] as [[String: Any]] {
+        for bad in [with(numberValue), with(boolAmount), with(fractionAmount), with(negativeAmount), tampered, badID, with(changes[0]), ["id": "dev-a#1"]] as [[String: Any]] {
             let data = try JSONSerialization.data(withJSONObject: bad)
-            #expect(throws: (any Error).self) { try LogOperation(jsonObject: bad) }
+            #expect(throws: (any Error).self) { try LogOperation(json: JSONDocument(Array(data)).root) }
             #expect(throws: (any Error).self) { try JSONDecoder().decode(LogOperation.self, from: data) }
         }
     }

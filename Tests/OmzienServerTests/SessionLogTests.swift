@@ -103,6 +103,12 @@ struct SessionLogTests {
             let first = try SessionReplay.run(log.exchanges), second = try SessionReplay.run(log.exchanges)
             #expect(first.difference == nil, "\(file.lastPathComponent): \(first.difference?.description ?? "")")
             #expect(first == second, "\(file.lastPathComponent): two replays differ")
+            // Replaying while reading (omzien replay's way) gives the same result.
+            let streamed = try SessionReplay.run(log: try SessionLogStream(path: file.path))
+            #expect(streamed == first, "\(file.lastPathComponent): the streamed replay differs")
+            let lastStep = try #require(log.exchanges.last?.step)
+            let partial = try SessionReplay.run(log: try SessionLogStream(path: file.path), until: lastStep / 2)
+            #expect(partial == (try SessionReplay.run(log.exchanges, until: lastStep / 2)), "\(file.lastPathComponent): --until differs")
         }
     }
 
@@ -128,6 +134,28 @@ struct SessionLogTests {
         var corrupt = bytes
         corrupt[bytes.count / 2] ^= 0xFF
         #expect(throws: SessionLogError.self) { try SessionLogReader.read(corrupt) }
+        // The same from files, read as a stream: the cut log ends early at the same line, the
+        // damaged one throws naming a compressed byte offset near the damage.
+        let dir0 = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-logbad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir0, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir0) }
+        let cutFile = dir0.appendingPathComponent("cut.jsonl.gz"), corruptFile = dir0.appendingPathComponent("corrupt.jsonl.gz")
+        try Data(bytes.prefix(bytes.count * 2 / 3)).write(to: cutFile)
+        try Data(corrupt).write(to: corruptFile)
+        let cutStream = try SessionLogStream(path: cutFile.path)
+        var cutSteps = 0
+        while try cutStream.next() != nil { cutSteps += 1 }
+        #expect(!cutStream.complete && cutSteps == cut.exchanges.count)
+        let cutReplay = try SessionReplay.run(log: try SessionLogStream(path: cutFile.path))
+        #expect(cutReplay == (try SessionReplay.run(cut.exchanges)))
+        do {
+            _ = try SessionReplay.run(log: try SessionLogStream(path: corruptFile.path))
+            Issue.record("a damaged log replayed without an error")
+        } catch let SessionLogError.corrupt(offset, _) {
+            #expect(offset > bytes.count / 2 && offset <= bytes.count / 2 + 16_384, "offset \(offset), damage at \(bytes.count / 2)")
+        } catch let e as SessionLogError {
+            #expect(e.description.contains("line"), "\(e)")  // damage that still inflates shows as a bad line
+        }
         // A newer version is refused with the version named.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-lognew-\(UUID().uuidString).jsonl.gz")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -181,14 +181,28 @@ struct ReplayCommand: Command {
     }
 
     func run() throws {
-        let log: (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool)
-        do { log = try SessionLogReader.read(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
-        let showProgress = !json && isatty(2) != 0 && log.exchanges.count > 50
-        let result = try SessionReplay.run(log.exchanges, until: until) { done, total in
-            guard showProgress, done % 10 == 0 || done == total else { return }
-            let width = 30, filled = width * done / max(total, 1)
-            FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total)".utf8))
-            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        // The log is read as the replay goes (bounded memory on long logs); an error in it is
+        // reported when the replay reaches it, after the steps before it were checked.
+        let log: SessionLogStream
+        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
+        let showProgress = !json && isatty(2) != 0 && log.fileSize > 64 * 1024
+        var shown = -1
+        let result: SessionReplay.Result
+        do {
+            result = try SessionReplay.run(log: log, until: until) { done, fraction in
+                let percent = Int(fraction * 100)
+                guard showProgress, percent != shown else { return }
+                shown = percent
+                let width = 30, filled = width * percent / 100
+                FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(percent)% of the log, step \(done)".utf8))
+            }
+            if shown >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        } catch let e as SessionLogError {
+            if shown >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            throw CLIError.dataError("\(path): \(e)")
+        }
+        if !log.complete {
+            FileHandle.standardError.write(Data("warning: \(path) is cut off after step \(result.replayed + result.skipped); the steps before it were replayed\n".utf8))
         }
         if json {
             var out: [String: Any] = ["replayed": result.replayed, "skipped": result.skipped, "checks": result.checks, "identical": result.difference == nil,
