@@ -15,24 +15,11 @@ struct SchemathesisTests {
         let server = try ServerKillTests.ServerProcess(db: db)
         defer { server.kill() }
         let token = try String(contentsOfFile: db + ".admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardizedFileURL
-        let p = Process()
-        p.executableURL = root.appendingPathComponent("Tools/schemathesis.sh")
-        p.arguments = [server.url.absoluteString]
-        var env = ProcessInfo.processInfo.environment
-        env["OMZIEN_ADMIN_TOKEN"] = token
-        env["OMZIEN_MAX_EXAMPLES"] = env["OMZIEN_MAX_EXAMPLES"] ?? "5"
-        env["OMZIEN_REPORT_DIR"] = dir.appendingPathComponent("report").path
-        p.environment = env
-        p.currentDirectoryURL = root
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        let summary = text.split(separator: "\n").last { $0.hasPrefix("schemathesis:") } ?? "no summary line"
-        #expect(p.terminationStatus == 0, "\(summary)\n\(text.suffix(3000))")
+        let env = ["OMZIEN_ADMIN_TOKEN": token, "OMZIEN_MAX_EXAMPLES": ProcessInfo.processInfo.environment["OMZIEN_MAX_EXAMPLES"] ?? "5",
+                   "OMZIEN_REPORT_DIR": dir.appendingPathComponent("report").path]
+        let (status, text) = try ToolRunner.run("Tools/schemathesis.sh", [server.url.absoluteString], environment: env)
+        let summary = ToolRunner.summary(text, prefix: "schemathesis:")
+        #expect(status == 0, "\(summary)\n\(text.suffix(3000))")
         #expect(summary.contains("PASS"), "\(summary)")
     }
 }
