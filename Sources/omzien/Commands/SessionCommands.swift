@@ -32,7 +32,7 @@ struct InspectCommand: Command {
         var writes: [String: [(op: LogOperation, supersedes: [OperationID])]] = [:]
         var seen = Set<OperationID>()
         for e in exchanges where e.path == "/v1/sync/push" {
-            guard let body = e.request, let request = try? PushRequest.decodeFast(Data(body)) else { continue }
+            guard let body = e.request, let request = try? PushRequest.decodeFast(body) else { continue }
             for op in request.operations where seen.insert(op.id).inserted {
                 guard case let .changes(changes) = op.body else { continue }
                 for case let .set(field, _, supersedes) in changes {
@@ -100,14 +100,14 @@ struct InspectCommand: Command {
             s.ms += e.durationMs
             s.first = min(s.first, e.at)
             s.last = max(s.last, e.at)
-            let response = e.response.flatMap { (try? JSONSerialization.jsonObject(with: Data($0))) as? [String: Any] } ?? [:]
+            let response = e.response.flatMap { try? JSONDocument($0).root }
             if e.status >= 400 {
                 s.errors += 1
-                s.problems.append("step \(e.step) \(e.method) \(e.path): \(e.status) \(response["detail"] as? String ?? response["title"] as? String ?? "")")
+                s.problems.append("step \(e.step) \(e.method) \(e.path): \(e.status) \(response?["detail"]?.string ?? response?["title"]?.string ?? "")")
             } else if e.path == "/v1/sync/push" {
-                s.pushed += response["applied"] as? Int ?? 0
-                s.duplicates += response["duplicates"] as? Int ?? 0
-                if let body = e.request, let request = try? PushRequest.decodeFast(Data(body)) {
+                s.pushed += Int(response?["applied"]?.int64 ?? 0)
+                s.duplicates += Int(response?["duplicates"]?.int64 ?? 0)
+                if let body = e.request, let request = try? PushRequest.decodeFast(body) {
                     for op in request.operations {
                         s.byKind[op.record.kind.rawValue, default: 0] += 1
                         if case let .changes(changes) = op.body {
@@ -117,11 +117,11 @@ struct InspectCommand: Command {
                         }
                     }
                 }
-                for q in (response["quarantined"] as? [[String: Any]]) ?? [] {
-                    s.quarantined.append("\(q["id"] as? String ?? "?"): \(q["reason"] as? String ?? "")")
+                for q in response?["quarantined"]?.elements ?? [] {
+                    s.quarantined.append("\(q["id"]?.string ?? "?"): \(q["reason"]?.string ?? "")")
                 }
             } else if e.path == "/v1/sync/pull" {
-                s.pulled += (response["operations"] as? [Any])?.count ?? 0
+                s.pulled += response?["operations"]?.count ?? 0
             }
             summaries[e.principal] = s
         }
