@@ -126,6 +126,31 @@ struct EndToEndSyncTests {
         #expect(bStatus.held == 1, "store B's log is untouched by A's attempts")
     }
 
+    /// R-SYNC-5: a push refused part-way leaves no claim behind: a record its first (valid)
+    /// operation created is not kept for store A, so store B may still create one with that id.
+    @Test func aRefusedPushClaimsNoRecords() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
+        let a = try h.enroll("store-a", name: "till-a")
+        let b = try h.enroll("store-b", name: "till-b")
+        let y = RecordRef(kind: .feedback, id: RecordID.random()), x = RecordRef(kind: .feedback, id: RecordID.random())
+        try b.store.appendLocal(record: y, author: author, body: .changes(try FeedbackDraft(store: "store-b", givenAt: 1_763_800_000_000, category: "other", nps: 7).changes()))
+        try b.sync()
+        var factory = OperationFactory(replica: a.store.replica)
+        let createX = try factory.make(record: x, author: author, body: .changes(try FeedbackDraft(store: "store-a", givenAt: 1_763_800_000_000, category: "other", nps: 8).changes()), physicalMillis: 1_763_800_000_000)
+        let touchY = try factory.make(record: y, author: author, body: .changes([.set(field: "nps", value: .int(1), supersedes: [])]), physicalMillis: 1_763_800_000_001)
+        #expect {
+            _ = try a.client.call("POST", "v1/sync/push", body: PushRequest(replica: a.store.replica.rawValue, operations: [createX, touchY]), as: PushResponse.self)
+        } throws: { error in
+            if case let ClientError.problem(p) = error { return p.status == 403 && (p.detail ?? "").contains("another store") }
+            return false
+        }
+        try b.store.appendLocal(record: x, author: author, body: .changes(try FeedbackDraft(store: "store-b", givenAt: 1_763_800_000_000, category: "other", nps: 9).changes()))
+        try b.sync()
+        #expect(try b.client.call("GET", "v1/sync/status", as: StatusResponse.self).held == 2, "store B created the record A's refused push had tried to")
+        #expect(try a.client.call("GET", "v1/sync/status", as: StatusResponse.self).held == 0)
+    }
+
     @Test func operationsFromAClockTooFarAheadAreQuarantinedNotLost() throws {
         let h = try SyncHarness(maxDriftMillis: 60_000)
         try h.setUpStores([("store-a", "noord")])
