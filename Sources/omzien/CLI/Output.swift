@@ -27,3 +27,27 @@ enum Output {
         for row in rows { line(render(row)) }
     }
 }
+
+/// A one-line progress bar on stderr for long work (`[#####.....] 42% step 1234`), redrawn
+/// only when the percentage changes; silent when disabled or when stderr is not a terminal.
+struct ProgressBar {
+    private let enabled: Bool
+    private var shown = -1
+
+    init(enabled: Bool) { self.enabled = enabled && isatty(2) != 0 }
+
+    mutating func show(fraction: Double, _ detail: String) {
+        let percent = max(0, min(100, Int(fraction * 100)))
+        guard enabled, percent != shown else { return }
+        shown = percent
+        let width = 30, filled = width * percent / 100
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(percent)% of the log, \(detail)".utf8))
+    }
+
+    /// Ends the line (if anything was drawn).
+    mutating func finish() {
+        if shown >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+        shown = -1
+    }
+}

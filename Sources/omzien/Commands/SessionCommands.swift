@@ -28,28 +28,32 @@ struct InspectCommand: Command {
 
     /// Concurrent writes of one field in the pushed operations (neither replaced the other) and
     /// how the merge resolved them: the winner by (HLC, replica), the others kept as conflicts.
-    static func concurrentWrites(_ exchanges: [SessionLog.Exchange]) -> [String] {
-        var writes: [String: [(op: LogOperation, supersedes: [OperationID])]] = [:]
-        var seen = Set<OperationID>()
-        for e in exchanges where e.path == "/v1/sync/push" {
-            guard let body = e.request, let request = try? PushRequest.decodeFast(body) else { continue }
+    /// Fed one push at a time; holds only the set-operations' ids, clocks and `supersedes`.
+    struct ConcurrentWrites {
+        private var writes: [String: [(op: (HLCTimestamp, OperationID), supersedes: [OperationID])]] = [:]
+        private var seen = Set<OperationID>()
+
+        mutating func add(_ request: PushRequest) {
             for op in request.operations where seen.insert(op.id).inserted {
                 guard case let .changes(changes) = op.body else { continue }
                 for case let .set(field, _, supersedes) in changes {
-                    writes["\(op.record).\(field)", default: []].append((op, supersedes))
+                    writes["\(op.record).\(field)", default: []].append(((op.timestamp, op.id), supersedes))
                 }
             }
         }
-        var out: [String] = []
-        for key in writes.keys.sorted() {
-            let list = writes[key]!
-            let replaced = Set(list.flatMap(\.supersedes))
-            let heads = list.filter { !replaced.contains($0.op.id) }
-            guard heads.count >= 2 else { continue }
-            let sorted = heads.sorted { MergeOrder.wins(($0.op.timestamp, $0.op.id), over: ($1.op.timestamp, $1.op.id)) }
-            out.append("\(key): \(heads.count) concurrent writes; \(sorted[0].op.id) wins (latest clock), kept as conflicts: " + sorted.dropFirst().map(\.op.id.description).joined(separator: ", "))
+
+        var report: [String] {
+            var out: [String] = []
+            for key in writes.keys.sorted() {
+                let list = writes[key]!
+                let replaced = Set(list.flatMap(\.supersedes))
+                let heads = list.filter { !replaced.contains($0.op.1) }
+                guard heads.count >= 2 else { continue }
+                let sorted = heads.sorted { MergeOrder.wins($0.op, over: $1.op) }
+                out.append("\(key): \(heads.count) concurrent writes; \(sorted[0].op.1) wins (latest clock), kept as conflicts: " + sorted.dropFirst().map(\.op.1.description).joined(separator: ", "))
+            }
+            return out
         }
-        return out
     }
 
     /// An SVG: time left to right, a lane per principal, a mark per request with a tooltip.
@@ -89,10 +93,21 @@ struct InspectCommand: Command {
     }
 
     func run() throws {
-        let log: (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool)
-        do { log = try SessionLogReader.read(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
+        // Streamed: bodies are looked at once and dropped, so a long log fits in memory.
+        let log: SessionLogStream
+        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
         var summaries: [String: Summary] = [:]
-        for e in log.exchanges {
+        var concurrent = ConcurrentWrites()
+        var steps: [SessionLog.Exchange] = []  // without bodies, for the timeline
+        var progress = ProgressBar(enabled: !json && log.fileSize > 4 << 20)
+        while true {
+            let next: SessionLog.Exchange?
+            do { next = try log.next() } catch let e as SessionLogError {
+                progress.finish()
+                throw CLIError.dataError("\(path): \(e)")
+            }
+            guard var e = next else { break }
+            progress.show(fraction: Double(log.bytesRead) / Double(max(log.fileSize, 1)), "step \(e.step)")
             var s = summaries[e.principal] ?? Summary()
             s.requests += 1
             s.bytesIn += e.bytesIn
@@ -108,6 +123,7 @@ struct InspectCommand: Command {
                 s.pushed += Int(response?["applied"]?.int64 ?? 0)
                 s.duplicates += Int(response?["duplicates"]?.int64 ?? 0)
                 if let body = e.request, let request = try? PushRequest.decodeFast(body) {
+                    concurrent.add(request)
                     for op in request.operations {
                         s.byKind[op.record.kind.rawValue, default: 0] += 1
                         if case let .changes(changes) = op.body {
@@ -124,18 +140,22 @@ struct InspectCommand: Command {
                 s.pulled += response?["operations"]?.count ?? 0
             }
             summaries[e.principal] = s
+            e.request = nil
+            e.response = nil
+            steps.append(e)
         }
+        progress.finish()
         let names = summaries.keys.sorted()
-        let merges = Self.concurrentWrites(log.exchanges)
+        let merges = concurrent.report
         if let timeline {
-            do { try Self.timelineSVG(log.exchanges).write(toFile: timeline, atomically: true, encoding: .utf8) } catch {
+            do { try Self.timelineSVG(steps).write(toFile: timeline, atomically: true, encoding: .utf8) } catch {
                 throw CLIError.io("cannot write '\(timeline)': \(error.localizedDescription)")
             }
             if !json { Output.line("Timeline written to \(timeline)") }
         }
         if json {
             try Output.json([
-                "log": path, "recorder": log.header.recorder, "concurrentWrites": merges, "startedAt": log.header.startedAt, "complete": log.complete, "steps": log.exchanges.count,
+                "log": path, "recorder": log.header.recorder, "concurrentWrites": merges, "startedAt": log.header.startedAt, "complete": log.complete, "steps": steps.count,
                 "principals": names.map { n -> [String: Any] in
                     let s = summaries[n]!
                     return ["principal": n, "requests": s.requests, "pushed": s.pushed, "pushedByKind": s.byKind, "duplicates": s.duplicates, "pulled": s.pulled,
@@ -144,7 +164,7 @@ struct InspectCommand: Command {
             ])
             return
         }
-        Output.line("\(path): \(log.exchanges.count) steps recorded by the \(log.header.recorder)\(log.complete ? "" : " (the log ends early: still being written, or cut off)")")
+        Output.line("\(path): \(steps.count) steps recorded by the \(log.header.recorder)\(log.complete ? "" : " (the log ends early: still being written, or cut off)")")
         Output.table(["WHO", "REQUESTS", "PUSHED", "DUPLICATES", "PULLED", "ERRORS", "BYTES IN/OUT", "TIME"],
                      names.map { n in
                          let s = summaries[n]!
@@ -185,20 +205,13 @@ struct ReplayCommand: Command {
         // reported when the replay reaches it, after the steps before it were checked.
         let log: SessionLogStream
         do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
-        let showProgress = !json && isatty(2) != 0 && log.fileSize > 64 * 1024
-        var shown = -1
+        var progress = ProgressBar(enabled: !json && log.fileSize > 64 * 1024)
         let result: SessionReplay.Result
         do {
-            result = try SessionReplay.run(log: log, until: until) { done, fraction in
-                let percent = Int(fraction * 100)
-                guard showProgress, percent != shown else { return }
-                shown = percent
-                let width = 30, filled = width * percent / 100
-                FileHandle.standardError.write(Data("\r[\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(percent)% of the log, step \(done)".utf8))
-            }
-            if shown >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            result = try SessionReplay.run(log: log, until: until) { done, fraction in progress.show(fraction: fraction, "step \(done)") }
+            progress.finish()
         } catch let e as SessionLogError {
-            if shown >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            progress.finish()
             throw CLIError.dataError("\(path): \(e)")
         }
         if !log.complete {
