@@ -59,9 +59,10 @@ struct DiffCommand: Command {
             guard path.hasSuffix(".jsonl.gz") else { return path }
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
             let db = scratch.appendingPathComponent(UUID().uuidString + ".sqlite").path
-            let log: (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool)
-            do { log = try SessionLogReader.read(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
-            let result = try SessionReplay.run(log.exchanges, keepDatabaseAt: db)
+            let result: SessionReplay.Result
+            do { result = try SessionReplay.run(log: try SessionLogStream(path: path), keepDatabaseAt: db) } catch let e as SessionLogError {
+                throw CLIError.dataError("\(path): \(e)")
+            }
             if let d = result.difference { throw CLIError.failure("\(path) does not replay cleanly: \(d)") }
             return db
         }
