@@ -15,17 +15,21 @@ func usage() -> Never {
     exit(2)
 }
 
-var port = 0
-var threads = 2
-var arguments = CommandLine.arguments.dropFirst()
-while let flag = arguments.popFirst() {
-    guard let value = arguments.popFirst().flatMap({ Int($0) }) else { usage() }
-    switch flag {
-    case "--port" where (0...65535).contains(value): port = value
-    case "--threads" where value > 0: threads = value
-    default: usage()
+func parseOptions() -> (port: Int, threads: Int) {
+    var options = (port: 0, threads: 2)
+    var arguments = CommandLine.arguments.dropFirst()
+    while let flag = arguments.popFirst() {
+        guard let value = arguments.popFirst().flatMap({ Int($0) }) else { usage() }
+        switch flag {
+        case "--port" where (0...65535).contains(value): options.port = value
+        case "--threads" where value > 0: options.threads = value
+        default: usage()
+        }
     }
+    return options
 }
+
+let (port, threads) = parseOptions()
 
 let maxBody = 1 << 20
 
@@ -50,8 +54,8 @@ let app = Application(
     router: router,
     configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil, backlog: 1024),
     onServerRunning: { channel in
-        print("listening on \(channel.localAddress?.port ?? port)")
-        fflush(stdout)
+        print("listening on \(channel.localAddress?.port ?? 0)")
+        fflush(nil)  // stdout is a pipe in the benchmark: flush so the script sees the port now
     },
     eventLoopGroupProvider: .shared(eventLoopGroup),
     logger: logger
