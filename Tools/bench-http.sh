@@ -8,6 +8,9 @@
 #   so that load from other processes on a shared machine hits all of them alike.
 # Installs wrk and nginx with apt-get when they are missing. Builds the test server in release
 # mode (once). Loopback only.
+#   BENCH_HUMMINGBIRD=1 (default 0) adds a third peer, Hummingbird 2.28 (the separate package
+#   Tools/hummingbird-bench, built in release mode: the first build takes minutes), with the same
+#   number of event loops, and prints the ratios omzien (event loop)/hummingbird.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
@@ -15,6 +18,7 @@ threads="${BENCH_THREADS:-2}"
 connections="${BENCH_CONNECTIONS:-64}"
 duration="${BENCH_DURATION:-10}"
 rounds="${BENCH_ROUNDS:-3}"
+hummingbird="${BENCH_HUMMINGBIRD:-0}"
 ulimit -n 16384 2>/dev/null || ulimit -n 4096
 
 missing=()
@@ -37,6 +41,16 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 swift build -c release --product omzien-http-testserver >/dev/null
 server_bin="$(swift build -c release --show-bin-path)/omzien-http-testserver"
+servers=(nginx loop pool)
+if [ "$hummingbird" = 1 ]; then
+  echo "building Tools/hummingbird-bench (release; the first build takes minutes)" >&2
+  # Quiet unless it fails (its dependencies warn about unhandled files on every build).
+  if ! hb_build=$(swift build -c release --package-path Tools/hummingbird-bench 2>&1); then
+    echo "$hb_build" >&2; exit 1
+  fi
+  hb_bin="$(swift build -c release --package-path Tools/hummingbird-bench --show-bin-path)/hb-bench"
+  servers+=(hummingbird)
+fi
 
 work=$(mktemp -d)
 pids=()
@@ -92,6 +106,14 @@ start_omzien loop
 loop_pid=$omzien_pid; loop_port=$omzien_port
 start_omzien pool
 pool_pid=$omzien_pid; pool_port=$omzien_port
+if [ "$hummingbird" = 1 ]; then
+  "$hb_bin" --port 0 --threads "$threads" >"$work/hummingbird.out" &
+  hb_pid=$!
+  pids+=("$hb_pid")
+  for _ in $(seq 100); do grep -q "listening on" "$work/hummingbird.out" && break; sleep 0.05; done
+  hb_port=$(sed -n 's/^listening on //p' "$work/hummingbird.out")
+  [ -n "$hb_port" ] || { echo "hb-bench did not start" >&2; exit 1; }
+fi
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$nginx_port/" >/dev/null && break; sleep 0.05; done
 
 cat >"$work/post.lua" <<'LUA'
@@ -121,9 +143,10 @@ print("%.0f %.3f %.3f" % (rps, p50, p99))
 PY
 }
 
-# Warm up both.
+# Warm up.
 wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$nginx_port/" >/dev/null
 wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$loop_port/" >/dev/null
+if [ "$hummingbird" = 1 ]; then wrk -t"$threads" -c"$connections" -d2s "http://127.0.0.1:$hb_port/" >/dev/null; fi
 
 echo "wrk -t$threads -c$connections -d${duration}s on loopback, $(nproc) cores; servers with $threads workers/event loops;"
 echo "median of $rounds interleaved rounds"
@@ -131,8 +154,8 @@ declare -A runs
 for round in $(seq "$rounds"); do
   for case in get post; do
     if [ $case = get ]; then path=/; extra=""; else path=/upload; extra="-s $work/post.lua"; fi
-    for server in nginx loop pool; do
-      case $server in nginx) port=$nginx_port ;; loop) port=$loop_port ;; pool) port=$pool_port ;; esac
+    for server in "${servers[@]}"; do
+      case $server in nginx) port=$nginx_port ;; loop) port=$loop_port ;; pool) port=$pool_port ;; hummingbird) port=$hb_port ;; esac
       runs[$case.$server]+="$(run_wrk "http://127.0.0.1:$port$path" "$extra");"
     done
   done
@@ -147,11 +170,12 @@ printf '%-48s %12s %10s %10s\n' "" "requests/s" "p50 ms" "p99 ms"
 declare -A R
 for case in get post; do
   if [ $case = get ]; then label="tiny GET"; else label="64 KiB POST"; fi
-  for server in nginx loop pool; do
+  for server in "${servers[@]}"; do
     case $server in
       nginx) name="nginx" ;;
       loop) name="omzien (handlers on event loops)" ;;
       pool) name="omzien (handlers on worker pool)" ;;
+      hummingbird) name="hummingbird 2.28" ;;
     esac
     R[$case.$server]=$(median "${runs[$case.$server]}")
     read -r rps p50 p99 <<<"${R[$case.$server]}"
@@ -173,6 +197,18 @@ print("  %-26s req/s %.2f   p50 %.2fx   p99 %.2fx%s" % (label, o_rps / n_rps, o_
 PY
   done
 done
+if [ "$hummingbird" = 1 ]; then
+  echo "ratios omzien (event loop)/hummingbird"
+  for case in get post; do
+    python3 - "$case" ${R[$case.hummingbird]} ${R[$case.loop]} <<'PY'
+import sys
+case = sys.argv[1]
+h_rps, h_p50, h_p99, o_rps, o_p50, o_p99 = map(float, sys.argv[2:8])
+label = {"get": "tiny GET", "post": "64 KiB POST"}[case] + ", event loop"
+print("  %-26s req/s %.2f   p50 %.2fx   p99 %.2fx" % (label, o_rps / h_rps, o_p50 / h_p50 if h_p50 else 0, o_p99 / h_p99 if h_p99 else 0))
+PY
+  done
+fi
 
 echo
 nginx_all=$(pgrep -d, -P "$nginx_pid" || true)
