@@ -186,10 +186,12 @@ struct ReplayCommand: Command {
     static let usage = """
         usage: omzien replay LOG [--until STEP] [--json]
 
-        Runs the recorded device requests in order against a server of its own (a temporary
-        database: nothing else is written), with the clock set to each step's recorded time,
+        Runs the recorded device requests in order against a server of its own (its database
+        lives in memory: nothing is written), with the clock set to each step's recorded time,
         and compares every answer and store digest with the recording. Stops at the first
-        difference, shows it and how to reproduce it; exit status 1 then.
+        difference, shows it and how to reproduce it; exit status 1 then. The log is read as
+        the replay goes (a progress bar on long logs); a cut-off log replays up to its last
+        complete line, with a warning.
         """
     static let valueOptions: Set<String> = ["until"]
     let path: String, until: Int?, json: Bool
