@@ -265,6 +265,14 @@ struct SessionCLITests {
         try bytes.prefix(20).write(to: URL(fileURLWithPath: broken))
         let bad = try CLITests.run(["replay", broken])
         #expect(bad.status == 65, "a damaged log is bad data: \(bad.err)")
+        // Cut off after two thirds: the steps before the cut replay, and a warning says so.
+        try bytes.prefix(bytes.count * 2 / 3).write(to: URL(fileURLWithPath: broken))
+        let cut = try CLITests.run(["replay", broken])
+        #expect(cut.status == 0, "\(cut.err)")
+        #expect(cut.err.contains("is cut off after step"), "\(cut.err)")
+        #expect(cut.out.contains("every answer and digest is the same"), "\(cut.out)")
+        let cutInspect = try CLITests.run(["inspect", broken])
+        #expect(cutInspect.status == 0 && cutInspect.out.contains("the log ends early"), "\(cutInspect.out)\(cutInspect.err)")
     }
 }
 
