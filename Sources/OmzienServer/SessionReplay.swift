@@ -121,7 +121,7 @@ public enum SessionReplay {
             switch (e.method, e.path) {
             case ("POST", "/v1/sync/push"):
                 guard let request = d.push else { result.skipped += 1; continue }
-                let answer = try service.push(principal, try request.get())
+                let answer = try service.push(principal, try request.get(), validated: d.validated)
                 if differ("held", recorded["held"], "\(answer.held)") { return result }
                 if differ("applied", recorded["applied"], "\(answer.applied)") { return result }
                 if differ("duplicates", recorded["duplicates"], "\(answer.duplicates)") { return result }
@@ -156,6 +156,8 @@ public enum SessionReplay {
 /// What a step's bodies decode to, worked out ahead of the step (`Prefetcher`).
 struct DecodedStep: Sendable {
     var push: Swift.Result<PushRequest, any Error>?
+    /// Every operation of the push passed `validate()` (checked here, on the reading thread).
+    var validated = false
     /// Partner operations a recorded pull carried.
     var partnerOperations: [LogOperation] = []
     var answer: RecordedAnswer
@@ -165,6 +167,7 @@ struct DecodedStep: Sendable {
         guard e.principal.hasPrefix("device:"), (200..<300).contains(e.status) else { return }
         if e.method == "POST", e.path == "/v1/sync/push", let body = e.request {
             push = Swift.Result { try PushRequest.decodeFast(body) }
+            validated = (try? push?.get())?.operations.allSatisfy { (try? $0.validate()) != nil } ?? false
         }
         if e.path == "/v1/sync/pull", let body = e.response, let page = try? PullResponse.decodeFast(body) {
             partnerOperations = page.operations.filter { $0.id.replica.rawValue.hasPrefix("partner-") }

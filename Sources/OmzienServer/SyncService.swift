@@ -178,6 +178,14 @@ public final class SyncService: Sendable {
     // MARK: Push
 
     public func push(_ principal: Principal, _ request: PushRequest) throws -> PushResponse {
+        try push(principal, request, validated: false)
+    }
+
+    /// `validated`: the caller ran `validate()` on every operation of the request already (a
+    /// replay does, on its reading thread). Otherwise it runs here, on the caller's thread: the
+    /// single database thread is the server's bottleneck and need not do it. An operation that
+    /// fails is left to the store, which refuses it with the canonical error.
+    func push(_ principal: Principal, _ request: PushRequest, validated: Bool) throws -> PushResponse {
         try Self.checkVersion(request.protocolVersion)
         let (replica, storeID) = try requireDevice(principal)
         guard request.replica == replica.rawValue else {
@@ -192,6 +200,7 @@ public final class SyncService: Sendable {
         }
         let now = self.now
         let limit = now + configuration.maxDriftMillis
+        let requestValidated = validated || request.operations.allSatisfy { (try? $0.validate()) != nil }
         return try worker.write { store in
             let heldBefore = store.held(from: replica)
             // Operations quarantined earlier come first, if their time has come.
@@ -200,6 +209,7 @@ public final class SyncService: Sendable {
                 guard case let .text(json) = row[1], let op = try? JSONDecoder().decode(LogOperation.self, from: Data(json.utf8)) else { continue }
                 candidates[op.id.sequence] = op
             }
+            let fromQuarantine = !candidates.isEmpty
             for op in request.operations { candidates[op.id.sequence] = op }
             let ordered = candidates.keys.sorted().map { candidates[$0]! }
             var toApply: [LogOperation] = []
@@ -217,7 +227,7 @@ public final class SyncService: Sendable {
                 // Scope rows claimed here are undone with the rest of the job if anything throws.
                 let fresh = toApply.filter { $0.id.sequence > heldBefore }
                 try self.claimScope(fresh, store: storeID, in: store)
-                let report = try store.apply(toApply)
+                let report = try store.apply(toApply, validated: requestValidated && !fromQuarantine)
                 try Self.recordSubmissions(fresh, store: storeID, at: now, in: store)
                 let heldAfter = store.held(from: replica)
                 if heldAfter > heldBefore {

@@ -37,4 +37,28 @@ struct StrictJSONTests {
         let status = try device.client.call("GET", "v1/sync/status", as: StatusResponse.self)
         #expect(status.held == 0)
     }
+
+    /// Schema checks run before the database thread; an operation that fails them is still
+    /// refused with 422 naming it, and the whole push is applied or nothing.
+    @Test func anInvalidOperationIsRefusedNamingIt() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let device = try h.enroll("store-a", name: "till-a")
+        let good = try FeedbackDraft(store: "store-a", givenAt: 1_763_800_000_000, category: "other", nps: 7).changes()
+        let first = LogOperation(id: OperationID(replica: device.store.replica, sequence: 1), timestamp: HLCTimestamp(wallMillis: 1_763_800_000_000, counter: 0),
+                                 author: AuthorID(trusted: "kassa-1"), record: RecordRef(kind: .feedback, id: RecordID.random()), body: .changes(good),
+                                 previousHash: .zero)
+        // NPS 11: hashes are right, the schema (0...10) is not.
+        let bad = LogOperation(id: OperationID(replica: device.store.replica, sequence: 2), timestamp: HLCTimestamp(wallMillis: 1_763_800_000_001, counter: 0),
+                               author: AuthorID(trusted: "kassa-1"), record: first.record, body: .changes([.set(field: "nps", value: .int(11), supersedes: [])]),
+                               previousHash: first.hash)
+        #expect(throws: (any Error).self) { try bad.validate() }
+        #expect {
+            _ = try device.client.call("POST", "v1/sync/push", body: PushRequest(replica: device.store.replica.rawValue, operations: [first, bad]), as: PushResponse.self)
+        } throws: { error in
+            guard case let ClientError.problem(p) = error else { return false }
+            return p.status == 422 && (p.detail ?? "").contains("nps")
+        }
+        #expect(try device.client.call("GET", "v1/sync/status", as: StatusResponse.self).held == 0, "nothing of the refused push was applied")
+    }
 }

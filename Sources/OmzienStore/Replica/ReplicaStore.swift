@@ -173,12 +173,14 @@ public final class ReplicaStore {
         case scopedFeed
     }
 
-    /// Applies operations received from elsewhere, atomically.
+    /// Applies operations received from elsewhere, atomically. `validated`: the caller has
+    /// already run `validate()` on every operation (the server does, off its database thread);
+    /// otherwise each is validated here.
     @discardableResult
-    public func apply(_ ops: [LogOperation], mode: ApplyMode = .completeLogs) throws -> ApplyReport {
+    public func apply(_ ops: [LogOperation], mode: ApplyMode = .completeLogs, validated: Bool = false) throws -> ApplyReport {
         var clock = factory.clock
         for op in ops { clock.observe(op.timestamp) }
-        let report = try ingest(ops, clock: clock.last, mode: mode)
+        let report = try ingest(ops, clock: clock.last, mode: mode, validated: validated)
         factory.observe(clock.last)
         return report
     }
