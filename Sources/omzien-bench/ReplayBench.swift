@@ -7,7 +7,8 @@ import OmzienStore
 /// Replay speed: a session log of `total` operations (pushes of `batch` from `devices`
 /// devices of one store) is written, then replayed with `omzien replay`'s engine; the baseline
 /// is the store's own remote-apply rate for the same operations and batches, in the same run.
-func runReplayBenchmark(total: Int, batch: Int, devices: Int) throws {
+/// `keepLog`: copy the generated log there (a long log to try `omzien replay`/`inspect` on).
+func runReplayBenchmark(total: Int, batch: Int, devices: Int, keepLog: String? = nil) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-replaybench-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -41,6 +42,10 @@ func runReplayBenchmark(total: Int, batch: Int, devices: Int) throws {
     }
     try writer.close()
     let size = (try FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int) ?? 0
+    if let keepLog {
+        try? FileManager.default.removeItem(atPath: keepLog)
+        try FileManager.default.copyItem(atPath: logPath, toPath: keepLog)
+    }
 
     // Baseline: the store applying the same batches.
     let baseStart = DispatchTime.now()

@@ -14,7 +14,8 @@ let args = Array(CommandLine.arguments.dropFirst())
     return v
 }
 if args.first == "replay" {
-    try runReplayBenchmark(total: option("ops", 1_000_000), batch: option("batch", 1000), devices: option("devices", 8))
+    let keep = args.firstIndex(of: "--keep-log").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
+    try runReplayBenchmark(total: option("ops", 1_000_000), batch: option("batch", 1000), devices: option("devices", 8), keepLog: keep)
     exit(0)
 }
 if args.first == "json" {
