@@ -166,8 +166,13 @@ struct DecodedStep: Sendable {
         answer = RecordedAnswer(e.response)
         guard e.principal.hasPrefix("device:"), (200..<300).contains(e.status) else { return }
         if e.method == "POST", e.path == "/v1/sync/push", let body = e.request {
-            push = Swift.Result { try PushRequest.decodeFast(body) }
-            validated = (try? push?.get())?.operations.allSatisfy { (try? $0.validate()) != nil } ?? false
+            do {
+                let request = try PushRequest.decodeFast(body)
+                push = .success(request)
+                validated = SyncService.allValid(request.operations)
+            } catch {
+                push = .failure(error)
+            }
         }
         if e.path == "/v1/sync/pull", let body = e.response, let page = try? PullResponse.decodeFast(body) {
             partnerOperations = page.operations.filter { $0.id.replica.rawValue.hasPrefix("partner-") }

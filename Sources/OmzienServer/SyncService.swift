@@ -200,7 +200,7 @@ public final class SyncService: Sendable {
         }
         let now = self.now
         let limit = now + configuration.maxDriftMillis
-        let requestValidated = validated || request.operations.allSatisfy { (try? $0.validate()) != nil }
+        let requestValidated = validated || Self.allValid(request.operations)
         return try worker.write { store in
             let heldBefore = store.held(from: replica)
             // Operations quarantined earlier come first, if their time has come.
@@ -255,6 +255,12 @@ public final class SyncService: Sendable {
                 throw Problems.from(error, held: heldBefore)
             }
         }
+    }
+
+    /// Whether every operation passes `validate()` (the schema checks a push needs before the
+    /// store applies it without validating again).
+    static func allValid(_ ops: [LogOperation]) -> Bool {
+        ops.allSatisfy { (try? $0.validate()) != nil }
     }
 
     static func duration(_ ms: UInt64) -> String {
