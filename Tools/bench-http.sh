@@ -94,25 +94,24 @@ CONF
 nginx_pid=$!
 pids+=("$nginx_pid")
 
-start_omzien() {  # $1: exec mode (loop|pool)
-  local out="$work/omzien-$1.out"
-  "$server_bin" --loops "$threads" --workers "$threads" --exec "$1" --max-connections 20000 >"$out" &
-  omzien_pid=$!
-  pids+=("$omzien_pid")
+# Starts a server that prints "listening on PORT"; sets server_pid and server_port.
+start_server() {  # $1: name (for its output file), then the command
+  local out="$work/$1.out"
+  shift
+  "$@" >"$out" &
+  server_pid=$!
+  pids+=("$server_pid")
   for _ in $(seq 100); do grep -q "listening on" "$out" && break; sleep 0.05; done
-  omzien_port=$(sed -n 's/^listening on //p' "$out")
+  server_port=$(sed -n 's/^listening on //p' "$out")
+  [ -n "$server_port" ] || { echo "$1 did not start" >&2; exit 1; }
 }
-start_omzien loop
-loop_pid=$omzien_pid; loop_port=$omzien_port
-start_omzien pool
-pool_pid=$omzien_pid; pool_port=$omzien_port
+for mode in loop pool; do
+  start_server "omzien-$mode" "$server_bin" --loops "$threads" --workers "$threads" --exec "$mode" --max-connections 20000
+  printf -v "${mode}_pid" '%s' "$server_pid"; printf -v "${mode}_port" '%s' "$server_port"
+done
 if [ "$hummingbird" = 1 ]; then
-  "$hb_bin" --port 0 --threads "$threads" >"$work/hummingbird.out" &
-  hb_pid=$!
-  pids+=("$hb_pid")
-  for _ in $(seq 100); do grep -q "listening on" "$work/hummingbird.out" && break; sleep 0.05; done
-  hb_port=$(sed -n 's/^listening on //p' "$work/hummingbird.out")
-  [ -n "$hb_port" ] || { echo "hb-bench did not start" >&2; exit 1; }
+  start_server hummingbird "$hb_bin" --port 0 --threads "$threads"
+  hb_port=$server_port
 fi
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$nginx_port/" >/dev/null && break; sleep 0.05; done
 
