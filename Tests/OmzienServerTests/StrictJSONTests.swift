@@ -27,7 +27,7 @@ struct StrictJSONTests {
             let problem = try #require(try? JSONSerialization.jsonObject(with: body) as? [String: Any], "\(c.body)")
             let detail = problem["detail"] as? String ?? ""
             #expect(status == 400, "\(c.body): \(status) \(detail)")
-            #expect(problem["type"] as? String == "https://omzien.example/problems/invalid-json" || (problem["type"] as? String ?? "").hasSuffix("invalid-json"), "\(c.body): \(problem)")
+            #expect((problem["type"] as? String ?? "").hasSuffix("invalid-json"), "\(c.body): \(problem)")
             #expect(detail.contains(c.reason), "\(c.body): \(detail)")
             if let at = c.at, let range = c.body.range(of: at, options: .backwards) {
                 let offset = c.body.utf8.distance(from: c.body.startIndex, to: range.lowerBound)
