@@ -36,17 +36,44 @@ public final class DeviceSync {
 
     /// Enrolls a new device: exchanges the code for an identity, creates the replica database
     /// at `path` under the assigned replica id, and bootstraps it from the store's snapshot.
+    ///
+    /// Retry-safe (R-SYNC-2a): before it asks, the device writes its intent (server, code and
+    /// a random nonce) to `path.enrolling` (mode 0600); a lost answer is retried with the same
+    /// nonce and gets the same replica. An enrollment stopped half-way (no answer, the file
+    /// without its identity, or no snapshot yet) finishes when it is run again with the same
+    /// code: nothing is left that can neither sync nor enroll.
     public static func enroll(server: URL, code: String, label: String?, path: String,
                               transport: any HTTPTransport = URLSessionTransport(), retry: SyncClient.RetryPolicy = .init()) throws -> DeviceSync {
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw ClientError.badResponse("'\(path)' exists already; enroll into a new file (a device enrolls once)")
+        let intentPath = path + ".enrolling"
+        var existing: ReplicaStore?
+        if FileManager.default.fileExists(atPath: path) {
+            let store = try ReplicaStore(path: path)
+            if try store.setting("token") != nil {
+                let device = try DeviceSync(store: store, transport: transport, retry: retry)
+                guard try store.setting("cursor") == nil else {
+                    throw ClientError.enrollment("'\(path)' is enrolled already (as \(store.replica)); a device enrolls once: use another --db for another device")
+                }
+                try device.bootstrap()  // enrolled, but stopped before its snapshot
+                return device
+            }
+            existing = store
         }
+        let intent = try EnrollmentIntent.load(intentPath).flatMap { $0.code == code && $0.server == server.absoluteString ? $0 : nil }
+            ?? EnrollmentIntent(server: server.absoluteString, code: code, nonce: EnrollmentIntent.randomNonce())
+        try intent.save(intentPath)
         let anonymous = SyncClient(baseURL: server, token: nil, transport: transport, retry: retry)
-        let identity = try anonymous.call("POST", "v1/enroll", body: EnrollRequest(code: code, label: label), as: EnrollResponse.self)
-        let store = try ReplicaStore(path: path, replica: try ReplicaID(identity.replica))
-        try store.setSetting("server", server.absoluteString)
-        try store.setSetting("token", identity.token)
-        try store.setSetting("store", identity.store)
+        let identity = try anonymous.call("POST", "v1/enroll", body: EnrollRequest(code: code, label: label, nonce: intent.nonce), as: EnrollResponse.self)
+        let replica = try ReplicaID(identity.replica)
+        if let existing, existing.replica != replica {
+            throw ClientError.enrollment("'\(path)' was begun for replica \(existing.replica), but the server enrolled \(replica); remove the file and enroll again")
+        }
+        let store = try existing ?? ReplicaStore(path: path, replica: replica)
+        try store.atomically {
+            try store.setSetting("server", server.absoluteString)
+            try store.setSetting("token", identity.token)
+            try store.setSetting("store", identity.store)
+        }
+        try? FileManager.default.removeItem(atPath: intentPath)
         let device = try DeviceSync(store: store, transport: transport, retry: retry)
         try device.bootstrap()
         return device

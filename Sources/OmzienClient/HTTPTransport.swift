@@ -20,12 +20,16 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
     case badResponse(String)
     /// This device is not enrolled (no token in its replica).
     case notEnrolled
+    /// Enrolling cannot go on as asked (the file is enrolled already, or was begun for
+    /// another device); the text says what to do.
+    case enrollment(String)
 
     public var description: String {
         switch self {
         case let .offline(why): "the server is unreachable (\(why)); everything stays recorded on this device and goes out on the next sync"
         case let .problem(p): "the server answered \(p.status) \(p.title)" + (p.detail.map { ": \($0)" } ?? "")
         case let .badResponse(why): "the server's answer could not be read: \(why)"
+        case let .enrollment(why): why
         case .notEnrolled: "this device is not enrolled; run 'omzien device enroll --server URL --code CODE' first"
         }
     }

@@ -79,6 +79,11 @@ public struct SyncClient: Sendable {
             }
             throw ClientError.problem(problem)
         }
+        // A server that is up but cannot take anything now (503: disk full, shutting down) is
+        // as good as offline for a device: nothing is lost, the next sync sends it (R-SYNC-15).
+        if case let ClientError.problem(p) = lastError, p.status == 503 {
+            throw ClientError.offline("the server is unavailable: \(p.detail ?? p.title)")
+        }
         if case ClientError.problem = lastError { throw lastError }
         throw (lastError as? ClientError) ?? ClientError.offline("\(lastError)")
     }

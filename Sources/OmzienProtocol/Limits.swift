@@ -12,4 +12,8 @@ public enum Limits {
     public static let maxSnapshotRecords = 1_000_000
     /// Default allowed clock drift into the future before quarantine (5 minutes).
     public static let defaultMaxDriftMillis: UInt64 = 5 * 60 * 1000
+    /// Operations the quarantine holds for one device at most (R-SYNC-13).
+    public static let maxQuarantinedOperations = 1000
+    /// Bytes of operation JSON the quarantine holds for one device at most (R-SYNC-13).
+    public static let maxQuarantinedBytes = 4 << 20
 }

@@ -10,13 +10,16 @@ public struct Problem: Codable, Sendable, Equatable, Error {
     public var operation: String?
 
     public init(_ code: String, status: Int, title: String, detail: String? = nil, held: UInt64? = nil, operation: String? = nil) {
-        type = "https://omzien.example/problems/" + code
+        type = Self.typeBase + code
         self.title = title
         self.status = status
         self.detail = detail
         self.held = held
         self.operation = operation
     }
+
+    /// What every problem type starts with; the rest is its code.
+    public static let typeBase = "https://omzien.example/problems/"
 
     /// The last segment of `type`.
     public var code: String { String(type.split(separator: "/").last ?? "") }

@@ -15,10 +15,14 @@ public struct EnrollRequest: Codable, Sendable, Equatable {
     public var code: String
     /// A label for people ("till 3", "manager's phone"); not used for authorization.
     public var label: String?
-    public init(code: String, label: String? = nil) {
+    /// A random value the device chose for this enrollment and keeps until it is done
+    /// (R-SYNC-2a): a retry with the same code and nonce gets the same device back.
+    public var nonce: String?
+    public init(code: String, label: String? = nil, nonce: String? = nil) {
         protocolVersion = SyncProtocol.version
         self.code = code
         self.label = label
+        self.nonce = nonce
     }
 }
 

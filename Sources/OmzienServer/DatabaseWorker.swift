@@ -20,6 +20,10 @@ public final class DatabaseWorker: @unchecked Sendable {
     private let stopped = Mutex(false)
     /// How many transactions committed, and how many write jobs they carried (metrics).
     public let commitStats = Mutex((commits: 0, writes: 0))
+    /// Why the last group transaction could not commit because of the storage (disk full,
+    /// I/O error), until one commits again: what `/healthz` reports (R-SYNC-15).
+    public let storageFailure = Mutex<String?>(nil)
+    private let batchStorageFailure = Mutex<DatabaseError?>(nil)
 
     /// `@unchecked Sendable`: a job is created by the caller and run only on the database thread.
     private struct Job: @unchecked Sendable {
@@ -50,8 +54,17 @@ public final class DatabaseWorker: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         let outcome = ResultBox<T>()
         let job = Job(isWrite: isWrite, run: { store in
+            // After a storage failure SQLite has rolled the whole group transaction back
+            // (SQLITE_FULL, SQLITE_IOERR): the rest of the group fails with it, unrun.
+            if isWrite, let failed = self.batchStorageFailure.withLock({ $0 }) {
+                outcome.value = .failure(failed)
+                return
+            }
             let r = Result { isWrite ? try store.atomically { try body(store) } : try body(store) }
-            if case .failure = r, isWrite { try? store.reload() }
+            if case let .failure(e) = r, isWrite {
+                try? store.reload()
+                if let d = e as? DatabaseError, d.isStorageFailure { self.batchStorageFailure.withLock { $0 = d } }
+            }
             outcome.value = r
         }, finish: { error in
             if let error { outcome.value = .failure(error) }
@@ -89,11 +102,16 @@ public final class DatabaseWorker: @unchecked Sendable {
                     for job in writes { job.run(store) }
                 }
                 commitStats.withLock { $0.commits += 1; $0.writes += writes.count }
+                let failure = batchStorageFailure.withLock { f in defer { f = nil }; return f }
+                storageFailure.withLock { $0 = failure?.description }
                 try? store.checkpointAfterErase()  // erased bytes leave the WAL once committed
                 for job in writes { job.finish(nil) }
             } catch {
+                let failure = batchStorageFailure.withLock { f in defer { f = nil }; return f }
+                let reported: any Error = failure ?? error
+                if let e = reported as? DatabaseError, e.isStorageFailure { storageFailure.withLock { $0 = e.description } }
                 try? store.reload()
-                for job in writes { job.finish(error) }
+                for job in writes { job.finish(reported) }
             }
         }
         store.close()

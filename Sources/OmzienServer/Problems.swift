@@ -12,8 +12,9 @@ enum Problems {
     static func notFound(_ detail: String) -> Problem { Problem("not-found", status: 404, title: "Not found", detail: detail) }
     static func exists(_ detail: String) -> Problem { Problem("already-exists", status: 409, title: "Already exists", detail: detail) }
 
-    /// Maps an error from the store or the model to the answer a client can act on.
-    static func from(_ error: any Error, held: UInt64) -> Problem {
+    /// Maps an error from the store or the model to the answer a client can act on; any
+    /// other error is returned as it is, for the one error path (`SyncRoutes.answer`) to log.
+    static func from(_ error: any Error, held: UInt64) -> any Error {
         switch error {
         case let p as Problem:
             return p
@@ -33,9 +34,9 @@ enum Problems {
             if case let .forkedOperation(id) = e {
                 return Problem("forked-operation", status: 409, title: "Operation conflicts with the one held", detail: e.description, held: held, operation: id.description)
             }
-            return Problem("internal", status: 500, title: "Internal error")
+            return error
         default:
-            return Problem("internal", status: 500, title: "Internal error")
+            return error
         }
     }
 }

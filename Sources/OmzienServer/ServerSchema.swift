@@ -8,7 +8,8 @@ import OmzienStore
 /// - `record_scope`: the store each record belongs to, fixed by its first operation (R-SYNC-5).
 /// - `feed`: (store, arrival position) of every operation: the per-store change feed that
 ///   pulls read (R-SYNC-10).
-/// - `quarantine`: operations stamped too far in the future, kept whole (R-SYNC-13).
+/// - `quarantine`: operations stamped too far in the future, checked and kept whole, with
+///   their sequence, hash, clock and size beside them (R-SYNC-13; see SyncService+Quarantine).
 /// - `partners`, `partner_tokens`: one welfare partner per region, its tokens (hashed).
 /// - `case_notes`: partner-internal notes; never part of a signal, never sent to a store.
 /// - `audit_log`: every partner read and export, hash-chained (Protocol/PARTNERS.md).
@@ -120,6 +121,21 @@ enum ServerSchema {
                 created_at INTEGER NOT NULL,
                 revoked_at INTEGER
             ) WITHOUT ROWID;
+            """),
+        // Parked operations are checked before they are parked and read without decoding
+        // (R-SYNC-13); rows of older versions were parked unchecked and are dropped: a parked
+        // operation is never acknowledged, so its device still has it and sends it again.
+        Migration(name: "2026-12-02-quarantine-v2", sql: """
+            DELETE FROM quarantine;
+            ALTER TABLE quarantine ADD COLUMN wall INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE quarantine ADD COLUMN hash BLOB NOT NULL DEFAULT x'';
+            ALTER TABLE quarantine ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+            """),
+        // Retry-safe enrollment (R-SYNC-2a): the hash of the device's enrollment nonce and the
+        // replica the code enrolled, so that a retry with the same nonce gets the same device.
+        Migration(name: "2026-12-02-enrollment-nonce", sql: """
+            ALTER TABLE enrollment_codes ADD COLUMN nonce_hash BLOB;
+            ALTER TABLE enrollment_codes ADD COLUMN replica TEXT;
             """),
     ]
 }

@@ -2,6 +2,7 @@ import Foundation
 import OmzienHTTP
 import OmzienModel
 import OmzienProtocol
+import OmzienStore
 
 /// Binds the sync service to HTTP routes (Protocol/SYNC.md, Protocol/openapi.json).
 /// Problems become `application/problem+json` with their status; JSON that does not decode
@@ -24,7 +25,7 @@ public enum SyncRoutes {
         on("POST", "/v1/sync/push") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
-                return try service.push(principal, try decodePush(req))
+                return try service.push(principal, try decodePush(req, held: { service.held(of: principal) }))
             }
         }
         on("GET", "/v1/sync/pull") { req, _ in
@@ -49,6 +50,10 @@ public enum SyncRoutes {
         on("GET", "/v1/admin/devices") { req, _ in try answer(req) { try service.listDevices(try auth(service, req)) } }
         on("POST", "/v1/admin/devices/:replica/revoke") { req, _ in
             try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
+        }
+        on("GET", "/v1/admin/quarantine") { req, _ in try answer(req) { try service.listQuarantine(try auth(service, req)) } }
+        on("POST", "/v1/admin/quarantine/:replica/release") { req, _ in
+            try answer(req) { try service.releaseQuarantine(try auth(service, req), replica: try req.parameter("replica")) }
         }
         on("POST", "/v1/admin/headoffice-tokens") { req, _ in
             try answer(req, status: .created) { try service.issueHeadOfficeToken(try auth(service, req)) }
@@ -105,29 +110,64 @@ public enum SyncRoutes {
         try service.authenticate(authorization: req.headers["Authorization"])
     }
 
+    /// A request body read as R-SYNC-1a says: strict RFC 8259 JSON (no member twice, no
+    /// trailing commas, ...; 400 `invalid-json` with the byte offset), whole numbers only
+    /// (none of these bodies has a fractional field, so `1.0` is refused), then the message
+    /// (a missing or mistyped member: 400 `bad-request`).
     static func decode<T: Decodable>(_ type: T.Type, _ req: HTTPRequest) throws -> T {
-        guard !req.body.isEmpty else { throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "the request needs a JSON body") }
+        let bytes = Array(req.body)
+        let document = try strictDocument(bytes)
+        if let path = firstFractionalNumber(document.root, path: "") {
+            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "\(path) must be a whole number (R-SYNC-1a: write 7, not 7.0)")
+        }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(req.body))
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let e as ModelError {
             throw Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description)
         } catch let e as DecodingError {
-            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: describe(e))
+            throw Problems.badRequest(describe(e))
         }
     }
 
-    static func decodePush(_ req: HTTPRequest) throws -> PushRequest {
-        guard !req.body.isEmpty else { throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "the request needs a JSON body") }
+    static func strictDocument(_ bytes: [UInt8]) throws -> JSONDocument {
+        guard !bytes.isEmpty else { throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "the request needs a JSON body") }
         do {
-            return try PushRequest.decodeFast(Array(req.body))
-        } catch let e as ModelError {
-            throw Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description)
-        } catch let e as JSONShapeError {
-            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: e.description)
-        } catch let e as JSONSyntaxError {
-            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: e.description)
+            return try JSONDocument(bytes)
         } catch {
-            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "the body is not JSON")
+            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: error.description)
+        }
+    }
+
+    /// The path of the first number with a fraction or an exponent, if any.
+    static func firstFractionalNumber(_ value: JSONValue, path: String) -> String? {
+        if value.isNumber { return value.int64 == nil && value.uint64 == nil ? (path.isEmpty ? "the body" : path) : nil }
+        if let members = value.members {
+            for (key, v) in members { if let p = firstFractionalNumber(v, path: path.isEmpty ? key : path + "." + key) { return p } }
+        } else if let elements = value.elements {
+            for (i, v) in elements.enumerated() { if let p = firstFractionalNumber(v, path: "\(path)[\(i)]") { return p } }
+        }
+        return nil
+    }
+
+    /// A push body (R-SYNC-1a, R-SYNC-7). An operation whose hashes do not match is named,
+    /// with the device's `held`, so that the device knows where it stands.
+    static func decodePush(_ req: HTTPRequest, held: () -> UInt64?) throws -> PushRequest {
+        let bytes = Array(req.body)
+        let document = try strictDocument(bytes)
+        if let path = firstFractionalNumber(document.root, path: "") {
+            throw Problem("invalid-json", status: 400, title: "Invalid JSON", detail: "\(path) must be a whole number (R-SYNC-1a: write 7, not 7.0)")
+        }
+        do {
+            return try PushRequest.decodeFast(bytes)
+        } catch let e as ModelError {
+            var operation: String?
+            switch e {
+            case let .hashMismatch(id), let .payloadHashMismatch(id), let .emptyOperation(id): operation = id.description
+            default: break
+            }
+            throw Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description, held: held(), operation: operation)
+        } catch let e as JSONShapeError {
+            throw Problems.badRequest(e.description)
         }
     }
 
@@ -152,7 +192,11 @@ public enum SyncRoutes {
         return e
     }()
 
-    /// Runs `body` and encodes its result, or the problem it threw.
+    /// Runs `body` and encodes its result, or the problem it threw. The one error path of
+    /// the sync routes (R-SYNC-15): a problem is answered as it is; storage that cannot take
+    /// a write (disk full, I/O error, read-only) is 503 with `Retry-After`, which a device
+    /// treats as "offline, nothing lost"; anything else unexpected is a 500 without detail.
+    /// Both 5xx kinds are written to the request's log line with its request id.
     static func answer<T: Encodable>(_ req: HTTPRequest, status: HTTPStatus = .ok, _ body: () throws -> T) throws -> HTTPResponse {
         do {
             let value = try body()
@@ -163,6 +207,20 @@ public enum SyncRoutes {
             return problem(Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description))
         } catch let e as HTTPError {
             return problem(Problem(e.status.code == 404 ? "not-found" : "bad-request", status: e.status.code, title: e.title, detail: e.detail))
+        } catch ServerError.shuttingDown {
+            var r = problem(Problem("service-unavailable", status: 503, title: "Service unavailable", detail: "the server is shutting down; try again shortly"))
+            r.headers.replaceOrAdd(name: "Retry-After", value: "5")
+            return r
+        } catch let e as DatabaseError where e.isStorageFailure {
+            var r = problem(Problem("service-unavailable", status: 503, title: "Service unavailable",
+                                    detail: "the server cannot store anything right now; nothing was lost, try again later"))
+            r.headers.replaceOrAdd(name: "Retry-After", value: "30")
+            r.logError = "storage: \(e)"
+            return r
+        } catch {
+            var r = problem(Problem("internal", status: 500, title: "Internal error"))
+            r.logError = String(describing: error)
+            return r
         }
     }
 

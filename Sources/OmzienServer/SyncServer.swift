@@ -22,6 +22,12 @@ public final class SyncServer: Sendable {
         // Sync handlers spend most of their time waiting for the database thread's next group
         // commit; enough workers must wait at once for commits to be shared (R-SYNC-8).
         configuration.workerThreads = max(configuration.workerThreads, 32)
+        // Problems the HTTP layer answers itself speak the sync protocol's problem types
+        // (SYNC.md section 8), without members that problem.json does not have.
+        configuration.problemTypeBase = Problem.typeBase
+        configuration.problemsIncludeRequestID = false
+        let worker = service.worker
+        configuration.healthCheck = { worker.storageFailure.withLock { $0 }.map { "the database cannot commit: \($0)" } }
         http = HTTPServer(configuration: configuration, router: SyncRoutes.router(for: service, recorder: recorder))
     }
 

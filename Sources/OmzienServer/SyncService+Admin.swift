@@ -12,10 +12,25 @@ extension SyncService {
         }
     }
 
+    /// R-SYNC-1b: names and labels are text for people, 1 to `maxBytes` bytes of UTF-8
+    /// without control characters (C0, DEL, C1) or bidirectional overrides, so that printing
+    /// one to an operator's terminal cannot move the cursor, ring the bell or reorder text.
+    static func checkName(_ value: String, _ what: String, maxBytes: Int = 200) throws {
+        guard !value.isEmpty, value.utf8.count <= maxBytes else { throw Problems.badRequest("\(what) must be 1-\(maxBytes) bytes, got \(value.utf8.count)") }
+        if let bad = value.unicodeScalars.first(where: Self.isForbiddenInNames) {
+            throw Problems.badRequest("\(what) contains the control character U+\(String(format: "%04X", bad.value)); use plain text")
+        }
+    }
+
+    static func isForbiddenInNames(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (0x7F...0x9F).contains(u.value) || (0x202A...0x202E).contains(u.value) || (0x2066...0x2069).contains(u.value)
+            || u.value == 0x2028 || u.value == 0x2029
+    }
+
     public func createRegion(_ principal: Principal, _ request: CreateRegionRequest) throws -> RegionInfo {
         try requireAdmin(principal)
         try Self.checkIdentifier(request.id, "region id")
-        guard !request.name.isEmpty, request.name.utf8.count <= 200 else { throw Problems.badRequest("name must be 1-200 bytes") }
+        try Self.checkName(request.name, "name")
         let now = self.now
         return try worker.write { store in
             if try store.database.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.id)]) != nil {
@@ -39,7 +54,10 @@ extension SyncService {
         guard request.id.utf8.count <= 58 else {
             throw Problems.badRequest("store id '\(request.id)' is longer than 58 bytes (device ids are '<store>-d<n>', at most 64 bytes)")
         }
-        guard !request.name.isEmpty, request.name.utf8.count <= 200 else { throw Problems.badRequest("name must be 1-200 bytes") }
+        guard !request.id.hasPrefix("partner-") else {
+            throw Problems.badRequest("store id '\(request.id)' starts with 'partner-', which names partners' replicas (R-SYNC-2b); choose another id")
+        }
+        try Self.checkName(request.name, "name")
         let now = self.now
         return try worker.write { store in
             guard try store.database.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.region)]) != nil else {

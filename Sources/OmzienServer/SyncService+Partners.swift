@@ -14,7 +14,7 @@ extension SyncService {
         try requireAdmin(principal)
         try Self.checkIdentifier(request.id, "partner id")
         guard request.id.utf8.count <= 56 else { throw Problems.badRequest("partner id is longer than 56 bytes (its replica id is 'partner-<id>')") }
-        guard !request.name.isEmpty, request.name.utf8.count <= 200 else { throw Problems.badRequest("name must be 1-200 bytes") }
+        try Self.checkName(request.name, "name")
         let days = request.tokenDays ?? 90
         guard (1...365).contains(days) else { throw Problems.badRequest("tokenDays must be 1...365, got \(days)") }
         let now = self.now
@@ -24,6 +24,11 @@ extension SyncService {
                 throw Problems.notFound("region '\(request.region)' does not exist; create it first")
             }
             if try db.firstRow("SELECT 1 FROM partners WHERE id = ?", [.text(request.id)]) != nil { throw Problems.exists("partner '\(request.id)' exists") }
+            // R-SYNC-2b: a partner's replica never shares its id with a device's (stores of
+            // older versions could be named 'partner-…').
+            if try db.firstRow("SELECT 1 FROM principals WHERE replica = ?", [.text(Self.partnerReplica(request.id).rawValue)]) != nil {
+                throw Problems.exists("replica '\(Self.partnerReplica(request.id))' belongs to a device; choose another partner id")
+            }
             if let row = try db.firstRow("SELECT id FROM partners WHERE region = ?", [.text(request.region)]) {
                 throw Problems.exists("region '\(request.region)' already has partner '\(row[0].text ?? "")' (one partner per region)")
             }

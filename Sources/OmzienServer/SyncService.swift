@@ -19,6 +19,7 @@ public final class SyncService: Sendable {
     let worker: DatabaseWorker
     let configuration: Configuration
     private let principals = Mutex<[[UInt8]: Principal]>([:])
+    let quarantineLoads = Mutex(0)
     public static let serverReplica = ReplicaID(trusted: "server")
     /// The server's tables on top of the replica's (for tools that open a server database).
     public static var databaseMigrations: [Migration] { ServerSchema.migrations }
@@ -36,6 +37,23 @@ public final class SyncService: Sendable {
     /// group commit is observable without depending on timing).
     public func _occupyDatabaseThread(seconds: Double) throws {
         try worker.read { _ in Thread.sleep(forTimeInterval: seconds) }
+    }
+
+    /// Tests: lets the database grow by at most `extraPages` pages from now on (SQLite's
+    /// `max_page_count`), which is how a full disk looks to the server.
+    public func _limitDatabaseToItsCurrentSize(extraPages: Int = 0) throws {
+        try worker.read { store in
+            let pages = try store.database.firstRow("PRAGMA page_count")?.first?.int64 ?? 0
+            try store.database.execute("PRAGMA max_page_count = \(pages + Int64(extraPages))")
+        }
+    }
+
+    /// Tests: a damaged quarantine row for `replica`, where a push of that device reads.
+    public func _damageQuarantine(of replica: ReplicaID) throws {
+        try worker.write { store in
+            try store.database.execute("INSERT INTO quarantine(replica, seq, operation, reason, received_at, wall, hash, bytes) VALUES (?, 1, 'x', 'x', 0, 0, x'00', 1)",
+                                       [.text(replica.rawValue)])
+        }
     }
 
     /// Replay only: operations of partner replicas taken from a recording, applied and fed to
@@ -148,30 +166,69 @@ public final class SyncService: Sendable {
 
     // MARK: Enrollment
 
+    /// How long after its code expired a device may still repeat an enrollment whose answer
+    /// it lost (R-SYNC-2a).
+    static let enrollmentRetryGraceMillis: UInt64 = 86_400_000
+
+    /// Exchanges a one-time code for a device identity (R-SYNC-2a). The code is spent by the
+    /// first enrollment; a retry with the same code and the same `nonce` gets the same
+    /// replica back with a fresh token (the one sent before was lost with its answer, so it
+    /// is replaced), as long as the device is not revoked and the code expired less than a
+    /// day ago. Without a nonce, or with another one, a used code is refused.
     public func enroll(_ request: EnrollRequest) throws -> EnrollResponse {
         try Self.checkVersion(request.protocolVersion)
-        if let label = request.label, label.utf8.count > 100 { throw Problems.badRequest("label is longer than 100 bytes") }
+        if let label = request.label { try Self.checkName(label, "label", maxBytes: 100) }
+        if let nonce = request.nonce {
+            guard (16...128).contains(nonce.utf8.count), nonce.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw Problems.badRequest("nonce must be 16-128 printable ASCII characters")
+            }
+        }
         let codeHash = Tokens.hash(Tokens.normalizeCode(request.code))
+        let nonceHash = request.nonce.map(Tokens.hash)
         let now = self.now
-        return try worker.write { store in
+        let response = try worker.write { store -> EnrollResponse in
             let db = store.database
-            guard let row = try db.firstRow("SELECT store, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?", [.blob(codeHash)]),
-                  case let .text(storeID) = row[0], case let .integer(expires) = row[1] else {
+            guard let row = try db.firstRow("SELECT store, expires_at, used_at, nonce_hash, replica FROM enrollment_codes WHERE code_hash = ?", [.blob(codeHash)]),
+                  case let .text(storeID) = row[0], case let .integer(expiresAt) = row[1] else {
                 throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
             }
+            let expires = UInt64(max(expiresAt, 0))
+            let token = Tokens.random(prefix: "omz_d_")
             guard row[2] == .null else {
-                throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code was already used; ask the admin for a new one")
+                // A used code: a retry of the same enrollment, or a second device.
+                guard let nonceHash, case let .blob(stored) = row[3], stored == nonceHash, case let .text(r) = row[4],
+                      now <= expires + Self.enrollmentRetryGraceMillis,
+                      try db.firstRow("SELECT 1 FROM principals WHERE replica = ? AND revoked_at IS NULL", [.text(r)]) != nil else {
+                    throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code was already used; ask the admin for a new one")
+                }
+                try db.execute("UPDATE principals SET token_hash = ? WHERE replica = ?", [.blob(Tokens.hash(token)), .text(r)])
+                return EnrollResponse(replica: r, store: storeID, token: token, serverTime: now)
             }
-            guard UInt64(expires) > now else {
+            guard expires > now else {
                 throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code expired; ask the admin for a new one")
             }
-            try db.execute("UPDATE enrollment_codes SET used_at = ? WHERE code_hash = ?", [.integer(Int64(now)), .blob(codeHash)])
-            let n = (try db.firstRow("SELECT count(*) FROM principals WHERE store = ?", [.text(storeID)])?.first?.int64 ?? 0) + 1
-            let replica = try ReplicaID("\(storeID)-d\(n)")
-            let token = Tokens.random(prefix: "omz_d_")
+            let replica = try Self.newDeviceReplica(store: storeID, in: store)
+            try db.execute("UPDATE enrollment_codes SET used_at = ?, nonce_hash = ?, replica = ? WHERE code_hash = ?",
+                           [.integer(Int64(now)), nonceHash.map { .blob($0) } ?? .null, .text(replica.rawValue), .blob(codeHash)])
             try db.execute("INSERT INTO principals(token_hash, kind, replica, store, label, created_at) VALUES (?, 'device', ?, ?, ?, ?)",
                            [.blob(Tokens.hash(token)), .text(replica.rawValue), .text(storeID), request.label.map { .text($0) } ?? .null, .integer(Int64(now))])
             return EnrollResponse(replica: replica.rawValue, store: storeID, token: token, serverTime: now)
+        }
+        principalsForget(replica: response.replica)
+        return response
+    }
+
+    /// The next device replica id of a store, `<store>-d<n>` (R-SYNC-2b): never one that
+    /// exists as a principal or writes a log the server holds (a partner's replica is
+    /// `partner-<id>`, and store ids may not start with `partner-`).
+    static func newDeviceReplica(store storeID: String, in store: ReplicaStore) throws -> ReplicaID {
+        var n = (try store.database.firstRow("SELECT count(*) FROM principals WHERE store = ?", [.text(storeID)])?.first?.int64 ?? 0) + 1
+        while true {
+            let candidate = try ReplicaID("\(storeID)-d\(n)")
+            let taken = try store.database.firstRow("SELECT 1 FROM principals WHERE replica = ?", [.text(candidate.rawValue)]) != nil
+                || store.held(from: candidate) > 0
+            if !taken { return candidate }
+            n += 1
         }
     }
 
@@ -200,61 +257,127 @@ public final class SyncService: Sendable {
         }
         let now = self.now
         let limit = now + configuration.maxDriftMillis
-        let requestValidated = validated || Self.allValid(request.operations)
+        // Every operation is checked here, off the database thread, whether it will be applied
+        // or parked (R-SYNC-13): only the clock may keep a valid operation out.
+        let invalid = validated ? nil : Self.firstInvalid(request.operations)
         return try worker.write { store in
             let heldBefore = store.held(from: replica)
-            // Operations quarantined earlier come first, if their time has come.
-            var candidates: [UInt64: LogOperation] = [:]
-            for row in try store.database.rows("SELECT seq, operation FROM quarantine WHERE replica = ? ORDER BY seq", [.text(replica.rawValue)]) {
-                guard case let .text(json) = row[1], let op = try? JSONDecoder().decode(LogOperation.self, from: Data(json.utf8)) else { continue }
-                candidates[op.id.sequence] = op
-            }
-            let fromQuarantine = !candidates.isEmpty
-            for op in request.operations { candidates[op.id.sequence] = op }
-            let ordered = candidates.keys.sorted().map { candidates[$0]! }
-            var toApply: [LogOperation] = []
-            var quarantined: [LogOperation] = []
-            for op in ordered {
-                if op.id.sequence <= heldBefore {
-                    toApply.append(op)  // a re-send: the store answers it as a duplicate (or a fork)
-                } else if quarantined.isEmpty && op.timestamp.wallMillis <= limit {
-                    toApply.append(op)
-                } else {
-                    quarantined.append(op)
-                }
+            if let (id, error) = invalid {
+                throw Problem("invalid-operation", status: 422, title: "Invalid operation", detail: "\(id): \(error.description)",
+                              held: heldBefore, operation: id.description)
             }
             do {
+                let plan = try self.plan(request.operations, replica: replica, heldBefore: heldBefore, limit: limit, in: store)
                 // Scope rows claimed here are undone with the rest of the job if anything throws.
-                let fresh = toApply.filter { $0.id.sequence > heldBefore }
-                try self.claimScope(fresh, store: storeID, in: store)
-                let report = try store.apply(toApply, validated: requestValidated && !fromQuarantine)
-                try Self.recordSubmissions(fresh, store: storeID, at: now, in: store)
-                let heldAfter = store.held(from: replica)
-                if heldAfter > heldBefore {
-                    try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq > ? AND seq <= ?",
-                                               [.text(storeID), .text(replica.rawValue), .integer(Int64(heldBefore)), .integer(Int64(heldAfter))])
+                let fresh = plan.apply.filter { $0.id.sequence > heldBefore }
+                try self.claimScope(fresh + plan.park, store: storeID, in: store)
+                let report = try store.apply(plan.apply, validated: !plan.loadedParked)
+                try self.recordApplied(fresh, replica: replica, store: storeID, heldBefore: heldBefore, at: now, in: store)
+                let reasons = Dictionary(plan.blocked.map { ($0.id, self.quarantineReason(wallMillis: $0.wallMillis, limit: limit, now: now)) },
+                                         uniquingKeysWith: { a, _ in a })
+                try self.park(plan.park, reasons: reasons, at: now, in: store)
+                let retryAfter = (plan.blocked.first?.wallMillis ?? 0) > self.configuration.maxDriftMillis
+                    ? plan.blocked[0].wallMillis - self.configuration.maxDriftMillis : 0
+                let notices = plan.blocked.map { QuarantineNotice(id: $0.id, reason: reasons[$0.id] ?? "", retryAfter: max(retryAfter, now)) }
+                if plan.refusedForSpace > 0 && fresh.isEmpty && plan.park.isEmpty {
+                    throw Problem("quarantine-full", status: 409, title: "Quarantine is full",
+                                  detail: "the server already holds \(plan.parkedCount) operations of this device stamped too far in the future (at most \(Limits.maxQuarantinedOperations) operations, \(Limits.maxQuarantinedBytes / 1024) KiB); they stay on the device. Fix the device's clock, or ask the admin to release them ('omzien admin quarantine release \(replica)')",
+                                  held: heldBefore)
                 }
-                try store.database.execute("DELETE FROM quarantine WHERE replica = ? AND seq <= ?", [.text(replica.rawValue), .integer(Int64(heldAfter))])
-                var notices: [QuarantineNotice] = []
-                let upsert = try store.database.cachedStatement("""
-                    INSERT INTO quarantine(replica, seq, operation, reason, received_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(replica, seq) DO UPDATE SET operation = excluded.operation, reason = excluded.reason
-                    """)
-                for op in quarantined {
-                    let ahead = op.timestamp.wallMillis > limit
-                    let reason = ahead
-                        ? "its clock is \(Self.duration(op.timestamp.wallMillis - now)) ahead of the server's (allowed: \(Self.duration(self.configuration.maxDriftMillis))); check the device's clock"
-                        : "it follows a quarantined operation of the same device"
-                    let json = String(decoding: try JSONEncoder().encode(op), as: UTF8.self)
-                    try upsert.run([.text(replica.rawValue), .integer(Int64(op.id.sequence)), .text(json), .text(reason), .integer(Int64(now))])
-                    notices.append(QuarantineNotice(id: op.id, reason: reason, retryAfter: max(quarantined[0].timestamp.wallMillis, self.configuration.maxDriftMillis) - self.configuration.maxDriftMillis))
-                }
-                return PushResponse(held: heldAfter, applied: report.applied, duplicates: report.duplicates,
+                return PushResponse(held: store.held(from: replica), applied: report.applied, duplicates: report.duplicates,
                                     quarantined: notices, serverTime: now)
             } catch {
                 throw Problems.from(error, held: heldBefore)
             }
         }
+    }
+
+    /// What one push does with its operations (R-SYNC-13): re-sent ones go to the store
+    /// (which answers them as duplicates or forks); new ones are checked for gaps, forks and
+    /// their hash links here, whether they will be applied or parked; in sequence order they
+    /// are applied until the first whose clock is too far ahead, and that one and all after it
+    /// are parked (or stay parked), within the quarantine's bounds.
+    struct PushPlan {
+        var apply: [LogOperation] = []
+        /// New operations to park.
+        var park: [LogOperation] = []
+        /// Every operation of the push that is (now or already) parked, in order.
+        var blocked: [(id: OperationID, wallMillis: UInt64)] = []
+        /// Parked operations were decoded (they are valid: checked before parking).
+        var loadedParked = false
+        /// Operations not parked because the quarantine is full (they stay on the device).
+        var refusedForSpace = 0
+        var parkedCount = 0
+    }
+
+    func plan(_ ops: [LogOperation], replica: ReplicaID, heldBefore: UInt64, limit: UInt64, in store: ReplicaStore) throws -> PushPlan {
+        var plan = PushPlan()
+        var parked = try Self.parkedHeads(of: replica, in: store)
+        if parked.keys.contains(where: { $0 <= heldBefore }) {
+            // Applied meanwhile (released): those rows are done.
+            try store.database.execute("DELETE FROM quarantine WHERE replica = ? AND seq <= ?", [.text(replica.rawValue), .integer(Int64(heldBefore))])
+            parked = parked.filter { $0.key > heldBefore }
+        }
+        var bySequence: [UInt64: LogOperation] = [:]
+        for op in ops {
+            if op.id.sequence <= heldBefore { plan.apply.append(op); continue }
+            if let other = bySequence[op.id.sequence], other.hash != op.hash { throw StoreError.forkedOperation(op.id) }
+            if let p = parked[op.id.sequence], p.hash != op.hash { throw StoreError.forkedOperation(op.id) }
+            bySequence[op.id.sequence] = op
+        }
+        if let first = parked[heldBefore + 1], first.wallMillis <= limit {
+            for op in try loadParked(of: replica, in: store) where op.id.sequence > heldBefore && bySequence[op.id.sequence] == nil {
+                bySequence[op.id.sequence] = op
+            }
+            plan.loadedParked = true
+        }
+        var count = parked.count
+        var bytes = parked.values.reduce(0) { $0 + $1.bytes }
+        var blocked = false
+        var previous = store.logHead(of: replica).lastHash
+        // Parked rows are contiguous from heldBefore + 1 and new operations follow them, so
+        // walking up from there visits each sequence of either once; a missing one is a gap.
+        let total = Set(bySequence.keys).union(parked.keys).count
+        var seq = heldBefore + 1
+        for _ in 0..<total {
+            if let op = bySequence[seq] {
+                guard op.previousHash == previous else { throw ModelError.brokenHashLink(op.id, expected: previous, got: op.previousHash) }
+                if !blocked && op.timestamp.wallMillis <= limit {
+                    plan.apply.append(op)
+                } else {
+                    blocked = true
+                    if parked[seq] == nil {
+                        let size = op.jsonText.utf8.count
+                        guard count < Limits.maxQuarantinedOperations, bytes + size <= Limits.maxQuarantinedBytes else {
+                            plan.refusedForSpace = bySequence.keys.filter { $0 >= seq }.count  // they stay on the device
+                            break
+                        }
+                        count += 1
+                        bytes += size
+                        plan.park.append(op)
+                    }
+                    plan.blocked.append((op.id, op.timestamp.wallMillis))
+                }
+                previous = op.hash
+            } else if let p = parked[seq] {
+                blocked = true
+                previous = p.hash
+            } else {
+                let next = bySequence.keys.filter { $0 > seq }.min() ?? seq
+                throw ModelError.sequenceGap(replica: replica, expected: seq, got: next)
+            }
+            seq += 1
+        }
+        plan.parkedCount = count
+        return plan
+    }
+
+    /// The first operation that fails `validate()`, with its error.
+    static func firstInvalid(_ ops: [LogOperation]) -> (OperationID, ModelError)? {
+        for op in ops {
+            do { try op.validate() } catch let e as ModelError { return (op.id, e) } catch { continue }
+        }
+        return nil
     }
 
     /// Whether every operation passes `validate()` (the schema checks a push needs before the
@@ -310,6 +433,13 @@ public final class SyncService: Sendable {
             }
             confirmed.insert(op.record)
         }
+    }
+
+    /// How much of a device's log the server holds (nil for other principals, or when the
+    /// database cannot say).
+    func held(of principal: Principal) -> UInt64? {
+        guard case let .device(replica, _) = principal else { return nil }
+        return try? worker.read { $0.held(from: replica) }
     }
 
     // MARK: Pull, snapshot, status

@@ -87,10 +87,27 @@ struct EncodingTests {
             #expect(t > last)
             last = t
         }
-        clock.observe(HLCTimestamp(wallMillis: 10_000_000_000, counter: 7))
+        clock.observe(HLCTimestamp(wallMillis: 10_000_000_000, counter: 7), physicalMillis: 10_000_000_000)
         #expect(clock.tick(physicalMillis: 5) == HLCTimestamp(wallMillis: 10_000_000_000, counter: 8))
         var full = HybridClock(last: HLCTimestamp(wallMillis: 42, counter: .max))
         #expect(full.tick(physicalMillis: 0) == HLCTimestamp(wallMillis: 43, counter: 0), "a full counter carries into the wall clock")
+    }
+
+    /// R-MODEL-14: a remote timestamp moves the clock at most the drift bound beyond the
+    /// replica's own physical clock; within the bound it is taken as it is.
+    @Test func aRemoteClockAheadMovesTheLocalClockOnlyUpToTheDriftBound() {
+        let now: UInt64 = 1_764_633_600_000, day: UInt64 = 86_400_000
+        var clock = HybridClock()
+        clock.observe(HLCTimestamp(wallMillis: now + day, counter: 3), physicalMillis: now, maxAheadMillis: 60_000)
+        #expect(clock.last == HLCTimestamp(wallMillis: now + 60_000, counter: .max))
+        #expect(clock.tick(physicalMillis: now + 1) > HLCTimestamp(wallMillis: now + 60_000, counter: .max), "still monotonic")
+        var near = HybridClock()
+        near.observe(HLCTimestamp(wallMillis: now + 30_000, counter: 2), physicalMillis: now, maxAheadMillis: 60_000)
+        #expect(near.last == HLCTimestamp(wallMillis: now + 30_000, counter: 2), "within the bound: the remote time itself")
+        var end = HybridClock()
+        end.observe(HLCTimestamp(packed: HLCTimestamp.maxPacked), physicalMillis: UInt64.max, maxAheadMillis: UInt64.max)
+        #expect(end.last.packed < HLCTimestamp.maxPacked, "room left for local ticks")
+        _ = end.tick(physicalMillis: UInt64.max)
     }
 }
 

@@ -29,11 +29,14 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         "HTTPError(\(status.code) \(title)\(detail.map { ": \($0)" } ?? ""))"
     }
 
-    /// The problem+json response for this error. `requestID` is included as the extension
-    /// member `requestId` so that a client report can be matched with the server log.
-    public func response(requestID: String?) -> HTTPResponse {
+    /// The problem+json response for this error. `requestID`, when given, is included as the
+    /// extension member `requestId` so that a client report can be matched with the server
+    /// log (every response also carries it in `X-Request-Id`). `typeBase`, when given, names
+    /// the type of an error without one: `typeBase` + a code for the status
+    /// (`payload-too-large`, ...) instead of `about:blank`.
+    public func response(requestID: String?, typeBase: String? = nil) -> HTTPResponse {
         var json = JSONText.Object()
-        json.add("type", type ?? "about:blank")
+        json.add("type", type ?? typeBase.map { $0 + Self.code(for: status) } ?? "about:blank")
         json.add("title", title)
         json.add("status", status.code)
         if let detail { json.add("detail", detail) }
@@ -41,5 +44,17 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         var headers = self.headers
         headers.replaceOrAdd(name: "Content-Type", value: "application/problem+json")
         return HTTPResponse(status: status, headers: headers, body: Array(json.finish().utf8))
+    }
+
+    /// A problem code for a status the server answers by itself: the reason phrase in
+    /// lowercase words joined by '-', with the names SYNC.md uses where they differ.
+    public static func code(for status: HTTPStatus) -> String {
+        switch status.code {
+        case 400: "bad-request"
+        case 413: "payload-too-large"
+        case 500: "internal"
+        default:
+            String(status.reasonPhrase.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        }
     }
 }

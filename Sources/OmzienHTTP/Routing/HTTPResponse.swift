@@ -9,6 +9,9 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// Why a handler answered a 5xx it built itself: written to the request log line (the
+    /// `error` member), never sent to the client.
+    public var logError: String? = nil
 
     public init(status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status

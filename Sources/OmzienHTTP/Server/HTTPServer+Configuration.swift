@@ -48,6 +48,15 @@ extension HTTPServer {
         /// Path of the built-in health endpoint (200 while serving, 503 while shutting down);
         /// nil disables it.
         public var healthPath: String? = "/healthz"
+        /// Asked by the health endpoint on every request (on the event loop, so it must be
+        /// quick): nil while healthy, otherwise what is wrong, answered with 503.
+        public var healthCheck: (@Sendable () -> String?)? = nil
+        /// Problem bodies the server writes itself (parse errors, limits, 404, 500) get
+        /// `type` = this + a code for the status (`HTTPError.code(for:)`) instead of `about:blank`.
+        public var problemTypeBase: String? = nil
+        /// Whether those bodies carry the request id as the member `requestId` (it is always
+        /// in the `X-Request-Id` field).
+        public var problemsIncludeRequestID = true
         /// Path of the built-in Prometheus metrics endpoint; nil disables it.
         public var metricsPath: String? = "/metrics"
         /// Value of the `Server` response field; nil sends none.

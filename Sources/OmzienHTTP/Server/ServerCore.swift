@@ -30,10 +30,14 @@ final class ServerCore: Sendable {
         self.metrics = metrics
         // Built-in routes run on the loop: they only read memory.
         let shutdownFlag = ShutdownFlagBox()
+        let healthCheck = configuration.healthCheck
         if let path = configuration.healthPath {
             router.get(path, execution: .eventLoop) { _, _ in
                 if shutdownFlag.isSet {
                     throw HTTPError(status: .serviceUnavailable, detail: "The server is shutting down.")
+                }
+                if let problem = healthCheck?() {
+                    throw HTTPError(status: .serviceUnavailable, detail: problem, headers: ["Retry-After": "10"])
                 }
                 return .json(bytes: Array("{\"status\":\"ok\"}".utf8))
             }
@@ -118,7 +122,11 @@ final class ServerCore: Sendable {
     }
 
     func problem(_ status: HTTPStatus, _ detail: String?, _ context: RequestContext, error: String? = nil) -> Outcome {
-        Outcome(response: HTTPError(status: status, detail: detail).response(requestID: context.requestID), error: error)
+        Outcome(response: problemResponse(HTTPError(status: status, detail: detail), context), error: error)
+    }
+
+    func problemResponse(_ error: HTTPError, _ context: RequestContext) -> HTTPResponse {
+        error.response(requestID: configuration.problemsIncludeRequestID ? context.requestID : nil, typeBase: configuration.problemTypeBase)
     }
 
     // MARK: Handler execution (on the loop or a worker)
@@ -136,9 +144,9 @@ final class ServerCore: Sendable {
                 version: job.head.version, headers: headers, body: body, pathParameters: job.parameters,
                 requestID: job.context.requestID)
             let response = try router.routes[job.routeIndex].handler(request, job.context)
-            outcome = Outcome(response: response)
+            outcome = Outcome(response: response, error: response.logError)
         } catch let error as HTTPError {
-            outcome = Outcome(response: error.response(requestID: job.context.requestID),
+            outcome = Outcome(response: problemResponse(error, job.context),
                               error: error.status.code >= 500 ? error.description : nil)
         } catch {
             // Anything else is a bug or an internal failure: no detail leaves the server.

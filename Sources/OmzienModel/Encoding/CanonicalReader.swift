@@ -91,6 +91,7 @@ public struct CanonicalReader {
         let replica = try ReplicaID(try string())
         let seq = try u64()
         guard seq >= 1 else { throw malformed("sequence number 0 (they start at 1)") }
+        guard seq <= OperationID.maxSequence else { throw malformed("sequence number \(seq) is beyond 2^63-1") }
         return OperationID(replica: replica, sequence: seq)
     }
 }

@@ -4,6 +4,13 @@ public struct OperationID: Sendable, Hashable, Comparable, Codable, CustomString
     public let replica: ReplicaID
     public let sequence: UInt64
 
+    /// The largest sequence number (2^63 - 1, R-MODEL-13): sequences are stored as SQLite's
+    /// signed 64-bit integers, so anything larger is refused where it is decoded.
+    public static let maxSequence = UInt64(Int64.max)
+
+    /// Checks a sequence number that came from outside (wire, file, database).
+    public static func checkedSequence(_ seq: UInt64) -> UInt64? { (1...maxSequence).contains(seq) ? seq : nil }
+
     public init(replica: ReplicaID, sequence: UInt64) {
         precondition(sequence >= 1, "sequence numbers start at 1")
         self.replica = replica

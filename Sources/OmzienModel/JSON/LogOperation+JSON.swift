@@ -16,8 +16,8 @@ extension LogOperation: Codable {
         let c = try decoder.container(keyedBy: Keys.self)
         let id = try c.decode(OperationID.self, forKey: .id)
         let hlcText = try c.decode(String.self, forKey: .hlc)
-        guard let hlc = UInt64(hlcText) else {
-            throw DecodingError.dataCorruptedError(forKey: .hlc, in: c, debugDescription: "hlc must be a decimal string of the packed 64-bit timestamp")
+        guard let hlc = UInt64(hlcText), hlc <= HLCTimestamp.maxPacked else {
+            throw DecodingError.dataCorruptedError(forKey: .hlc, in: c, debugDescription: "hlc must be a decimal string of the packed timestamp, at most \(HLCTimestamp.maxPacked)")
         }
         let kind = try RecordKind(validating: try c.decode(String.self, forKey: .kind))
         let record = RecordRef(kind: kind, id: try c.decode(RecordID.self, forKey: .record))
@@ -51,8 +51,8 @@ extension OperationID {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         let text = try c.decode(String.self)
-        guard let hash = text.lastIndex(of: "#"), let seq = UInt64(text[text.index(after: hash)...]), seq >= 1 else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "operation id must look like 'replica#sequence' with sequence >= 1, got '\(text)'")
+        guard let hash = text.lastIndex(of: "#"), let seq = UInt64(text[text.index(after: hash)...]).flatMap(OperationID.checkedSequence) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "operation id must look like 'replica#sequence' with sequence 1...2^63-1, got '\(text)'")
         }
         self.init(replica: try ReplicaID(String(text[..<hash])), sequence: seq)
     }

@@ -14,7 +14,9 @@ extension LogOperation {
             return d
         }
         let id = try OperationID(text: try string("id"))
-        guard let hlc = UInt64(try string("hlc")) else { throw JSONShapeError("'hlc' must be a decimal string") }
+        guard let hlc = UInt64(try string("hlc")), hlc <= HLCTimestamp.maxPacked else {
+            throw JSONShapeError("'hlc' must be a decimal string of at most \(HLCTimestamp.maxPacked)")
+        }
         let record = RecordRef(kind: try RecordKind(validating: try string("kind")), id: try RecordID(try string("record")))
         guard let bodyObject = o["body"], bodyObject.isObject else { throw JSONShapeError("'body' must be an object") }
         let body: OperationBody
@@ -42,8 +44,8 @@ public struct JSONShapeError: Error, CustomStringConvertible, Equatable {
 extension OperationID {
     /// `replica#sequence`.
     public init(text: String) throws {
-        guard let hash = text.lastIndex(of: "#"), let seq = UInt64(text[text.index(after: hash)...]), seq >= 1 else {
-            throw JSONShapeError("operation id must look like 'replica#sequence' with sequence >= 1, got '\(text)'")
+        guard let hash = text.lastIndex(of: "#"), let seq = UInt64(text[text.index(after: hash)...]).flatMap(OperationID.checkedSequence) else {
+            throw JSONShapeError("operation id must look like 'replica#sequence' with sequence 1...2^63-1, got '\(text)'")
         }
         self.init(replica: try ReplicaID(String(text[..<hash])), sequence: seq)
     }

@@ -9,6 +9,13 @@ extension LogOperation {
     /// details without consent. Concurrent writers can still end with contact details and
     /// a winning `consent` other than `given`: views then hide the contact details.
     public func validate() throws {
+        // R-MODEL-13: numbers that SQLite stores as signed 64-bit integers.
+        guard id.sequence <= OperationID.maxSequence else {
+            throw ModelError.invalidValue(field: "id", reason: "sequence \(id.sequence) is beyond 2^63-1")
+        }
+        guard timestamp.packed <= HLCTimestamp.maxPacked else {
+            throw ModelError.invalidValue(field: "hlc", reason: "\(timestamp.packed) is beyond 2^63-1")
+        }
         let changes: [FieldChange]
         switch body {
         case .erase, .redacted: return
@@ -25,6 +32,27 @@ extension LogOperation {
             }
         }
         if record.kind == .signal { try checkConsentRule(changes) }
+        if record.kind == .chatMoment { try checkChatMomentID(changes) }
+    }
+
+    /// R-MODEL-15: a chat moment's id is `store/lane/day`, made of the fields it sets; an
+    /// operation that sets one of them must agree with the id (so `store-a/../store-b/1/…`
+    /// cannot count into another store's record under a misleading id).
+    private func checkChatMomentID(_ changes: [FieldChange]) throws {
+        let parts = record.id.rawValue.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3 else {
+            throw ModelError.invalidValue(field: "record", reason: "a chat moment's id is 'store/lane/day', got \(ModelError.quote(record.id.rawValue))")
+        }
+        for case let .set(field, value, _) in changes {
+            let inID: String
+            switch (field, value) {
+            case ("store", .string(let v)): inID = parts[0]; if v == inID { continue }
+            case ("lane", .int(let v)): inID = parts[1]; if String(v) == inID { continue }
+            case ("day", .string(let v)): inID = parts[2]; if v == inID { continue }
+            default: continue
+            }
+            throw ModelError.invalidValue(field: field, reason: "the chat moment \(ModelError.quote(record.id.rawValue)) has \(field) \(ModelError.quote(inID)) in its id, but the operation sets \(value)")
+        }
     }
 
     private func checkConsentRule(_ changes: [FieldChange]) throws {

@@ -30,6 +30,10 @@ public struct OperationFactory: Sendable {
         return op
     }
 
-    /// Lets the clock observe a timestamp received from another replica.
-    public mutating func observe(_ timestamp: HLCTimestamp) { clock.observe(timestamp) }
+    /// Lets the clock observe a timestamp received from another replica, up to
+    /// `physicalMillis + maxAheadMillis` (R-MODEL-14).
+    public mutating func observe(_ timestamp: HLCTimestamp, physicalMillis: UInt64 = HybridClock.physicalNowMillis(),
+                                 maxAheadMillis: UInt64 = HybridClock.defaultMaxAheadMillis) {
+        clock.observe(timestamp, physicalMillis: physicalMillis, maxAheadMillis: maxAheadMillis)
+    }
 }

@@ -24,6 +24,9 @@ public final class ReplicaStore {
     private(set) var factory: OperationFactory
     private var logs: [ReplicaID: LogHead]
     public private(set) var acknowledged: UInt64
+    /// How far beyond this replica's physical clock a received timestamp may move its hybrid
+    /// clock (R-MODEL-14). A device sets it to the drift bound its server announces.
+    public var maxClockAheadMillis: UInt64 = HybridClock.defaultMaxAheadMillis
     /// An erase committed (or is about to, inside an enclosing transaction) and the WAL still
     /// holds the erased bytes.
     private var erasedSinceCheckpoint = false
@@ -100,7 +103,7 @@ public final class ReplicaStore {
         acknowledged = if case let .integer(v)? = try Self.meta(db, "acknowledged") { UInt64(v) } else { 0 }
         let own = logs[replica] ?? LogHead(held: 0, lastHash: .zero)
         factory = OperationFactory(replica: replica, lastSequence: own.held, lastHash: own.lastHash,
-                                   clock: HybridClock(last: HLCTimestamp(packed: hlc)))
+                                   clock: HybridClock(restoring: hlc))
     }
 
     /// Runs `body` atomically: in its own transaction, or in a savepoint when an enclosing
@@ -179,9 +182,10 @@ public final class ReplicaStore {
     @discardableResult
     public func apply(_ ops: [LogOperation], mode: ApplyMode = .completeLogs, validated: Bool = false) throws -> ApplyReport {
         var clock = factory.clock
-        for op in ops { clock.observe(op.timestamp) }
+        let physical = HybridClock.physicalNowMillis()
+        for op in ops { clock.observe(op.timestamp, physicalMillis: physical, maxAheadMillis: maxClockAheadMillis) }
         let report = try ingest(ops, clock: clock.last, mode: mode, validated: validated)
-        factory.observe(clock.last)
+        factory.observe(clock.last, physicalMillis: physical, maxAheadMillis: maxClockAheadMillis)
         return report
     }
 

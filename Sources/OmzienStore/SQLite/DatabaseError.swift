@@ -42,6 +42,13 @@ public struct DatabaseError: Error, CustomStringConvertible, Sendable {
     /// The database path (":memory:" for in-memory databases), when known.
     public let path: String?
 
+    /// Whether the storage itself failed (disk full, I/O error, read-only file system, the
+    /// file gone): not the statement's fault, and worth retrying once an operator has acted.
+    public var isStorageFailure: Bool {
+        guard reason == .sqlite else { return false }
+        return [SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_NOLFS, SQLITE_PROTOCOL].contains(code & 0xFF)
+    }
+
     public init(reason: Reason = .sqlite, code: Int32, extendedCode: Int32? = nil, message: String,
                 sql: String? = nil, arguments: [SQLValue]? = nil, path: String? = nil) {
         self.reason = reason

@@ -9,6 +9,8 @@ enum CommandRegistry {
         AdminEnrollCommand.self,
         AdminListCommand.self,
         AdminRevokeCommand.self,
+        AdminQuarantineListCommand.self,
+        AdminQuarantineReleaseCommand.self,
         AdminPartnerAddCommand.self,
         AdminReportCommand.self,
         AuditVerifyCommand.self,
