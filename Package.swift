@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "OmzienStoreTests", dependencies: ["OmzienModel", "OmzienStore", "OmzienTestSupport", "CSQLite", "omzien-crash-child"], swiftSettings: strict),
         .testTarget(name: "OmzienCompressionTests", dependencies: ["OmzienCompression"], swiftSettings: strict),
         .testTarget(name: "OmzienProtocolTests", dependencies: ["OmzienProtocol", "OmzienModel", "OmzienTestSupport"], swiftSettings: strict),
-        .testTarget(name: "OmzienServerTests", dependencies: ["OmzienServer", "OmzienClient", "OmzienStore", "OmzienModel", "OmzienProtocol", "OmzienHTTP", "omzien"], swiftSettings: strict),
+        .testTarget(name: "OmzienServerTests", dependencies: ["OmzienServer", "OmzienClient", "OmzienStore", "OmzienModel", "OmzienProtocol", "OmzienHTTP", "OmzienTestSupport", "omzien"], swiftSettings: strict),
         .testTarget(name: "OmzienHTTPTests", dependencies: ["OmzienHTTP", "OmzienCompression"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -2,6 +2,7 @@ import Foundation
 import OmzienClient
 import OmzienModel
 import OmzienProtocol
+import OmzienServer
 import Testing
 
 /// Every endpoint against every principal (Protocol/SYNC.md R-SYNC-3/5, PARTNERS.md R-PART-2/3):
@@ -45,7 +46,10 @@ struct AuthorizationMatrixTests {
         let reports = row([.deviceA: 403, .deviceB: 403, .partnerX: 403, .partnerY: 403, .headOffice: 200, .admin: 200])
         let open: [Who: Int] = Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 200) })
 
-        struct Endpoint { let method: String; let path: String; let body: (Who) -> Data?; let expected: [Who: Int] }
+        struct Endpoint { let method: String; let pattern: String; let path: String; let body: (Who) -> Data?; let expected: [Who: Int] }
+        func Endpoint(method: String, path: String, pattern: String? = nil, body: @escaping (Who) -> Data?, expected: [Who: Int]) -> Endpoint {
+            Endpoint(method: method, pattern: pattern ?? "/" + path, path: path, body: body, expected: expected)
+        }
         let encoder = JSONEncoder()
         let endpoints: [Endpoint] = [
             Endpoint(method: "POST", path: "v1/sync/push", body: { try? encoder.encode(PushRequest(replica: replicas[$0] ?? "someone", operations: [])) }, expected: deviceOnly),
@@ -53,15 +57,43 @@ struct AuthorizationMatrixTests {
             Endpoint(method: "GET", path: "v1/sync/snapshot", body: { _ in nil }, expected: deviceOnly),
             Endpoint(method: "GET", path: "v1/sync/status", body: { _ in nil }, expected: deviceOnly),
             Endpoint(method: "GET", path: "v1/partner/referrals", body: { _ in nil }, expected: partnerOnly),
-            Endpoint(method: "GET", path: "v1/partner/referrals/\(signal.id)", body: { _ in nil }, expected: oneReferral),
-            Endpoint(method: "POST", path: "v1/partner/referrals/\(signal.id)/status", body: { _ in try? encoder.encode(ReferralUpdateRequest(state: "accepted")) }, expected: oneReferral),
+            Endpoint(method: "GET", path: "v1/partner/referrals/\(signal.id)", pattern: "/v1/partner/referrals/:id", body: { _ in nil }, expected: oneReferral),
+            Endpoint(method: "POST", path: "v1/partner/referrals/\(signal.id)/status", pattern: "/v1/partner/referrals/:id/status",
+                     body: { _ in try? encoder.encode(ReferralUpdateRequest(state: "accepted")) }, expected: oneReferral),
             Endpoint(method: "GET", path: "v1/admin/devices", body: { _ in nil }, expected: adminOnly),
             Endpoint(method: "GET", path: "v1/admin/stores", body: { _ in nil }, expected: adminOnly),
             Endpoint(method: "POST", path: "v1/admin/enrollments", body: { _ in try? encoder.encode(CreateEnrollmentRequest(store: "store-a")) },
                      expected: adminOnly.merging([.admin: 201]) { $1 }),
             Endpoint(method: "GET", path: "v1/reports/response-times", body: { _ in nil }, expected: reports),
             Endpoint(method: "GET", path: "v1/info", body: { _ in nil }, expected: open),
+            Endpoint(method: "GET", path: "v1/admin/regions", body: { _ in nil }, expected: adminOnly),
+            Endpoint(method: "GET", path: "v1/admin/quarantine", body: { _ in nil }, expected: adminOnly),
+            Endpoint(method: "POST", path: "v1/admin/quarantine/\(a.store.replica)/release", pattern: "/v1/admin/quarantine/:replica/release",
+                     body: { _ in nil }, expected: adminOnly.merging([.admin: 404]) { $1 }),  // nothing in quarantine
+            // Anyone may try a code; a wrong one is 401 whoever asks.
+            Endpoint(method: "POST", path: "v1/enroll", body: { _ in try? encoder.encode(EnrollRequest(code: "WRONG-CODE")) },
+                     expected: Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 401) })),
+            // The sensitive admin writes, last (they change state; only the admin's call succeeds).
+            Endpoint(method: "POST", path: "v1/admin/regions", body: { try? encoder.encode(CreateRegionRequest(id: "r-\($0)", name: "R")) },
+                     expected: adminOnly.merging([.admin: 201]) { $1 }),
+            Endpoint(method: "POST", path: "v1/admin/stores", body: { try? encoder.encode(CreateStoreRequest(id: "s-\($0)", region: "noord", name: "S")) },
+                     expected: adminOnly.merging([.admin: 201]) { $1 }),
+            Endpoint(method: "POST", path: "v1/admin/stores/s-admin/move", pattern: "/v1/admin/stores/:id/move",
+                     body: { _ in try? encoder.encode(MoveStoreRequest(region: "r-admin")) }, expected: adminOnly),
+            Endpoint(method: "POST", path: "v1/admin/partners", body: { try? encoder.encode(CreatePartnerRequest(id: "p-\($0)", region: "r-admin", name: "P")) },
+                     expected: adminOnly.merging([.admin: 201]) { $1 }),
+            Endpoint(method: "POST", path: "v1/admin/partners/wz-oost/tokens", pattern: "/v1/admin/partners/:id/tokens",
+                     body: { _ in try? encoder.encode(PartnerTokenRequest(revokeOthers: false)) }, expected: adminOnly.merging([.admin: 201]) { $1 }),
+            Endpoint(method: "POST", path: "v1/admin/headoffice-tokens", body: { _ in nil }, expected: adminOnly.merging([.admin: 201]) { $1 }),
+            Endpoint(method: "POST", path: "v1/admin/devices/\(gone.store.replica)/revoke", pattern: "/v1/admin/devices/:replica/revoke",
+                     body: { _ in nil }, expected: adminOnly),
         ]
+        // The list of endpoints is the router's: a route without a row here fails this test.
+        let routed = SyncRoutes.router(for: h.server.service).endpoints.map { "\($0.method) \($0.pattern)" }
+        let tabled = Set(endpoints.map { "\($0.method) \($0.pattern)" })
+        let missing = routed.filter { !tabled.contains($0) }
+        #expect(missing.isEmpty, "routes without a row in the authorization matrix: \(missing)")
+        #expect(Set(routed) == tabled, "rows for routes that do not exist: \(tabled.subtracting(routed))")
         let transport = URLSessionTransport(timeout: 10)
         var mismatches: [String] = []
         var checked = 0

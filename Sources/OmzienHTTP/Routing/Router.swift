@@ -88,6 +88,10 @@ public struct Router: Sendable {
         on(.delete, pattern, execution: execution, handler)
     }
 
+    /// Every (method, pattern) registered, in registration order: what an authorization
+    /// matrix or a catalogue check walks, so that a new route cannot go unchecked.
+    public var endpoints: [(method: String, pattern: String)] { routes.map { ($0.method.rawValue, $0.pattern) } }
+
     /// The registered patterns, in registration order (metrics use them as route labels).
     public var patterns: [String] { routes.map(\.pattern) }
 
