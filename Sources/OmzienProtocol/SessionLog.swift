@@ -7,6 +7,28 @@ public enum SessionLog {
     public static let format = "omzien-session-log"
     public static let version = 1
 
+    /// R-LOG-6: the member that marks a body left out of the log:
+    /// `{"omzien-capped":{"bytes":N,"sha256":"…"}}`.
+    public static let cappedMarker = "omzien-capped"
+    /// The default cap on a recorded body of an authenticated request or its answer
+    /// (`serve --record-max-body`): the largest request the server accepts, so that every
+    /// accepted request replays; larger answers (big snapshots) are capped.
+    public static let defaultMaxBodyBytes = Limits.maxRequestBytes
+    /// The cap on a recorded body of an unauthenticated request or its answer: enough for an
+    /// enrollment, never a stranger's upload.
+    public static let maxUnauthenticatedBodyBytes = 1024
+
+    /// `body` as it goes into a log: itself when at most `limit` bytes, else the marker with
+    /// its length and SHA-256 (so two logs can still tell whether they saw the same bytes).
+    public static func capped(_ body: [UInt8]?, limit: Int) -> [UInt8]? {
+        guard let body, body.count > limit else { return body }
+        return Array(#"{"\#(cappedMarker)":{"bytes":\#(body.count),"sha256":"\#(SHA256.hash(body).hex)"}}"#.utf8)
+    }
+
+    public static func isCapped(_ body: [UInt8]) -> Bool {
+        body.starts(with: Array(#"{"\#(cappedMarker)":"#.utf8))
+    }
+
     public struct Header: Codable, Sendable, Equatable {
         public var format: String
         public var version: Int
@@ -43,6 +65,11 @@ public enum SessionLog {
         public var digestAfter: String?
         /// Device logs: the recording replica's own state digest after the exchange.
         public var replicaDigest: String?
+        /// A bearer token was sent and refused (revoked, expired, unknown); `principal` then
+        /// names whom it belonged to, if anyone (R-LOG-7).
+        public var authRefused = false
+        /// The request body was capped when recorded (R-LOG-6): not in the log.
+        public var requestCapped: Bool { request.map(SessionLog.isCapped) ?? false }
 
         public init(step: Int, at: UInt64, durationMs: Double, principal: String, store: String?, method: String, path: String, query: String?,
                     request: [UInt8]?, status: Int, response: [UInt8]?, bytesIn: Int, bytesOut: Int, digestBefore: String?, digestAfter: String?) {
@@ -77,6 +104,7 @@ public enum SessionLog {
             if let digestBefore { o["digestBefore"] = digestBefore }
             if let digestAfter { o["digestAfter"] = digestAfter }
             if let replicaDigest { o["replicaDigest"] = replicaDigest }
+            if authRefused { o["authRefused"] = true }
             return o
         }
 
@@ -101,6 +129,7 @@ public enum SessionLog {
                       bytesIn: (o["bytesIn"] as? Int) ?? 0, bytesOut: (o["bytesOut"] as? Int) ?? 0,
                       digestBefore: o["digestBefore"] as? String, digestAfter: o["digestAfter"] as? String)
             replicaDigest = o["replicaDigest"] as? String
+            authRefused = (o["authRefused"] as? Bool) ?? false
         }
     }
 }
@@ -132,6 +161,8 @@ public final class SessionLogWriter {
     private var deflater: Deflater
     private var step = 0
     public let path: String
+    /// Compressed bytes written so far (for rotation by size).
+    public private(set) var bytesWritten = 0
 
     public init(path: String, header: SessionLog.Header) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
@@ -149,6 +180,7 @@ public final class SessionLogWriter {
     private func writeLine(_ bytes: [UInt8]) throws {
         var out = try deflater.write(bytes + [0x0A])
         out += try deflater.flush()
+        bytesWritten += out.count
         handle.write(Data(out))
     }
 

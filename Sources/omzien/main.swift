@@ -53,7 +53,7 @@ func main() -> Int32 {
         Output.error(error.description)
         return error.exitCode
     } catch {
-        Output.error("\(error)")
+        Output.error(describe(error))
         return 1
     }
 }

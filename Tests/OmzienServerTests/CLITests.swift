@@ -7,10 +7,10 @@ struct CLITests {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("omzien")
     }
 
-    static func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ args: [String], environment: [String: String] = [:], prefix: [String] = []) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
-        p.executableURL = binary
-        p.arguments = args
+        p.executableURL = prefix.isEmpty ? binary : URL(fileURLWithPath: prefix[0])
+        p.arguments = prefix.isEmpty ? args : Array(prefix.dropFirst()) + [binary.path] + args
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         p.environment = env

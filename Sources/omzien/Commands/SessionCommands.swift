@@ -186,9 +186,12 @@ struct ReplayCommand: Command {
     static let usage = """
         usage: omzien replay LOG [--until STEP] [--json]
 
-        Runs the recorded device requests in order against a server of its own (its database
-        lives in memory: nothing is written), with the clock set to each step's recorded time,
-        and compares every answer and store digest with the recording. Stops at the first
+        Runs every recorded request in order (device, admin, partner, enrollment; a log holds
+        no token, so each request is sent as the principal the log names) against a server of
+        its own (its database lives in memory: nothing is written), with the clock set to each
+        step's recorded time, and compares every answer and store digest with the recording.
+        A device log (from 'device sync --record') is replayed on the device side instead: the
+        recorded answers are applied to a scratch replica and its digest checked at each step. Stops at the first
         difference, shows it and how to reproduce it; exit status 1 then. The log is read as
         the replay goes (a progress bar on long logs); a cut-off log replays up to its last
         complete line, with a warning.
@@ -220,7 +223,7 @@ struct ReplayCommand: Command {
             FileHandle.standardError.write(Data("warning: \(path) is cut off after step \(result.replayed + result.skipped); the steps before it were replayed\n".utf8))
         }
         if json {
-            var out: [String: Any] = ["replayed": result.replayed, "skipped": result.skipped, "checks": result.checks, "identical": result.difference == nil,
+            var out: [String: Any] = ["replayed": result.replayed, "skipped": result.skipped, "stoppedEarly": result.unreplayable ?? NSNull(), "checks": result.checks, "identical": result.difference == nil,
                                       "digests": result.digests]
             if let d = result.difference {
                 out["difference"] = ["step": d.step, "request": d.request, "field": d.field, "recorded": d.expected, "replayed": d.actual]
@@ -229,9 +232,11 @@ struct ReplayCommand: Command {
         } else if let d = result.difference {
             Output.line("DIFFERENCE at \(d)")
         } else {
-            Output.line("Replayed \(result.replayed) steps (\(result.skipped) admin/partner/enrollment steps skipped), \(result.checks) checks: every answer and digest is the same.")
+            let skipped = result.skipped == 0 ? "" : " (\(result.skipped) refused steps whose body was capped when recorded skipped)"
+            Output.line("Replayed \(result.replayed) steps\(skipped), \(result.checks) checks: every answer and digest is the same.")
             for store in result.digests.keys.sorted() { Output.line("  \(store)  \(result.digests[store]!)") }
         }
+        if let note = result.unreplayable { FileHandle.standardError.write(Data("warning: the replay stopped early: \(note)\n".utf8)) }
         if result.difference != nil { throw CLIError.failure("the replay differs from the recording") }
     }
 }
