@@ -141,6 +141,9 @@ public enum SessionLogError: Error, CustomStringConvertible, Equatable {
     case corrupt(byteOffset: Int, reason: String)
     case malformed(line: Int, reason: String)
     case outOfSequence(line: Int, expected: Int, got: Int)
+    /// The file cannot be read or created (missing, no permission, disk full): an I/O
+    /// error, not bad data.
+    case io(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -150,6 +153,7 @@ public enum SessionLogError: Error, CustomStringConvertible, Equatable {
         case let .corrupt(offset, why): "the log's compressed data is damaged near byte \(offset): \(why)"
         case let .malformed(line, why): "line \(line) is malformed: \(why)"
         case let .outOfSequence(line, expected, got): "line \(line) has step \(got) where step \(expected) was expected (a line is missing or moved)"
+        case let .io(path, why): "'\(path)': \(why)"
         }
     }
 }
@@ -167,7 +171,7 @@ public final class SessionLogWriter {
     public init(path: String, header: SessionLog.Header) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forWritingAtPath: path) else {
-            throw SessionLogError.notALog("cannot create '\(path)'")
+            throw SessionLogError.io(path: path, reason: "cannot create it: " + String(cString: strerror(errno)))
         }
         self.handle = handle
         self.path = path
@@ -280,7 +284,7 @@ public enum SessionLogReader {
     /// file and the reason.
     static func readWholeFile(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SessionLogError.notALog("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw SessionLogError.io(path: path, reason: "cannot read it: " + String(cString: strerror(errno))) }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -288,7 +292,7 @@ public enum SessionLogReader {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SessionLogError.notALog("cannot read '\(path)': \(String(cString: strerror(errno)))")
+                throw SessionLogError.io(path: path, reason: "cannot read it: " + String(cString: strerror(errno)))
             }
             if n == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<n])
@@ -342,8 +346,10 @@ public final class SessionLogStream: @unchecked Sendable {
     /// Compressed bytes read so far, and the file's size: for progress.
     public private(set) var bytesRead = 0
     public let fileSize: Int
-    /// The longest line read (a damaged length field must not exhaust memory).
-    public static let maxLineBytes = 512 << 20
+    /// The longest line read: two bodies at the recording cap and their meta (R-LOG-6). A
+    /// longer line (a damaged file, a gzip bomb) is refused as soon as the inflated text shows
+    /// it, so memory stays within a few times this.
+    public static let maxLineBytes = 2 * SessionLog.defaultMaxBodyBytes + (1 << 20)
 
     private let fd: Int32
     private var inflater: Inflater
@@ -353,10 +359,12 @@ public final class SessionLogStream: @unchecked Sendable {
     private var inputEnded = false
     private var lineNumber = 1
     private var step = 0
+    /// Inflated bytes since the last newline (bounds a line before it is all in memory).
+    private var openLineBytes = 0
 
     public init(path: String) throws {
         fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SessionLogError.notALog("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw SessionLogError.io(path: path, reason: "cannot read it: " + String(cString: strerror(errno))) }
         var st = stat()
         fileSize = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
         do {
@@ -411,7 +419,7 @@ public final class SessionLogStream: @unchecked Sendable {
                 return nil
             }
             guard text.count - lineStart <= Self.maxLineBytes else {
-                throw SessionLogError.malformed(line: lineNumber, reason: "it is longer than \(Self.maxLineBytes >> 20) MiB")
+                throw SessionLogError.malformed(line: lineNumber, reason: "a line is longer than \(Self.maxLineBytes >> 20) MiB (a damaged log, or not one omzien wrote)")
             }
             // Drop consumed text before reading more.
             if lineStart > 0 {
@@ -441,7 +449,16 @@ public final class SessionLogStream: @unchecked Sendable {
             while at < n {
                 let end = min(at + 16_384, n)
                 bytesRead += end - at
-                text += try inflater.feed(Array(chunk[at..<end]))
+                let inflated = try inflater.feed(Array(chunk[at..<end]))
+                if let newline = inflated.lastIndex(of: 0x0A) {
+                    openLineBytes = inflated.count - newline - 1
+                } else {
+                    openLineBytes += inflated.count
+                }
+                guard openLineBytes <= Self.maxLineBytes else {
+                    throw SessionLogError.malformed(line: lineNumber, reason: "a line is longer than \(Self.maxLineBytes >> 20) MiB (a damaged log, or not one omzien wrote)")
+                }
+                text += inflated
                 at = end
             }
         } catch let e as CompressionError {

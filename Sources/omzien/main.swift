@@ -54,7 +54,7 @@ func main() -> Int32 {
         return error.exitCode
     } catch {
         Output.error(describe(error))
-        return 1
+        return exitCode(for: error)
     }
 }
 

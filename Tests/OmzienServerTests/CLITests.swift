@@ -70,7 +70,7 @@ struct CLITests {
         let notADatabase = dir.appendingPathComponent("notes.sqlite")
         try Data(repeating: 0x41, count: 4096).write(to: notADatabase)
         let bad = try Self.run(["device", "list", "--db", notADatabase.path])
-        #expect(bad.status == 1)
+        #expect(bad.status == 65, "a file that is not a database is bad data (README's exit codes)")
         #expect(bad.err.contains(notADatabase.path), "the error names the file: \(bad.err)")
     }
 }

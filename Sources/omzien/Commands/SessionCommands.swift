@@ -95,7 +95,7 @@ struct InspectCommand: Command {
     func run() throws {
         // Streamed: bodies are looked at once and dropped, so a long log fits in memory.
         let log: SessionLogStream
-        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
+        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.log(path, e) }
         var summaries: [String: Summary] = [:]
         var concurrent = ConcurrentWrites()
         var steps: [SessionLog.Exchange] = []  // without bodies, for the timeline
@@ -104,7 +104,7 @@ struct InspectCommand: Command {
             let next: SessionLog.Exchange?
             do { next = try log.next() } catch let e as SessionLogError {
                 progress.finish()
-                throw CLIError.dataError("\(path): \(e)")
+                throw CLIError.log(path, e)
             }
             guard var e = next else { break }
             progress.show(fraction: Double(log.bytesRead) / Double(max(log.fileSize, 1)), "step \(e.step)")
@@ -209,7 +209,7 @@ struct ReplayCommand: Command {
         // The log is read as the replay goes (bounded memory on long logs); an error in it is
         // reported when the replay reaches it, after the steps before it were checked.
         let log: SessionLogStream
-        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
+        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.log(path, e) }
         var progress = ProgressBar(enabled: !json && log.fileSize > 64 * 1024)
         let result: SessionReplay.Result
         do {
@@ -217,7 +217,7 @@ struct ReplayCommand: Command {
             progress.finish()
         } catch let e as SessionLogError {
             progress.finish()
-            throw CLIError.dataError("\(path): \(e)")
+            throw CLIError.log(path, e)
         }
         if !log.complete {
             FileHandle.standardError.write(Data("warning: \(path) is cut off after step \(result.replayed + result.skipped); the steps before it were replayed\n".utf8))
@@ -277,7 +277,7 @@ struct RedactCommand: Command {
         }
         let count: Int
         do { count = try SessionRedactor.redact(input: input, output: output, key: key) } catch let e as SessionLogError {
-            throw CLIError.dataError("\(input): \(e)")
+            throw CLIError.log(input, e)
         }
         key = []
         Output.line("Wrote \(output): \(count) steps, personal texts replaced by pseudonyms.")

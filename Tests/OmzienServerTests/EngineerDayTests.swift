@@ -1,0 +1,180 @@
+import Foundation
+import OmzienClient
+import OmzienModel
+import OmzienProtocol
+import OmzienServer
+import OmzienStore
+import Testing
+
+/// The engineer on call, end to end with the built binary (issue 12 items 9–12, issue 10
+/// defect 10): record on the server and on a device, inspect, replay, redact, diff, draw.
+@Suite(.serialized)
+struct EngineerDayTests {
+    let dir: URL
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-engineer-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+    static func fixture(_ name: String) -> String { SessionLogTests.fixtures.appendingPathComponent("\(name).jsonl.gz").path }
+
+    /// Item 10: a device log of a device's second sync replays on the device side; the command
+    /// says where it wrote the log.
+    @Test func aDeviceLogOfALaterSyncReplaysOnTheDeviceSide() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let other = try h.enroll("store-a", name: "till-other")
+        for code in [try h.admin.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: "store-a"), as: EnrollmentCodeResponse.self).code] {
+            let enroll = try CLITests.run(["device", "enroll", "--server", h.baseURL.absoluteString, "--code", code, "--db", path("till.sqlite"), "--author", "kassa-1"])
+            #expect(enroll.status == 0, "\(enroll.err)")
+        }
+        let db = path("till.sqlite")
+        #expect(try CLITests.run(["device", "signal", "--db", db, "--indicators", "withdrawn", "--note", "eerste"]).status == 0)
+        #expect(try CLITests.run(["device", "sync", "--db", db]).status == 0)
+        _ = try other.recordSignal(note: "van de andere kassa")
+        try other.sync()
+        #expect(try CLITests.run(["device", "signal", "--db", db, "--indicators", "withdrawn", "--note", "tweede"]).status == 0)
+        let logs = path("device-logs")
+        let sync = try CLITests.run(["device", "sync", "--db", db, "--record", logs])
+        #expect(sync.status == 0, "\(sync.err)")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: logs).first)
+        #expect((sync.out + sync.err).contains(logs + "/" + file), "the command says where the log is: \(sync.out)\(sync.err)")
+        let replay = try CLITests.run(["replay", logs + "/" + file])
+        #expect(replay.status == 0, "\(replay.out)\(replay.err)")
+        #expect(replay.out.contains("every answer and digest is the same"), "\(replay.out)")
+        #expect(!replay.out.contains("Problem(") && !replay.err.contains("Problem("), "no Swift value dumps")
+        // Its redacted copy replays too (the device's state is redacted with it).
+        let redacted = path("device-redacted.jsonl.gz")
+        #expect(try CLITests.run(["redact", logs + "/" + file, redacted]).status == 0)
+        let text = try SessionLogReader.read(path: redacted).exchanges.flatMap { ($0.request ?? []) + ($0.response ?? []) }
+        #expect(!text.containsSubsequence(Array("eerste".utf8)) && !text.containsSubsequence(Array("tweede".utf8)))
+        #expect(try CLITests.run(["replay", redacted]).status == 0)
+        // An altered device log is caught at the step.
+        var log = try SessionLogReader.read(path: logs + "/" + file)
+        let pull = try #require(log.exchanges.firstIndex { $0.path == "/v1/sync/pull" })
+        log.exchanges[pull].replicaDigest = String(repeating: "0", count: 64)
+        let result = try SessionReplay.run(log.exchanges)
+        #expect(result.difference?.step == log.exchanges[pull].step && result.difference?.field == "replica digest")
+    }
+
+    /// Item 9: every fixture, and its redacted copy, replays through the binary with no difference.
+    @Test func everyFixtureAndItsRedactedCopyReplaysThroughTheBinary() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: SessionLogTests.fixtures.path).filter { $0.hasSuffix(".jsonl.gz") }
+        #expect(names.count >= 6)
+        for name in names {
+            let file = SessionLogTests.fixtures.appendingPathComponent(name).path
+            let replay = try CLITests.run(["replay", file, "--json"])
+            #expect(replay.status == 0, "\(name): \(replay.out)\(replay.err)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(replay.out.utf8)) as? [String: Any])
+            #expect(json["identical"] as? Bool == true && json["skipped"] as? Int == 0, "\(name): \(replay.out)")
+            let redacted = path("redacted-" + name)
+            #expect(try CLITests.run(["redact", file, redacted]).status == 0)
+            let again = try CLITests.run(["replay", redacted])
+            #expect(again.status == 0, "\(name) redacted: \(again.out)\(again.err)")
+        }
+    }
+
+    /// Item 11: `diff` lists only fields whose values differ.
+    @Test func diffListsOnlyValuesThatDiffer() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-a", name: "till-b")
+        let lane = try ChatMomentKey(store: "store-a", lane: 2, day: "2026-12-02")
+        try a.store.appendLocal(record: lane.ref, author: AuthorID(trusted: "kassa-1"), body: .changes(lane.increment(by: 3)))
+        try b.store.appendLocal(record: lane.ref, author: AuthorID(trusted: "kassa-2"), body: .changes(lane.increment(by: 1)))
+        a.store.close(); b.store.close()
+        let r = try CLITests.run(["diff", h.dir.appendingPathComponent("till-a.sqlite").path, h.dir.appendingPathComponent("till-b.sqlite").path, "--json"])
+        #expect(r.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let records = try #require(json["records"] as? [[String: String]])
+        #expect(!records.isEmpty)
+        for line in records where line["A"] != nil { #expect(line["A"] != line["B"], "an equal value listed as a difference: \(line)") }
+        #expect(!records.contains { $0["field"] == "day" || $0["field"] == "lane" }, "\(records)")
+    }
+
+    /// Item 11: a revoked device is named in `inspect`, not `anonymous`.
+    @Test func aRevokedDeviceIsNamedInInspect() throws {
+        let r = try CLITests.run(["inspect", Self.fixture("store-move-reopen-revoke"), "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let principals = try #require(json["principals"] as? [[String: Any]])
+        #expect(!principals.contains { $0["principal"] as? String == "anonymous" && (($0["errors"] as? [String]) ?? []).contains { $0.contains("401") } },
+                "a refused device shows as anonymous: \(principals.map { $0["principal"] ?? "" })")
+        let refused = principals.first { (($0["errors"] as? [String]) ?? []).contains { $0.contains(" 401 ") } }
+        #expect((refused?["principal"] as? String)?.hasPrefix("device:store-a-d") == true, "\(principals)")
+    }
+
+    /// Item 11: a missing log is an I/O error (74), for every tool that reads logs.
+    @Test func aMissingLogExits74() throws {
+        for args in [["inspect", path("nope.jsonl.gz")], ["replay", path("nope.jsonl.gz")], ["redact", path("nope.jsonl.gz"), path("out.jsonl.gz")]] {
+            let r = try CLITests.run(args)
+            #expect(r.status == 74, "\(args[0]): \(r.status) \(r.err)")
+            #expect(r.err.contains("nope.jsonl.gz"), "\(r.err)")
+        }
+    }
+
+    /// Item 11: a gzip bomb is refused early, with bounded memory and a clear error.
+    @Test func aGzipBombIsRefusedWithBoundedMemory() throws {
+        let bomb = path("bomb.jsonl.gz")
+        // A header, then one 600 MiB line without an end: about 600 KiB compressed.
+        let py = """
+            import gzip, sys
+            with gzip.open(sys.argv[1], 'wb', compresslevel=9) as f:
+                f.write(b'{"format":"omzien-session-log","version":1,"recorder":"server","replica":"server","startedAt":1,"redacted":false}\\n')
+                f.write(b'{"meta":{"step":1,"requestLength":1,"responseLength":1},"request":"')
+                chunk = b'a' * (1 << 20)
+                for _ in range(600): f.write(chunk)
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", py, bomb]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        // With the address space capped at 768 MiB: the old 512 MiB line limit dies first.
+        let r = try CLITests.run(["inspect", bomb], prefix: ["/usr/bin/prlimit", "--as=\(768 << 20)", "--"])
+        #expect(r.status == 65, "\(r.status): \(r.err.prefix(300))")
+        #expect(r.err.contains("longer than"), "\(r.err.prefix(300))")
+    }
+
+    /// Item 11: a database that is not SQLite, or a device's where a server's is needed, is bad data (65) with a sentence.
+    @Test func badDatabasesAreBadData() throws {
+        let junk = path("junk.sqlite")
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: junk))
+        let junk2 = path("junk2.sqlite")
+        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: junk2))
+        for args in [["audit", "verify", "--db", junk], ["diff", junk, junk2], ["serve", "--db", junk, "--port", "0", "--quiet"]] {
+            let r = try CLITests.run(args)
+            #expect(r.status == 65, "\(args.joined(separator: " ")): \(r.status) \(r.err)")
+            #expect(r.err.contains("junk"), "\(r.err)")
+        }
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let d = try h.enroll("store-a", name: "till-a")
+        d.store.close()
+        let r = try CLITests.run(["audit", "verify", "--db", h.dir.appendingPathComponent("till-a.sqlite").path])
+        #expect(r.status == 65, "\(r.status) \(r.err)")
+        #expect(!r.err.contains("SQLite error") && !r.err.contains("no such table"), "\(r.err)")
+        #expect(r.err.contains("server"), "\(r.err)")
+    }
+
+    /// Item 10: no error type prints as a Swift value: every one describes itself.
+    @Test func everyErrorTypeHasADescription() throws {
+        let sources = SessionLogTests.fixtures.deletingLastPathComponent().appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        var text = ""
+        for f in files { text += (try String(contentsOfFile: sources.appendingPathComponent(f).path, encoding: .utf8)) + "\n" }
+        let declaration = try Regex(#"(?m)^\s*(?:public |package )?(?:final )?(?:struct|enum|class) (\w+)\s*:[^{]*\bError\b"#)
+        var names: [String] = []
+        for m in text.matches(of: declaration) { if let n = m.output[1].substring { names.append(String(n)) } }
+        #expect(names.count >= 10)
+        for name in names {
+            let conforms = text.contains("extension \(name): CustomStringConvertible") || text.contains("extension \(name) : CustomStringConvertible")
+                || text.range(of: #"(struct|enum|class) \#(name)\s*:[^{]*CustomStringConvertible"#, options: .regularExpression) != nil
+            #expect(conforms, "\(name) is an Error without a description: it would print as a Swift value")
+        }
+    }
+}
