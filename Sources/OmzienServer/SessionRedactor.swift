@@ -32,7 +32,9 @@ public struct SessionRedactor {
             })
         }
         // Authors are staff pseudonyms chosen by people, sometimes names: they go too.
-        let author = op.author.rawValue.hasPrefix("redacted-") ? op.author : ((try? AuthorID(pseudonym(op.author.rawValue))) ?? op.author)
+        // (Not the server's own `partner:<id>`, which names no person.)
+        let keep = op.author.rawValue.hasPrefix("redacted-") || op.author.rawValue.hasPrefix("partner:")
+        let author = keep ? op.author : ((try? AuthorID(pseudonym(op.author.rawValue))) ?? op.author)
         let previous = op.id.sequence > 1 ? rewritten[OperationID(replica: op.id.replica, sequence: op.id.sequence - 1)]?.hash : .zero
         let result: LogOperation
         if body == .redacted {

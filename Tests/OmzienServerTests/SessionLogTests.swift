@@ -89,7 +89,7 @@ struct SessionLogTests {
             let a = try h.enroll("store-a", name: "till-a"), spare = try h.enroll("store-a", name: "till-spare")
             let signal = try a.recordSignal(note: "graag bellen")
             try a.sync(); try spare.sync()
-            _ = try noord.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "accepted", caseNote: "belt morgen"), as: ReferralView.self)
+            _ = try noord.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "accepted", caseNote: "belt morgen", author: "eline-wz"), as: ReferralView.self)
             _ = try noord.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "closed", outcome: "linked-to-activity"), as: ReferralView.self)
             try a.sync()
             _ = try h.admin.call("POST", "v1/admin/stores/store-a/move", body: MoveStoreRequest(region: "zuid"), as: MoveStoreResponse.self)
@@ -305,7 +305,7 @@ struct SessionCLITests {
 struct RedactionTests {
     @Test func redactedFixturesReplayToTheSameStructureWithoutTheTexts() throws {
         let texts = ["versie 0", "versie 1", "versie 2", "Komt elke dag", "graag bellen", "wordt gewist", "signaal 0", "op tijd", "een dag vooruit",
-                     "belt morgen", "na intrekken", "in zuid", "\"author\":\"kassa-1\""]
+                     "belt morgen", "na intrekken", "in zuid", "eline-wz", "\"author\":\"kassa-1\""]
         let key = Array(repeating: UInt8(7), count: 32)
         let names = try FileManager.default.contentsOfDirectory(atPath: SessionLogTests.fixtures.path).filter { $0.hasSuffix(".jsonl.gz") }.map { String($0.dropLast(".jsonl.gz".count)) }
         #expect(names.contains("store-move-reopen-revoke"))
