@@ -14,11 +14,12 @@ extension SessionReplay {
         first?.method == DeviceLogState.method && first?.path == DeviceLogState.startPath
     }
 
-    static func runDevice(first: SessionLog.Exchange, replica: String?, until: Int?, next: () throws -> SessionLog.Exchange?,
-                          progress: ((Int) -> Void)?) throws -> Result {
+    /// `keepDatabaseAt`: build the scratch replica there and keep it (`omzien diff`).
+    static func runDevice(first: SessionLog.Exchange, replica: String?, until: Int?, keepDatabaseAt: String? = nil,
+                          next: () throws -> SessionLog.Exchange?, progress: ((Int) -> Void)?) throws -> Result {
         var result = Result()
         let replicaID = try ReplicaID(replica ?? String(first.principal.dropFirst("device:".count)))
-        let scratch = try ReplicaStore(path: ":memory:", replica: replicaID, options: .init(durability: .normal))
+        let scratch = try ReplicaStore(path: keepDatabaseAt ?? ":memory:", replica: replicaID, options: .init(durability: .normal))
         defer { scratch.close() }
         var held: [String: UInt64] = [:]
         var store = first.store ?? "device"

@@ -55,7 +55,7 @@ public enum SessionReplay {
         let steps = exchanges.filter { until == nil || $0.step <= until! }
         if isDeviceLog(first: steps.first), let first = steps.first {
             var i = 1
-            return try runDevice(first: first, replica: nil, until: until, next: { defer { i += 1 }; return i < steps.count ? steps[i] : nil },
+            return try runDevice(first: first, replica: nil, until: until, keepDatabaseAt: keepDatabaseAt, next: { defer { i += 1 }; return i < steps.count ? steps[i] : nil },
                                  progress: progress.map { p in { p($0, steps.count) } })
         }
         let cursor = Mutex(0)
@@ -72,7 +72,7 @@ public enum SessionReplay {
                            progress: ((Int, Double) -> Void)? = nil) throws -> Result {
         let first = try log.next()
         if let first, isDeviceLog(first: first) {
-            return try runDevice(first: first, replica: log.header.replica, until: until, next: { try log.next() },
+            return try runDevice(first: first, replica: log.header.replica, until: until, keepDatabaseAt: keepDatabaseAt, next: { try log.next() },
                                  progress: progress.map { p in { p($0, log.fileSize > 0 ? Double(log.bytesRead) / Double(log.fileSize) : 0) } })
         }
         let pending = Mutex<SessionLog.Exchange?>(first)

@@ -178,3 +178,81 @@ struct EngineerDayTests {
         }
     }
 }
+
+/// The engineer's day with nothing but the binary: a recorded server (`serve --record`), the
+/// admin, a partner and two tills at work (a store move, a reopen, a revoked till), then the
+/// engineer inspects, draws, replays, redacts and diffs what was recorded.
+struct EngineerBinaryDayTests {
+    @Test func aRecordedDayReplaysThroughTheBinary() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-day-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        let db = p("server.sqlite"), logs = p("sessions"), deviceLogs = p("device-sessions")
+        let server = try ServerKillTests.ServerProcess(db: db, arguments: ["--record", logs])
+        let url = server.url.absoluteString
+        let admin = ["--server", url, "--token-file", db + ".admin-token"]
+        func run(_ args: [String], env: [String: String] = [:]) throws -> String {
+            let r = try CLITests.run(args, environment: env)
+            #expect(r.status == 0, "\(args.prefix(3).joined(separator: " ")): \(r.status) \(r.err)")
+            return r.out
+        }
+        _ = try run(["admin", "region", "add", "noord", "--name", "Noord"] + admin)
+        _ = try run(["admin", "region", "add", "zuid", "--name", "Zuid"] + admin)
+        _ = try run(["admin", "store", "add", "store-a", "--region", "noord", "--name", "Winkel A"] + admin)
+        func partnerToken(_ id: String, _ region: String) throws -> String {
+            let json = try run(["admin", "partner", "add", id, "--region", region, "--name", id, "--json"] + admin)
+            return try #require((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["token"] as? String)
+        }
+        let noord = try partnerToken("wz-noord", "noord"), zuid = try partnerToken("wz-zuid", "zuid")
+        func enroll(_ name: String) throws {
+            let json = try run(["admin", "enroll", "--store", "store-a", "--json"] + admin)
+            let code = try #require((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["code"] as? String)
+            _ = try run(["device", "enroll", "--server", url, "--code", code, "--db", p(name), "--author", "kassa-1"])
+        }
+        try enroll("till-1.sqlite")
+        try enroll("till-2.sqlite")
+        _ = try run(["device", "signal", "--db", p("till-1.sqlite"), "--indicators", "withdrawn", "--urgency", "soon", "--note", "Komt elke ochtend"])
+        _ = try run(["device", "sync", "--db", p("till-1.sqlite")])
+        _ = try run(["device", "sync", "--db", p("till-2.sqlite")])
+        let list = try run(["device", "list", "--db", p("till-1.sqlite"), "--json"])
+        let id = try #require(list.range(of: #"[0-9a-f]{8,}-?[0-9a-f-]*"#, options: .regularExpression).map { String(list[$0]) })
+        let partner = ["--server", url]
+        _ = try run(["partner", "update", id, "--state", "accepted", "--case-note", "belt morgen"] + partner, env: ["OMZIEN_PARTNER_TOKEN": noord])
+        _ = try run(["partner", "update", id, "--state", "closed", "--outcome", "home-visit"] + partner, env: ["OMZIEN_PARTNER_TOKEN": noord])
+        _ = try run(["admin", "store", "move", "store-a", "--region", "zuid"] + admin)
+        _ = try run(["partner", "update", id, "--state", "reopened"] + partner, env: ["OMZIEN_PARTNER_TOKEN": zuid])
+        let till2 = try #require((try JSONSerialization.jsonObject(with: Data(try run(["device", "status", "--db", p("till-2.sqlite"), "--json"]).utf8)) as? [String: Any])?["replica"] as? String)
+        _ = try run(["admin", "revoke", till2] + admin)
+        _ = try run(["device", "chat", "--db", p("till-2.sqlite"), "--lane", "2"])
+        #expect(try CLITests.run(["device", "sync", "--db", p("till-2.sqlite"), "--no-retry"]).status != 0, "a revoked till is refused")
+        _ = try run(["device", "sync", "--db", p("till-1.sqlite"), "--record", deviceLogs])
+        server.process.terminate()
+        server.process.waitUntilExit()
+
+        let serverLog = try #require(try FileManager.default.contentsOfDirectory(atPath: logs).first.map { logs + "/" + $0 })
+        let deviceLog = try #require(try FileManager.default.contentsOfDirectory(atPath: deviceLogs).first.map { deviceLogs + "/" + $0 })
+        // Inspect: the revoked till is named, the picture is drawn.
+        let inspect = try run(["inspect", serverLog, "--json", "--timeline", p("day.html")])
+        #expect(inspect.contains("device:\(till2)"), "\(inspect.prefix(400))")
+        #expect(try String(contentsOfFile: p("day.html"), encoding: .utf8).contains("data-detail"))
+        // Replay: server log and device log, and their redacted copies, without a difference.
+        for log in [serverLog, deviceLog] {
+            let replay = try CLITests.run(["replay", log])
+            #expect(replay.status == 0 && replay.out.contains("every answer and digest is the same"), "\(log): \(replay.out)\(replay.err)")
+            let redacted = log + ".redacted.jsonl.gz"
+            _ = try run(["redact", log, redacted])
+            let text = try SessionLogReader.read(path: redacted).exchanges.flatMap { ($0.request ?? []) + ($0.response ?? []) }
+            #expect(!text.containsSubsequence(Array("Komt elke ochtend".utf8)) && !text.containsSubsequence(Array("belt morgen".utf8)))
+            let again = try CLITests.run(["replay", redacted])
+            #expect(again.status == 0, "\(redacted): \(again.out)\(again.err)")
+        }
+        // Diff: the till holds what the replayed server holds for its store.
+        let diff = try CLITests.run(["diff", serverLog, p("till-1.sqlite"), "--store", "store-a"])
+        #expect(diff.status == 0, "\(diff.out)\(diff.err)")
+        // A device log replays into the device's own state.
+        let records = try CLITests.run(["diff", deviceLog, p("till-1.sqlite"), "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(records.out.utf8)) as? [String: Any])
+        #expect(json["digestA"] as? String == json["digestB"] as? String, "\(records.out)\(records.err)")
+    }
+}
