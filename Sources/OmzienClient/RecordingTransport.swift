@@ -16,6 +16,7 @@ public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
     let storeID: String
     let digest: () -> String?
     private let lock = NSLock()
+    private var closed = false
 
     public init(inner: any HTTPTransport, directory: String, replica: String, store: String, digest: @escaping () -> String?) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -47,9 +48,23 @@ public final class RecordingTransport: HTTPTransport, @unchecked Sendable {
         return answer
     }
 
+    /// A step of the device's own (R-LOG-8): `LOCAL /local/state` or `LOCAL /local/end`.
+    func recordLocal(_ path: String, body: [UInt8]?, digest: String) throws {
+        var exchange = SessionLog.Exchange(step: 0, at: UInt64(Date().timeIntervalSince1970 * 1000), durationMs: 0, principal: principal, store: storeID,
+                                           method: DeviceLogState.method, path: path, query: nil, request: nil, status: 200, response: body,
+                                           bytesIn: 0, bytesOut: 0, digestBefore: nil, digestAfter: nil)
+        exchange.replicaDigest = digest
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { return }
+        try writer.append(exchange)
+    }
+
     public func close() {
         lock.lock()
         defer { lock.unlock() }
+        guard !closed else { return }
+        closed = true
         try? writer.close()
     }
 }

@@ -7,6 +7,28 @@ public enum SessionLog {
     public static let format = "omzien-session-log"
     public static let version = 1
 
+    /// R-LOG-6: the member that marks a body left out of the log:
+    /// `{"omzien-capped":{"bytes":N,"sha256":"…"}}`.
+    public static let cappedMarker = "omzien-capped"
+    /// The default cap on a recorded body of an authenticated request or its answer
+    /// (`serve --record-max-body`): the largest request the server accepts, so that every
+    /// accepted request replays; larger answers (big snapshots) are capped.
+    public static let defaultMaxBodyBytes = Limits.maxRequestBytes
+    /// The cap on a recorded body of an unauthenticated request or its answer: enough for an
+    /// enrollment, never a stranger's upload.
+    public static let maxUnauthenticatedBodyBytes = 1024
+
+    /// `body` as it goes into a log: itself when at most `limit` bytes, else the marker with
+    /// its length and SHA-256 (so two logs can still tell whether they saw the same bytes).
+    public static func capped(_ body: [UInt8]?, limit: Int) -> [UInt8]? {
+        guard let body, body.count > limit else { return body }
+        return Array(#"{"\#(cappedMarker)":{"bytes":\#(body.count),"sha256":"\#(SHA256.hash(body).hex)"}}"#.utf8)
+    }
+
+    public static func isCapped(_ body: [UInt8]) -> Bool {
+        body.starts(with: Array(#"{"\#(cappedMarker)":"#.utf8))
+    }
+
     public struct Header: Codable, Sendable, Equatable {
         public var format: String
         public var version: Int
@@ -43,6 +65,11 @@ public enum SessionLog {
         public var digestAfter: String?
         /// Device logs: the recording replica's own state digest after the exchange.
         public var replicaDigest: String?
+        /// A bearer token was sent and refused (revoked, expired, unknown); `principal` then
+        /// names whom it belonged to, if anyone (R-LOG-7).
+        public var authRefused = false
+        /// The request body was capped when recorded (R-LOG-6): not in the log.
+        public var requestCapped: Bool { request.map(SessionLog.isCapped) ?? false }
 
         public init(step: Int, at: UInt64, durationMs: Double, principal: String, store: String?, method: String, path: String, query: String?,
                     request: [UInt8]?, status: Int, response: [UInt8]?, bytesIn: Int, bytesOut: Int, digestBefore: String?, digestAfter: String?) {
@@ -77,6 +104,7 @@ public enum SessionLog {
             if let digestBefore { o["digestBefore"] = digestBefore }
             if let digestAfter { o["digestAfter"] = digestAfter }
             if let replicaDigest { o["replicaDigest"] = replicaDigest }
+            if authRefused { o["authRefused"] = true }
             return o
         }
 
@@ -101,6 +129,7 @@ public enum SessionLog {
                       bytesIn: (o["bytesIn"] as? Int) ?? 0, bytesOut: (o["bytesOut"] as? Int) ?? 0,
                       digestBefore: o["digestBefore"] as? String, digestAfter: o["digestAfter"] as? String)
             replicaDigest = o["replicaDigest"] as? String
+            authRefused = (o["authRefused"] as? Bool) ?? false
         }
     }
 }
@@ -112,6 +141,9 @@ public enum SessionLogError: Error, CustomStringConvertible, Equatable {
     case corrupt(byteOffset: Int, reason: String)
     case malformed(line: Int, reason: String)
     case outOfSequence(line: Int, expected: Int, got: Int)
+    /// The file cannot be read or created (missing, no permission, disk full): an I/O
+    /// error, not bad data.
+    case io(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -121,6 +153,7 @@ public enum SessionLogError: Error, CustomStringConvertible, Equatable {
         case let .corrupt(offset, why): "the log's compressed data is damaged near byte \(offset): \(why)"
         case let .malformed(line, why): "line \(line) is malformed: \(why)"
         case let .outOfSequence(line, expected, got): "line \(line) has step \(got) where step \(expected) was expected (a line is missing or moved)"
+        case let .io(path, why): "'\(path)': \(why)"
         }
     }
 }
@@ -132,11 +165,13 @@ public final class SessionLogWriter {
     private var deflater: Deflater
     private var step = 0
     public let path: String
+    /// Compressed bytes written so far (for rotation by size).
+    public private(set) var bytesWritten = 0
 
     public init(path: String, header: SessionLog.Header) throws {
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
               let handle = FileHandle(forWritingAtPath: path) else {
-            throw SessionLogError.notALog("cannot create '\(path)'")
+            throw SessionLogError.io(path: path, reason: "cannot create it: " + String(cString: strerror(errno)))
         }
         self.handle = handle
         self.path = path
@@ -149,6 +184,7 @@ public final class SessionLogWriter {
     private func writeLine(_ bytes: [UInt8]) throws {
         var out = try deflater.write(bytes + [0x0A])
         out += try deflater.flush()
+        bytesWritten += out.count
         handle.write(Data(out))
     }
 
@@ -248,7 +284,7 @@ public enum SessionLogReader {
     /// file and the reason.
     static func readWholeFile(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SessionLogError.notALog("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw SessionLogError.io(path: path, reason: "cannot read it: " + String(cString: strerror(errno))) }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -256,7 +292,7 @@ public enum SessionLogReader {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw SessionLogError.notALog("cannot read '\(path)': \(String(cString: strerror(errno)))")
+                throw SessionLogError.io(path: path, reason: "cannot read it: " + String(cString: strerror(errno)))
             }
             if n == 0 { return bytes }
             bytes.append(contentsOf: chunk[0..<n])
@@ -310,8 +346,10 @@ public final class SessionLogStream: @unchecked Sendable {
     /// Compressed bytes read so far, and the file's size: for progress.
     public private(set) var bytesRead = 0
     public let fileSize: Int
-    /// The longest line read (a damaged length field must not exhaust memory).
-    public static let maxLineBytes = 512 << 20
+    /// The longest line read: two bodies at the recording cap and their meta (R-LOG-6). A
+    /// longer line (a damaged file, a gzip bomb) is refused as soon as the inflated text shows
+    /// it, so memory stays within a few times this.
+    public static let maxLineBytes = 2 * SessionLog.defaultMaxBodyBytes + (1 << 20)
 
     private let fd: Int32
     private var inflater: Inflater
@@ -321,10 +359,12 @@ public final class SessionLogStream: @unchecked Sendable {
     private var inputEnded = false
     private var lineNumber = 1
     private var step = 0
+    /// Inflated bytes since the last newline (bounds a line before it is all in memory).
+    private var openLineBytes = 0
 
     public init(path: String) throws {
         fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SessionLogError.notALog("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw SessionLogError.io(path: path, reason: "cannot read it: " + String(cString: strerror(errno))) }
         var st = stat()
         fileSize = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
         do {
@@ -379,7 +419,7 @@ public final class SessionLogStream: @unchecked Sendable {
                 return nil
             }
             guard text.count - lineStart <= Self.maxLineBytes else {
-                throw SessionLogError.malformed(line: lineNumber, reason: "it is longer than \(Self.maxLineBytes >> 20) MiB")
+                throw SessionLogError.malformed(line: lineNumber, reason: "a line is longer than \(Self.maxLineBytes >> 20) MiB (a damaged log, or not one omzien wrote)")
             }
             // Drop consumed text before reading more.
             if lineStart > 0 {
@@ -409,7 +449,16 @@ public final class SessionLogStream: @unchecked Sendable {
             while at < n {
                 let end = min(at + 16_384, n)
                 bytesRead += end - at
-                text += try inflater.feed(Array(chunk[at..<end]))
+                let inflated = try inflater.feed(Array(chunk[at..<end]))
+                if let newline = inflated.lastIndex(of: 0x0A) {
+                    openLineBytes = inflated.count - newline - 1
+                } else {
+                    openLineBytes += inflated.count
+                }
+                guard openLineBytes <= Self.maxLineBytes else {
+                    throw SessionLogError.malformed(line: lineNumber, reason: "a line is longer than \(Self.maxLineBytes >> 20) MiB (a damaged log, or not one omzien wrote)")
+                }
+                text += inflated
                 at = end
             }
         } catch let e as CompressionError {

@@ -7,21 +7,69 @@ import OmzienProtocol
 /// (Protocol/SESSION-LOG.md), with the device's store digest before and after. A debugging
 /// aid switched on by `omzien serve --record DIR`: it computes two digests per device request.
 ///
-/// `@unchecked Sendable`: the writer is used only under `lock`.
+/// Bounded (R-LOG-6): a body over `Options.maxBodyBytes` is replaced by a marker with its
+/// length and SHA-256; a body of a request that did not authenticate (and its answer) is kept
+/// only up to `SessionLog.maxUnauthenticatedBodyBytes`; the log is rotated to a new file once
+/// it holds `maxFileBytes` or is `maxAgeSeconds` old, and only the newest `keepFiles` of this
+/// recorder's files stay.
+///
+/// `@unchecked Sendable`: the writer and the file list are used only under `lock`.
 public final class SessionRecorder: @unchecked Sendable {
-    private let writer: SessionLogWriter
-    private let lock = NSLock()
-    public var path: String { writer.path }
+    public struct Options: Sendable {
+        public var maxBodyBytes = SessionLog.defaultMaxBodyBytes
+        /// Rotate once the current file holds this many compressed bytes (nil: never).
+        public var maxFileBytes: Int? = 64 << 20
+        /// Rotate once the current file is this old (nil: never).
+        public var maxAgeSeconds: Double? = 86_400
+        /// Keep at most this many files of this run, deleting the oldest (nil: all).
+        public var keepFiles: Int? = nil
+        public init() {}
+    }
 
-    public init(directory: String, startedAt: UInt64) throws {
+    private var writer: SessionLogWriter
+    private var openedAt: Date
+    private var files: [String] = []
+    private let directory: String
+    public let options: Options
+    private let lock = NSLock()
+    /// The file being written now.
+    public var path: String { lock.withLock { writer.path } }
+    /// Every file this recorder wrote, oldest first (rotation), that still exists.
+    public var paths: [String] { lock.withLock { files } }
+
+    public init(directory: String, startedAt: UInt64, options: Options = .init()) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = (directory as NSString).appendingPathComponent("server-\(startedAt).jsonl.gz")
-        writer = try SessionLogWriter(path: path, header: SessionLog.Header(recorder: "server", replica: SyncService.serverReplica.rawValue, startedAt: startedAt))
+        self.directory = directory
+        self.options = options
+        writer = try Self.open(directory: directory, startedAt: startedAt)
+        openedAt = Date()
+        files = [writer.path]
+    }
+
+    private static func open(directory: String, startedAt: UInt64) throws -> SessionLogWriter {
+        var path = (directory as NSString).appendingPathComponent("server-\(startedAt).jsonl.gz")
+        var n = 1
+        while FileManager.default.fileExists(atPath: path) {
+            n += 1
+            path = (directory as NSString).appendingPathComponent("server-\(startedAt)-\(n).jsonl.gz")
+        }
+        return try SessionLogWriter(path: path, header: SessionLog.Header(recorder: "server", replica: SyncService.serverReplica.rawValue, startedAt: startedAt))
     }
 
     func append(_ exchange: SessionLog.Exchange) {
         lock.lock()
         defer { lock.unlock() }
+        if (options.maxFileBytes.map { writer.bytesWritten >= $0 } ?? false) || (options.maxAgeSeconds.map { Date().timeIntervalSince(openedAt) >= $0 } ?? false),
+           let next = try? Self.open(directory: directory, startedAt: exchange.at) {
+            try? writer.close()
+            writer = next
+            openedAt = Date()
+            files.append(next.path)
+            if let keep = options.keepFiles, files.count > keep {
+                for old in files.prefix(files.count - keep) { try? FileManager.default.removeItem(atPath: old) }
+                files.removeFirst(files.count - keep)
+            }
+        }
         try? writer.append(exchange)
     }
 
@@ -31,13 +79,25 @@ public final class SessionRecorder: @unchecked Sendable {
         try? writer.close()
     }
 
-    /// Secrets never go into a log: top-level `token` and `code` fields are replaced.
+    /// The fingerprint a log holds instead of an enrollment code (R-LOG-7): 12 hex digits of
+    /// SHA-256 over a domain string and the normalized code, so that a replay can tell which
+    /// enrollment used which code without the log holding it.
+    static func fingerprint(code: String) -> String {
+        "<secret:" + String(SHA256.hash("omzien-log-code:" + Tokens.normalizeCode(code)).hex.prefix(12)) + ">"
+    }
+
+    /// Secrets never go into a log: top-level `token` fields are replaced by `"<secret>"`,
+    /// `code` fields by their fingerprint.
     static func withoutSecrets(_ body: [UInt8]) -> [UInt8]? {
         guard !body.isEmpty else { return nil }
         guard var o = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { return body }
         var changed = false
-        for key in ["token", "code"] where o[key] != nil {
-            o[key] = "<secret>"
+        if o["token"] != nil {
+            o["token"] = "<secret>"
+            changed = true
+        }
+        if let code = o["code"] {
+            o["code"] = (code as? String).map(fingerprint(code:)) ?? "<secret>"
             changed = true
         }
         guard changed, let data = try? JSONSerialization.data(withJSONObject: o, options: [.withoutEscapingSlashes]) else { return body }
@@ -46,25 +106,33 @@ public final class SessionRecorder: @unchecked Sendable {
 
     /// Wraps a handler: runs it and records the exchange.
     func record(_ service: SyncService, _ req: HTTPRequest, _ handler: () throws -> HTTPResponse) rethrows -> HTTPResponse {
-        let at = service.now
-        let principal = try? service.authenticate(authorization: req.headers["Authorization"])
+        let at = service.configuration.now()
+        let authorization = req.headers["Authorization"]
+        let principal = authorization == nil ? nil : try? service.authenticate(authorization: authorization)
         var name = "anonymous", store: String?
         switch principal {
         case .admin?: name = "admin"
         case let .device(replica, s)?: name = "device:\(replica)"; store = s
         case let .partner(id, _, _)?: name = "partner:\(id)"
         case .headOffice?: name = "headoffice"
-        case nil: break
+        case nil: if let refused = service.principalName(ofRefused: authorization) { name = refused }
         }
         let before = store.flatMap { try? service.digest(store: $0).hex }
         let t0 = DispatchTime.now()
-        let response = try handler()
+        let response = try RequestClock.$pinned.withValue(at) { try handler() }
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6
         let after = store.flatMap { try? service.digest(store: $0).hex }
-        append(SessionLog.Exchange(step: 0, at: at, durationMs: ms, principal: name, store: store, method: req.method.rawValue, path: req.path,
-                                   query: req.query, request: Self.withoutSecrets(req.body), status: response.status.code,
-                                   response: Self.withoutSecrets(response.body), bytesIn: req.body.count, bytesOut: response.body.count,
-                                   digestBefore: before, digestAfter: after))
+        // A stranger's bytes are never kept in full; anyone's only up to the cap (R-LOG-6).
+        let limit = principal == nil ? SessionLog.maxUnauthenticatedBodyBytes : options.maxBodyBytes
+        var exchange = SessionLog.Exchange(step: 0, at: at, durationMs: ms, principal: name, store: store, method: req.method.rawValue, path: req.path,
+                                           query: req.query.map { String($0.prefix(limit)) },
+                                           request: SessionLog.capped(req.body.count > limit ? req.body : Self.withoutSecrets(req.body), limit: limit),
+                                           status: response.status.code,
+                                           response: SessionLog.capped(response.body.count > limit ? response.body : Self.withoutSecrets(response.body), limit: limit),
+                                           bytesIn: req.body.count, bytesOut: response.body.count,
+                                           digestBefore: before, digestAfter: after)
+        exchange.authRefused = authorization != nil && principal == nil
+        append(exchange)
         return response
     }
 }

@@ -10,6 +10,7 @@ import OmzienProtocol
 /// states no longer apply and are dropped (snapshot digests are recomputed).
 public struct SessionRedactor {
     public static let redactedFields: Set<String> = ["note", "contact", "declineReason", "comment"]
+    // Operation authors and `author` members of partner bodies are redacted as well.
     let key: [UInt8]
     private var rewritten: [OperationID: LogOperation] = [:]
 
@@ -30,17 +31,21 @@ public struct SessionRedactor {
                 return change
             })
         }
+        // Authors are staff pseudonyms chosen by people, sometimes names: they go too.
+        // (Not the server's own `partner:<id>`, which names no person.)
+        let keep = op.author.rawValue.hasPrefix("redacted-") || op.author.rawValue.hasPrefix("partner:")
+        let author = keep ? op.author : ((try? AuthorID(pseudonym(op.author.rawValue))) ?? op.author)
         let previous = op.id.sequence > 1 ? rewritten[OperationID(replica: op.id.replica, sequence: op.id.sequence - 1)]?.hash : .zero
         let result: LogOperation
         if body == .redacted {
             // No payload to rewrite (the record was erased): only re-link the chain.
             let prev = previous ?? op.previousHash
-            result = LogOperation(unchecked: op.id, timestamp: op.timestamp, author: op.author, record: op.record, body: .redacted,
+            result = LogOperation(unchecked: op.id, timestamp: op.timestamp, author: author, record: op.record, body: .redacted,
                                   previousHash: prev, payloadHash: op.payloadHash,
-                                  hash: LogOperation.headerHash(id: op.id, timestamp: op.timestamp, author: op.author, record: op.record,
+                                  hash: LogOperation.headerHash(id: op.id, timestamp: op.timestamp, author: author, record: op.record,
                                                                 payloadHash: op.payloadHash, previousHash: prev))
         } else {
-            result = LogOperation(id: op.id, timestamp: op.timestamp, author: op.author, record: op.record, body: body,
+            result = LogOperation(id: op.id, timestamp: op.timestamp, author: author, record: op.record, body: body,
                                   previousHash: previous ?? op.previousHash)
         }
         rewritten[op.id] = result
@@ -71,16 +76,13 @@ public struct SessionRedactor {
             e.response = try Self.json(redacted)
         }
         if e.path == "/v1/sync/snapshot", let body = e.response, let snapshot = try? SnapshotResponse.decodeFast(Data(body)) {
-            var states: [RecordState] = []
-            var records: [SnapshotResponse.Record] = []
-            for r in snapshot.records {
-                guard let kind = RecordKind(rawValue: r.kind), let id = try? RecordID(r.id), let bytes = Data(base64Encoded: r.state),
-                      let state = try? RecordState(ref: RecordRef(kind: kind, id: id), canonicalBytes: Array(bytes)) else { continue }
-                let clean = state.redactingStrings(of: Self.redactedFields, pseudonym)
-                states.append(clean)
-                records.append(.init(kind: r.kind, id: r.id, state: Data(clean.canonicalBytes()).base64EncodedString()))
-            }
-            e.response = try Self.json(SnapshotResponse(records: records, cursor: snapshot.cursor, digest: StateDigest.of(states).hex, serverTime: snapshot.serverTime))
+            let (records, digest) = redactStates(snapshot.records)
+            e.response = try Self.json(SnapshotResponse(records: records, cursor: snapshot.cursor, digest: digest, serverTime: snapshot.serverTime))
+        }
+        if e.method == DeviceLogState.method, e.path == DeviceLogState.startPath, let body = e.response,
+           let state = try? JSONDecoder().decode(DeviceLogState.self, from: Data(body)) {
+            let (records, digest) = redactStates(state.records)
+            e.response = try Self.json(DeviceLogState(records: records, digest: digest, held: state.held))
         }
         if e.path.hasPrefix("/v1/partner/"), let body = e.response {
             e.response = Self.redactJSONStrings(body, pseudonym)
@@ -91,6 +93,20 @@ public struct SessionRedactor {
         return e
     }
 
+    /// Record states with their texts (and, in conflicts, authors' texts) redacted, and their new digest.
+    func redactStates(_ input: [SnapshotResponse.Record]) -> ([SnapshotResponse.Record], String) {
+        var states: [RecordState] = []
+        var records: [SnapshotResponse.Record] = []
+        for r in input {
+            guard let kind = RecordKind(rawValue: r.kind), let id = try? RecordID(r.id), let bytes = Data(base64Encoded: r.state),
+                  let state = try? RecordState(ref: RecordRef(kind: kind, id: id), canonicalBytes: Array(bytes)) else { continue }
+            let clean = state.redactingStrings(of: Self.redactedFields, pseudonym)
+            states.append(clean)
+            records.append(.init(kind: r.kind, id: r.id, state: Data(clean.canonicalBytes()).base64EncodedString()))
+        }
+        return (records, StateDigest.of(states).hex)
+    }
+
     /// Partner bodies are plain JSON: redact the named keys wherever they occur (and case notes).
     static func redactJSONStrings(_ body: [UInt8], _ pseudonym: (String) -> String) -> [UInt8] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) else { return body }
@@ -98,7 +114,7 @@ public struct SessionRedactor {
             if let d = v as? [String: Any] {
                 var out: [String: Any] = [:]
                 for (k, x) in d {
-                    if let text = x as? String, redactedFields.contains(k) || k == "caseNote" { out[k] = pseudonym(text) } else { out[k] = walk(x) }
+                    if let text = x as? String, redactedFields.contains(k) || k == "caseNote" || k == "author" { out[k] = pseudonym(text) } else { out[k] = walk(x) }
                 }
                 return out
             }

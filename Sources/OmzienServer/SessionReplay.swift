@@ -1,4 +1,5 @@
 import Foundation
+import OmzienHTTP
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
@@ -7,9 +8,12 @@ import Synchronization
 /// Replays a recorded session log against a fresh server of its own (a temporary database,
 /// never the recorded one) and checks that every recorded answer and digest comes out the
 /// same (Protocol/SESSION-LOG.md). Deterministic: the server's clock is set to each step's
-/// recorded time. Replayed: device pushes, pulls, snapshots and status calls; other steps
-/// (admin, partner, enrollment) are counted and skipped, since they carry secrets that logs
-/// never hold.
+/// recorded time. Every step is replayed: device pushes, pulls, snapshots and status calls
+/// straight on the service (bodies decoded ahead on a reading thread), every other step
+/// (admin, partner, enrollment, refused requests) through the sync routes themselves, with
+/// the recorded principal standing in for the token the log never holds (R-LOG-7). Only a
+/// step whose body was capped when recorded (R-LOG-6) cannot be sent again: one that was
+/// refused changed nothing and is skipped; an accepted one ends the replay with a note.
 public enum SessionReplay {
     public struct Difference: Sendable, Equatable, CustomStringConvertible {
         public let step: Int
@@ -24,8 +28,11 @@ public enum SessionReplay {
 
     public struct Result: Sendable, Equatable {
         public var replayed = 0
+        /// Refused steps whose body was capped when recorded (they changed nothing).
         public var skipped = 0
         public var checks = 0
+        /// Set when the replay stopped at an accepted step whose body was capped (R-LOG-6).
+        public var unreplayable: String?
         public var difference: Difference?
         /// The digest of every store after the last replayed step.
         public var digests: [String: String] = [:]
@@ -36,6 +43,7 @@ public enum SessionReplay {
 
         public static func == (a: Result, b: Result) -> Bool {
             a.replayed == b.replayed && a.skipped == b.skipped && a.checks == b.checks && a.difference == b.difference && a.digests == b.digests
+                && a.unreplayable == b.unreplayable
         }
     }
 
@@ -45,6 +53,11 @@ public enum SessionReplay {
     public static func run(_ exchanges: [SessionLog.Exchange], until: Int? = nil, keepDatabaseAt: String? = nil,
                            progress: ((Int, Int) -> Void)? = nil) throws -> Result {
         let steps = exchanges.filter { until == nil || $0.step <= until! }
+        if isDeviceLog(first: steps.first), let first = steps.first {
+            var i = 1
+            return try runDevice(first: first, replica: nil, until: until, keepDatabaseAt: keepDatabaseAt, next: { defer { i += 1 }; return i < steps.count ? steps[i] : nil },
+                                 progress: progress.map { p in { p($0, steps.count) } })
+        }
         let cursor = Mutex(0)
         return try run(keepDatabaseAt: keepDatabaseAt, source: {
             let i = cursor.withLock { i in defer { i += 1 }; return i }
@@ -57,8 +70,15 @@ public enum SessionReplay {
     /// An error in the log (corrupt, malformed) is thrown when the replay reaches it.
     public static func run(log: SessionLogStream, until: Int? = nil, keepDatabaseAt: String? = nil,
                            progress: ((Int, Double) -> Void)? = nil) throws -> Result {
-        try run(keepDatabaseAt: keepDatabaseAt, source: {
-            guard let e = try log.next(), until == nil || e.step <= until! else { return nil }
+        let first = try log.next()
+        if let first, isDeviceLog(first: first) {
+            return try runDevice(first: first, replica: log.header.replica, until: until, keepDatabaseAt: keepDatabaseAt, next: { try log.next() },
+                                 progress: progress.map { p in { p($0, log.fileSize > 0 ? Double(log.bytesRead) / Double(log.fileSize) : 0) } })
+        }
+        let pending = Mutex<SessionLog.Exchange?>(first)
+        return try run(keepDatabaseAt: keepDatabaseAt, source: {
+            let held = pending.withLock { p in defer { p = nil }; return p }
+            guard let e = try held ?? log.next(), until == nil || e.step <= until! else { return nil }
             return (e, log.fileSize > 0 ? Double(log.bytesRead) / Double(log.fileSize) : 0)
         }, progress: progress)
     }
@@ -72,6 +92,7 @@ public enum SessionReplay {
         let clock = ReplayClock()
         var configuration = SyncService.Configuration()
         configuration.now = { clock.now.withLock { $0 } }
+        configuration.replayAuthentication = true
         let service = try SyncService(path: databasePath, configuration: configuration,
                                       options: .init(durability: .normal))
         defer { service.stop() }
@@ -89,6 +110,8 @@ public enum SessionReplay {
         defer { reader.cancel() }
         var done = 0
         var stores = Set<String>()
+        let router = SyncRoutes.router(for: service)
+        var codes = ReplayCodes()
         while true {
             let waitStart = DispatchTime.now().uptimeNanoseconds
             guard let next = reader.next() else { break }
@@ -99,13 +122,7 @@ public enum SessionReplay {
             done += 1
             progress?(done, fraction)
             if let store = e.store { stores.insert(store) }
-            guard e.principal.hasPrefix("device:"), let store = e.store, let replica = try? ReplicaID(String(e.principal.dropFirst("device:".count))),
-                  (200..<300).contains(e.status) else {
-                result.skipped += 1
-                continue
-            }
             clock.now.withLock { $0 = e.at }
-            let principal = Principal.device(replica: replica, store: store)
             let name = "\(e.method) \(e.path)\(e.query.map { "?" + $0 } ?? "")"
             func differ(_ field: String, _ expected: String, _ actual: String) -> Bool {
                 result.checks += 1
@@ -113,36 +130,63 @@ public enum SessionReplay {
                 result.difference = Difference(step: e.step, request: name, field: field, expected: expected, actual: actual)
                 return true
             }
-            // Partner follow-up was written by the server on the partner's behalf in a partner
-            // step (skipped here): a device pull carries those operations; bring them in first.
-            if !d.partnerOperations.isEmpty { try service.replayIngest(d.partnerOperations, store: store) }
-            if let before = e.digestBefore, differ("digest before", before, try service.digest(store: store).hex) { return result }
+            if e.requestCapped {
+                // The body is not in the log (R-LOG-6): a refused step changed nothing.
+                guard e.status >= 400 else {
+                    result.unreplayable = "step \(e.step) (\(name)): its body was capped when recorded, so it cannot be sent again; the steps before it were replayed"
+                    break
+                }
+                result.skipped += 1
+                continue
+            }
+            if let store = e.store, let before = e.digestBefore, differ("digest before", before, try service.digest(store: store).hex) { return result }
+            guard !e.authRefused, e.principal.hasPrefix("device:"), (200..<300).contains(e.status), d.fastPath,
+                  case let .device(replica, store)? = try? service.replayPrincipal(e.principal) else {
+                // Everything else goes through the routes, as it did when recorded.
+                var request = HTTPRequest(method: HTTPMethod(e.method), target: e.path + (e.query.map { "?" + $0 } ?? ""), path: e.path, query: e.query,
+                                          body: codes.substitute(in: e) ?? [])
+                if e.authRefused { request.headers.add(name: "Authorization", value: "Replay refused") } else if e.principal != "anonymous" {
+                    request.headers.add(name: "Authorization", value: "Replay " + e.principal)
+                }
+                let answer = router.respond(to: request)
+                if differ("status", "\(e.status)", "\(answer.status.code)") { return result }
+                if let (field, recorded, replayed) = RecordedAnswer.firstDifference(recorded: e.response, replayed: answer.body, status: e.status) {
+                    if differ(field, recorded, replayed) { return result }
+                }
+                codes.learn(from: e, replayed: answer.body)
+                if let store = e.store, let after = e.digestAfter, differ("digest after", after, try service.digest(store: store).hex) { return result }
+                result.replayed += 1
+                continue
+            }
+            let principal = Principal.device(replica: replica, store: store)
             let recorded = d.answer
+            // A capped answer (R-LOG-6) is not in the log: only the digests are checked.
+            let answerInLog = !(e.response.map(SessionLog.isCapped) ?? false)
+            func differAnswer(_ field: String, _ expected: String, _ actual: String) -> Bool { answerInLog && differ(field, expected, actual) }
             switch (e.method, e.path) {
             case ("POST", "/v1/sync/push"):
-                guard let request = d.push else { result.skipped += 1; continue }
+                guard let request = d.push else { continue }
                 let answer = try service.push(principal, try request.get(), validated: d.validated)
-                if differ("held", recorded["held"], "\(answer.held)") { return result }
-                if differ("applied", recorded["applied"], "\(answer.applied)") { return result }
-                if differ("duplicates", recorded["duplicates"], "\(answer.duplicates)") { return result }
+                if differAnswer("held", recorded["held"], "\(answer.held)") { return result }
+                if differAnswer("applied", recorded["applied"], "\(answer.applied)") { return result }
+                if differAnswer("duplicates", recorded["duplicates"], "\(answer.duplicates)") { return result }
                 let quarantined = recorded.list("quarantined").compactMap { $0["id"]?.string }
-                if differ("quarantined", quarantined.joined(separator: ","), answer.quarantined.map(\.id.description).joined(separator: ",")) { return result }
+                if differAnswer("quarantined", quarantined.joined(separator: ","), answer.quarantined.map(\.id.description).joined(separator: ",")) { return result }
             case ("GET", "/v1/sync/pull"):
                 let query = URLComponents(string: "?" + (e.query ?? ""))?.queryItems ?? []
                 let cursor = query.first { $0.name == "cursor" }?.value
                 let limit = query.first { $0.name == "limit" }?.value.flatMap(Int.init)
                 let answer = try service.pull(principal, cursor: cursor, limit: limit)
                 let ids = recorded.list("operations").compactMap { $0["id"]?.string }
-                if differ("operations", ids.joined(separator: ","), answer.operations.map(\.id.description).joined(separator: ",")) { return result }
-                if differ("cursor", recorded["cursor"], answer.cursor) { return result }
+                if differAnswer("operations", ids.joined(separator: ","), answer.operations.map(\.id.description).joined(separator: ",")) { return result }
+                if differAnswer("cursor", recorded["cursor"], answer.cursor) { return result }
             case ("GET", "/v1/sync/snapshot"):
                 let answer = try service.snapshot(principal)
-                if differ("snapshot digest", recorded["digest"], answer.digest) { return result }
+                if differAnswer("snapshot digest", recorded["digest"], answer.digest) { return result }
             case ("GET", "/v1/sync/status"):
                 let answer = try service.status(principal)
-                if differ("held", recorded["held"], "\(answer.held)") { return result }
+                if differAnswer("held", recorded["held"], "\(answer.held)") { return result }
             default:
-                result.skipped += 1
                 continue
             }
             if let after = e.digestAfter, differ("digest after", after, try service.digest(store: store).hex) { return result }
@@ -158,13 +202,15 @@ struct DecodedStep: Sendable {
     var push: Swift.Result<PushRequest, any Error>?
     /// Every operation of the push passed `validate()` (checked here, on the reading thread).
     var validated = false
-    /// Partner operations a recorded pull carried.
-    var partnerOperations: [LogOperation] = []
     var answer: RecordedAnswer
+    /// A device's sync call that succeeded: replayed straight on the service.
+    var fastPath = false
 
     init(_ e: SessionLog.Exchange) {
         answer = RecordedAnswer(e.response)
-        guard e.principal.hasPrefix("device:"), (200..<300).contains(e.status) else { return }
+        guard e.principal.hasPrefix("device:"), (200..<300).contains(e.status), !e.authRefused else { return }
+        fastPath = [("POST", "/v1/sync/push"), ("GET", "/v1/sync/pull"), ("GET", "/v1/sync/snapshot"), ("GET", "/v1/sync/status")]
+            .contains { $0 == (e.method, e.path) }
         if e.method == "POST", e.path == "/v1/sync/push", let body = e.request {
             do {
                 let request = try PushRequest.decodeFast(body)
@@ -173,9 +219,6 @@ struct DecodedStep: Sendable {
             } catch {
                 push = .failure(error)
             }
-        }
-        if e.path == "/v1/sync/pull", let body = e.response, let page = try? PullResponse.decodeFast(body) {
-            partnerOperations = page.operations.filter { $0.id.replica.rawValue.hasPrefix("partner-") }
         }
     }
 }

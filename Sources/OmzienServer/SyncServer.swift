@@ -14,9 +14,9 @@ public final class SyncServer: Sendable {
 
     /// `recordTo`: a directory to write a session log of every request to (debugging).
     public init(databasePath: String, http configuration: HTTPServer.Configuration, service serviceConfiguration: SyncService.Configuration = .init(),
-                database options: Database.Options = .init(), recordTo: String? = nil) throws {
+                database options: Database.Options = .init(), recordTo: String? = nil, recordOptions: SessionRecorder.Options = .init()) throws {
         service = try SyncService(path: databasePath, configuration: serviceConfiguration, options: options)
-        recorder = try recordTo.map { try SessionRecorder(directory: $0, startedAt: serviceConfiguration.now()) }
+        recorder = try recordTo.map { try SessionRecorder(directory: $0, startedAt: serviceConfiguration.now(), options: recordOptions) }
         var configuration = configuration
         configuration.maxDecompressedBodyBytes = min(configuration.maxDecompressedBodyBytes, Limits.maxRequestBytes)
         // Sync handlers spend most of their time waiting for the database thread's next group

@@ -13,6 +13,9 @@ public final class SyncService: Sendable {
         public var maxDriftMillis: UInt64 = Limits.defaultMaxDriftMillis
         /// The server's clock in ms since 1970 (tests move it).
         public var now: @Sendable () -> UInt64 = { HybridClock.physicalNowMillis() }
+        /// Session replay only: `Authorization: Replay <principal>` names the principal a log
+        /// recorded (SyncService+Replay.swift, R-LOG-7). Never set on a serving server.
+        public var replayAuthentication = false
         public init() {}
     }
 
@@ -75,12 +78,13 @@ public final class SyncService: Sendable {
     /// commits than writes).
     public var commitStats: (commits: Int, writes: Int) { worker.commitStats.withLock { $0 } }
 
-    var now: UInt64 { configuration.now() }
+    var now: UInt64 { RequestClock.pinned ?? configuration.now() }
 
     // MARK: Authentication
 
     /// The principal of a bearer token (R-SYNC-3), or a 401 problem.
     public func authenticate(authorization: String?) throws -> Principal {
+        if configuration.replayAuthentication, let a = authorization, a.hasPrefix("Replay ") { return try replayPrincipal(String(a.dropFirst("Replay ".count))) }
         guard let authorization, authorization.hasPrefix("Bearer ") else {
             throw Problems.unauthorized("send 'Authorization: Bearer <token>'")
         }
@@ -88,6 +92,7 @@ public final class SyncService: Sendable {
         guard token.hasPrefix("omz_"), token.utf8.count < 200 else { throw Problems.unauthorized("the token is malformed") }
         let hash = Tokens.hash(token)
         if let cached = principals.withLock({ $0[hash] }) { return cached }
+        let now = self.now
         let principal = try worker.read { store -> Principal? in
             if token.hasPrefix("omz_h_") {
                 guard try store.database.firstRow("SELECT 1 FROM headoffice_tokens WHERE token_hash = ? AND revoked_at IS NULL", [.blob(hash)]) != nil else { return nil }
@@ -97,7 +102,7 @@ public final class SyncService: Sendable {
                 guard let row = try store.database.firstRow("""
                     SELECT p.id, p.region FROM partner_tokens t JOIN partners p ON p.id = t.partner
                     WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?
-                    """, [.blob(hash), .integer(Int64(self.now))]), case let .text(id) = row[0], case let .text(region) = row[1] else { return nil }
+                    """, [.blob(hash), .integer(Int64(now))]), case let .text(id) = row[0], case let .text(region) = row[1] else { return nil }
                 return .partner(id: id, region: region, tokenPrefix: String(token.prefix(12)))
             }
             guard let row = try store.database.firstRow("SELECT kind, replica, store, revoked_at FROM principals WHERE token_hash = ?", [.blob(hash)]),

@@ -53,8 +53,8 @@ func main() -> Int32 {
         Output.error(error.description)
         return error.exitCode
     } catch {
-        Output.error("\(error)")
-        return 1
+        Output.error(describe(error))
+        return exitCode(for: error)
     }
 }
 

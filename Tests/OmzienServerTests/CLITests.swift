@@ -7,10 +7,10 @@ struct CLITests {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("omzien")
     }
 
-    static func run(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+    static func run(_ args: [String], environment: [String: String] = [:], prefix: [String] = []) throws -> (status: Int32, out: String, err: String) {
         let p = Process()
-        p.executableURL = binary
-        p.arguments = args
+        p.executableURL = prefix.isEmpty ? binary : URL(fileURLWithPath: prefix[0])
+        p.arguments = prefix.isEmpty ? args : Array(prefix.dropFirst()) + [binary.path] + args
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         p.environment = env
@@ -70,7 +70,7 @@ struct CLITests {
         let notADatabase = dir.appendingPathComponent("notes.sqlite")
         try Data(repeating: 0x41, count: 4096).write(to: notADatabase)
         let bad = try Self.run(["device", "list", "--db", notADatabase.path])
-        #expect(bad.status == 1)
+        #expect(bad.status == 65, "a file that is not a database is bad data (README's exit codes)")
         #expect(bad.err.contains(notADatabase.path), "the error names the file: \(bad.err)")
     }
 }

@@ -13,9 +13,9 @@ struct ServerKillTests {
         let process = Process()
         let port: Int
 
-        init(db: String) throws {
+        init(db: String, arguments: [String] = []) throws {
             process.executableURL = CLITests.binary
-            process.arguments = ["serve", "--db", db, "--port", "0", "--quiet"]
+            process.arguments = ["serve", "--db", db, "--port", "0", "--quiet"] + arguments
             let out = Pipe()
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice

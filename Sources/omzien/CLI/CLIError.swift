@@ -1,3 +1,5 @@
+import OmzienProtocol
+
 /// Errors a command reports. Exit codes follow sysexits(3), so scripts can rely on them:
 /// 64 usage, 65 bad input data, 69 service unavailable, 74 I/O error, 1 anything else.
 enum CLIError: Error, CustomStringConvertible {
@@ -6,6 +8,12 @@ enum CLIError: Error, CustomStringConvertible {
     case unavailable(String)
     case io(String)
     case failure(String)
+
+    /// A session log that cannot be used: I/O (74) when it cannot be read, else bad data (65).
+    static func log(_ path: String, _ e: SessionLogError) -> CLIError {
+        if case .io = e { return .io(e.description) }
+        return .dataError("\(path): \(e)")
+    }
 
     var exitCode: Int32 {
         switch self {

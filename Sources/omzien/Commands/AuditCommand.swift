@@ -25,6 +25,9 @@ struct AuditVerifyCommand: Command {
         guard FileManager.default.fileExists(atPath: db) else { throw CLIError.usage("no database at '\(db)'", command: Self.name) }
         let database = try Database(path: db, options: .init(readOnly: true))
         defer { database.close() }
+        guard try database.firstRow("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'") != nil else {
+            throw CLIError.dataError("'\(db)' is not a server database (it has no audit log; a device's database has none): give --db the server's database or a copy of it")
+        }
         let entries = try AuditLog.entries(database)
         let problems = AuditLog.verify(entries, head: try AuditLog.head(database))
         if json {

@@ -195,10 +195,12 @@ struct DeviceSyncCommand: Command {
         let device: DeviceSync
         var recorder: RecordingTransport?
         if let record {
-            recorder = try RecordingTransport(inner: URLSessionTransport(), directory: record, replica: store.replica.rawValue,
-                                              store: try DeviceContext.storeID(store), digest: { try? store.stateDigest().hex })
+            recorder = try RecordingTransport(inner: URLSessionTransport(), directory: record, store: store)
         }
-        defer { recorder?.close() }
+        defer {
+            recorder?.finish(store: store)
+            if let path = recorder?.path { FileHandle.standardError.write(Data("Session log written to \(path)\n".utf8)) }
+        }
         do {
             device = try DeviceSync(store: store, transport: recorder ?? URLSessionTransport(), retry: noRetry ? .none : .init())
         } catch { throw CLIError.failure("\(error)") }

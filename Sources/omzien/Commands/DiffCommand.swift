@@ -61,7 +61,7 @@ struct DiffCommand: Command {
             let db = scratch.appendingPathComponent(UUID().uuidString + ".sqlite").path
             let result: SessionReplay.Result
             do { result = try SessionReplay.run(log: try SessionLogStream(path: path), keepDatabaseAt: db) } catch let e as SessionLogError {
-                throw CLIError.dataError("\(path): \(e)")
+                throw CLIError.log(path, e)
             }
             if let d = result.difference { throw CLIError.failure("\(path) does not replay cleanly: \(d)") }
             return db
@@ -82,9 +82,16 @@ struct DiffCommand: Command {
                     lines.append(["record": ref.description, "difference": x.erased ? "erased in A only" : "erased in B only"])
                     continue
                 }
+                // Only values that differ as shown: a field written to the same value by two
+                // operations is equal, though its history (heads, clocks) differs.
+                var shown = 0
                 for field in Set(x.fields.keys).union(y.fields.keys).sorted() where x.fields[field] != y.fields[field] {
-                    lines.append(["record": ref.description, "field": field, "A": Self.show(x, field), "B": Self.show(y, field)])
+                    let (p, q) = (Self.show(x, field), Self.show(y, field))
+                    guard p != q else { continue }
+                    lines.append(["record": ref.description, "field": field, "A": p, "B": q])
+                    shown += 1
                 }
+                if shown == 0 { lines.append(["record": ref.description, "difference": "the same values, written by different operations"]) }
             default: break
             }
         }

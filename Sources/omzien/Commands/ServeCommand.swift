@@ -24,9 +24,17 @@ struct ServeCommand: Command {
           --quiet              no per-request log lines on stderr
           --record DIR         write a session log of every request to DIR (for 'omzien inspect' and
                                'omzien replay'; costs two digests per device request)
+          --record-max-body N  record at most N bytes of a body (default \(SessionLog.defaultMaxBodyBytes)); a longer
+                               one is a marker with its size and SHA-256; unauthenticated requests
+                               keep at most \(SessionLog.maxUnauthenticatedBodyBytes) bytes
+          --record-max-mb N    start a new log file once the current one holds N MiB (default 64)
+          --record-max-hours N start a new log file once the current one is N hours old (default 24)
+          --record-keep N      keep only the newest N log files of this run (default: all)
         """
-    static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record"]
+    static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record",
+                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep"]
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
+    let recordOptions: SessionRecorder.Options
 
     init(_ args: inout ArgumentReader) throws {
         db = args.option("db", default: "omzien-server.sqlite")
@@ -38,6 +46,12 @@ struct ServeCommand: Command {
         maxBody = try args.integer("max-body-bytes", default: Limits.maxRequestBytes, range: 1024...Limits.maxRequestBytes)
         quiet = args.flag("quiet")
         record = args.option("record")
+        var o = SessionRecorder.Options()
+        o.maxBodyBytes = try args.integer("record-max-body", default: SessionLog.defaultMaxBodyBytes, range: 256...Limits.maxRequestBytes)
+        o.maxFileBytes = try args.integer("record-max-mb", default: 64, range: 1...1_000_000) << 20
+        o.maxAgeSeconds = Double(try args.integer("record-max-hours", default: 24, range: 1...100_000)) * 3600
+        o.keepFiles = args.option("record-keep") == nil ? nil : try args.integer("record-keep", default: 1, range: 1...1_000_000)
+        recordOptions = o
     }
 
     func run() throws {
@@ -50,7 +64,7 @@ struct ServeCommand: Command {
         if quiet { http.requestLog = nil }
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = UInt64(drift)
-        let server = try SyncServer(databasePath: db, http: http, service: sync, recordTo: record)
+        let server = try SyncServer(databasePath: db, http: http, service: sync, recordTo: record, recordOptions: recordOptions)
         if let path = server.recorder?.path { Output.line("Recording sessions to \(path)") }
         if let token = try server.service.bootstrapAdminToken() {
             let file = db + ".admin-token"

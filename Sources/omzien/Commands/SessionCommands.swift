@@ -7,15 +7,16 @@ struct InspectCommand: Command {
     static let name = "inspect"
     static let summary = "summarize a recorded session log: who synced, what moved, what failed"
     static let usage = """
-        usage: omzien inspect LOG [--json] [--timeline FILE.svg]
+        usage: omzien inspect LOG [--json] [--timeline FILE.svg|FILE.html]
 
         Per principal (device, partner, admin): requests, operations pushed (by record kind)
         and pulled, duplicates, conflicts resolved (a write that replaced two or more concurrent
         values, and which), quarantined operations and why, errors, bytes and time; and every
         field written concurrently, with the winner the merge chose and the values it kept.
-          --timeline FILE.svg   also draw the session: one lane per principal, one mark per
-                                request (green ok, orange 4xx, red 5xx), for people who would
-                                rather look than read
+          --timeline FILE       also draw the session (SVG, or HTML with details on hover when
+                                FILE ends in .html): clock times, one lane per principal, one
+                                visible mark per request (green ok, orange 4xx, red 5xx), the
+                                operations each moved, quarantines and concurrent writes
         """
     static let valueOptions: Set<String> = ["timeline"]
     let path: String, json: Bool, timeline: String?
@@ -42,6 +43,17 @@ struct InspectCommand: Command {
             }
         }
 
+        /// Every operation that took part in a concurrent write (for the timeline).
+        var concurrentOperations: Set<OperationID> {
+            var out = Set<OperationID>()
+            for list in writes.values {
+                let replaced = Set(list.flatMap(\.supersedes))
+                let heads = list.filter { !replaced.contains($0.op.1) }
+                if heads.count >= 2 { for h in heads { out.insert(h.op.1) } }
+            }
+            return out
+        }
+
         var report: [String] {
             var out: [String] = []
             for key in writes.keys.sorted() {
@@ -56,31 +68,6 @@ struct InspectCommand: Command {
         }
     }
 
-    /// An SVG: time left to right, a lane per principal, a mark per request with a tooltip.
-    static func timelineSVG(_ exchanges: [SessionLog.Exchange]) -> String {
-        let lanes = Array(Set(exchanges.map(\.principal))).sorted()
-        let start = exchanges.map(\.at).min() ?? 0, end = max(exchanges.map(\.at).max() ?? 0, start + 1)
-        let left = 190.0, width = 900.0, laneHeight = 28.0
-        let height = 40 + Double(lanes.count) * laneHeight + 30
-        func x(_ t: UInt64) -> Double { left + width * Double(t - start) / Double(end - start) }
-        func esc(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(left + width + 30))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        svg += "<text x=\"10\" y=\"20\" font-weight=\"bold\">Omzien session: \(exchanges.count) requests over \(String(format: "%.1f", Double(end - start) / 1000)) s</text>\n"
-        for (i, lane) in lanes.enumerated() {
-            let y = 40 + Double(i) * laneHeight
-            svg += "<text x=\"10\" y=\"\(y + 17)\">\(esc(lane))</text><line x1=\"\(left)\" y1=\"\(y + 13)\" x2=\"\(left + width)\" y2=\"\(y + 13)\" stroke=\"#ddd\"/>\n"
-            for e in exchanges where e.principal == lane {
-                let color = e.status >= 500 ? "#c0392b" : e.status >= 400 ? "#e67e22" : "#27ae60"
-                let w = max(3, width * e.durationMs / Double(end - start))
-                svg += "<rect x=\"\(x(e.at))\" y=\"\(y + 4)\" width=\"\(w)\" height=\"18\" fill=\"\(color)\"><title>step \(e.step): \(esc(e.method)) \(esc(e.path)) → \(e.status) (\(String(format: "%.1f", e.durationMs)) ms)</title></rect>\n"
-            }
-        }
-        svg += "<text x=\"\(left)\" y=\"\(height - 10)\" fill=\"#666\">green: answered, orange: refused (4xx), red: server error (5xx); hover a mark for the request</text>\n</svg>\n"
-        return svg
-    }
-
     struct Summary {
         var requests = 0, pushed = 0, duplicates = 0, pulled = 0, errors = 0, bytesIn = 0, bytesOut = 0
         var byKind: [String: Int] = [:]
@@ -88,6 +75,8 @@ struct InspectCommand: Command {
         var resolved: [String] = []
         var quarantined: [String] = []
         var problems: [String] = []
+        /// Bodies left out of the log by the recording cap (R-LOG-6).
+        var capped: [String] = []
         var ms: Double = 0
         var first: UInt64 = .max, last: UInt64 = 0
     }
@@ -95,18 +84,28 @@ struct InspectCommand: Command {
     func run() throws {
         // Streamed: bodies are looked at once and dropped, so a long log fits in memory.
         let log: SessionLogStream
-        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
+        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.log(path, e) }
         var summaries: [String: Summary] = [:]
         var concurrent = ConcurrentWrites()
-        var steps: [SessionLog.Exchange] = []  // without bodies, for the timeline
+        var steps: [SessionLog.Exchange] = []  // without bodies
+        var timelineMarks: [SessionTimeline.Mark] = []
+        var stepOperations: [Int: [OperationID]] = [:]
+        var localSteps = 0
         var progress = ProgressBar(enabled: !json && log.fileSize > 4 << 20)
         while true {
             let next: SessionLog.Exchange?
             do { next = try log.next() } catch let e as SessionLogError {
                 progress.finish()
-                throw CLIError.dataError("\(path): \(e)")
+                throw CLIError.log(path, e)
             }
             guard var e = next else { break }
+            if e.method == DeviceLogState.method {
+                // The device's own state at the start and end of a device log: not a request.
+                localSteps += 1
+                continue
+            }
+            var mark = SessionTimeline.Mark(step: e.step, at: e.at, durationMs: e.durationMs, principal: e.principal, method: e.method, path: e.path,
+                                            status: e.status, detail: "")
             progress.show(fraction: Double(log.bytesRead) / Double(max(log.fileSize, 1)), "step \(e.step)")
             var s = summaries[e.principal] ?? Summary()
             s.requests += 1
@@ -115,14 +114,26 @@ struct InspectCommand: Command {
             s.ms += e.durationMs
             s.first = min(s.first, e.at)
             s.last = max(s.last, e.at)
+            for (what, body) in [("request", e.request), ("answer", e.response)] {
+                if let body, SessionLog.isCapped(body) {
+                    let bytes = (try? JSONDocument(body).root)?[SessionLog.cappedMarker]?["bytes"]?.int64 ?? 0
+                    s.capped.append("step \(e.step) \(e.method) \(e.path): \(what) body of \(bytes) bytes not recorded (capped)")
+                }
+            }
             let response = e.response.flatMap { try? JSONDocument($0).root }
+            var notes: [String] = []
             if e.status >= 400 {
                 s.errors += 1
-                s.problems.append("step \(e.step) \(e.method) \(e.path): \(e.status) \(response?["detail"]?.string ?? response?["title"]?.string ?? "")")
+                let why = response?["detail"]?.string ?? response?["title"]?.string ?? ""
+                s.problems.append("step \(e.step) \(e.method) \(e.path): \(e.status) \(why)")
+                notes.append("refused: \(why)")
             } else if e.path == "/v1/sync/push" {
-                s.pushed += Int(response?["applied"]?.int64 ?? 0)
+                mark.pushed = Int(response?["applied"]?.int64 ?? 0)
+                s.pushed += mark.pushed
                 s.duplicates += Int(response?["duplicates"]?.int64 ?? 0)
+                notes.append("pushed \(mark.pushed) operations, \(response?["duplicates"]?.int64 ?? 0) duplicates")
                 if let body = e.request, let request = try? PushRequest.decodeFast(body) {
+                    stepOperations[e.step] = request.operations.map(\.id)
                     concurrent.add(request)
                     for op in request.operations {
                         s.byKind[op.record.kind.rawValue, default: 0] += 1
@@ -135,10 +146,17 @@ struct InspectCommand: Command {
                 }
                 for q in response?["quarantined"]?.elements ?? [] {
                     s.quarantined.append("\(q["id"]?.string ?? "?"): \(q["reason"]?.string ?? "")")
+                    mark.quarantined += 1
+                    notes.append("quarantined \(q["id"]?.string ?? "?"): \(q["reason"]?.string ?? "")")
                 }
             } else if e.path == "/v1/sync/pull" {
-                s.pulled += response?["operations"]?.count ?? 0
+                mark.pulled = response?["operations"]?.count ?? 0
+                s.pulled += mark.pulled
+                notes.append("pulled \(mark.pulled) operations")
             }
+            mark.detail = "step \(e.step)  \(e.principal)\n\(e.method) \(e.path) → \(e.status) in \(String(format: "%.1f", e.durationMs)) ms\n"
+                + "bytes in/out: \(e.bytesIn)/\(e.bytesOut)" + notes.map { "\n" + $0 }.joined()
+            timelineMarks.append(mark)
             summaries[e.principal] = s
             e.request = nil
             e.response = nil
@@ -148,18 +166,25 @@ struct InspectCommand: Command {
         let names = summaries.keys.sorted()
         let merges = concurrent.report
         if let timeline {
-            do { try Self.timelineSVG(steps).write(toFile: timeline, atomically: true, encoding: .utf8) } catch {
+            let inConflict = concurrent.concurrentOperations
+            for i in timelineMarks.indices {
+                let ops = stepOperations[timelineMarks[i].step] ?? []
+                timelineMarks[i].conflicts = ops.filter { inConflict.contains($0) }.count
+                if timelineMarks[i].conflicts > 0 { timelineMarks[i].detail += "\nconcurrent writes: \(timelineMarks[i].conflicts) of its operations" }
+            }
+            let picture = SessionTimeline(marks: timelineMarks)
+            do { try (timeline.hasSuffix(".html") ? picture.html() : picture.svg()).write(toFile: timeline, atomically: true, encoding: .utf8) } catch {
                 throw CLIError.io("cannot write '\(timeline)': \(error.localizedDescription)")
             }
             if !json { Output.line("Timeline written to \(timeline)") }
         }
         if json {
             try Output.json([
-                "log": path, "recorder": log.header.recorder, "concurrentWrites": merges, "startedAt": log.header.startedAt, "complete": log.complete, "steps": steps.count,
+                "log": path, "recorder": log.header.recorder, "concurrentWrites": merges, "startedAt": log.header.startedAt, "complete": log.complete, "steps": steps.count + localSteps, "requests": steps.count,
                 "principals": names.map { n -> [String: Any] in
                     let s = summaries[n]!
                     return ["principal": n, "requests": s.requests, "pushed": s.pushed, "pushedByKind": s.byKind, "duplicates": s.duplicates, "pulled": s.pulled,
-                            "errors": s.problems, "quarantined": s.quarantined, "conflictsResolved": s.resolved, "bytesIn": s.bytesIn, "bytesOut": s.bytesOut, "milliseconds": s.ms]
+                            "errors": s.problems, "quarantined": s.quarantined, "capped": s.capped, "conflictsResolved": s.resolved, "bytesIn": s.bytesIn, "bytesOut": s.bytesOut, "milliseconds": s.ms]
                 },
             ])
             return
@@ -176,6 +201,7 @@ struct InspectCommand: Command {
             for q in summaries[n]!.quarantined { Output.line("quarantined (\(n)) \(q)") }
             for r in summaries[n]!.resolved { Output.line("conflict (\(n)) \(r)") }
             for p in summaries[n]!.problems { Output.line("error (\(n)) \(p)") }
+            for c in summaries[n]!.capped { Output.line("capped (\(n)) \(c)") }
         }
     }
 }
@@ -186,9 +212,12 @@ struct ReplayCommand: Command {
     static let usage = """
         usage: omzien replay LOG [--until STEP] [--json]
 
-        Runs the recorded device requests in order against a server of its own (its database
-        lives in memory: nothing is written), with the clock set to each step's recorded time,
-        and compares every answer and store digest with the recording. Stops at the first
+        Runs every recorded request in order (device, admin, partner, enrollment; a log holds
+        no token, so each request is sent as the principal the log names) against a server of
+        its own (its database lives in memory: nothing is written), with the clock set to each
+        step's recorded time, and compares every answer and store digest with the recording.
+        A device log (from 'device sync --record') is replayed on the device side instead: the
+        recorded answers are applied to a scratch replica and its digest checked at each step. Stops at the first
         difference, shows it and how to reproduce it; exit status 1 then. The log is read as
         the replay goes (a progress bar on long logs); a cut-off log replays up to its last
         complete line, with a warning.
@@ -206,7 +235,7 @@ struct ReplayCommand: Command {
         // The log is read as the replay goes (bounded memory on long logs); an error in it is
         // reported when the replay reaches it, after the steps before it were checked.
         let log: SessionLogStream
-        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.dataError("\(path): \(e)") }
+        do { log = try SessionLogStream(path: path) } catch let e as SessionLogError { throw CLIError.log(path, e) }
         var progress = ProgressBar(enabled: !json && log.fileSize > 64 * 1024)
         let result: SessionReplay.Result
         do {
@@ -214,13 +243,13 @@ struct ReplayCommand: Command {
             progress.finish()
         } catch let e as SessionLogError {
             progress.finish()
-            throw CLIError.dataError("\(path): \(e)")
+            throw CLIError.log(path, e)
         }
         if !log.complete {
             FileHandle.standardError.write(Data("warning: \(path) is cut off after step \(result.replayed + result.skipped); the steps before it were replayed\n".utf8))
         }
         if json {
-            var out: [String: Any] = ["replayed": result.replayed, "skipped": result.skipped, "checks": result.checks, "identical": result.difference == nil,
+            var out: [String: Any] = ["replayed": result.replayed, "skipped": result.skipped, "stoppedEarly": result.unreplayable ?? NSNull(), "checks": result.checks, "identical": result.difference == nil,
                                       "digests": result.digests]
             if let d = result.difference {
                 out["difference"] = ["step": d.step, "request": d.request, "field": d.field, "recorded": d.expected, "replayed": d.actual]
@@ -229,9 +258,11 @@ struct ReplayCommand: Command {
         } else if let d = result.difference {
             Output.line("DIFFERENCE at \(d)")
         } else {
-            Output.line("Replayed \(result.replayed) steps (\(result.skipped) admin/partner/enrollment steps skipped), \(result.checks) checks: every answer and digest is the same.")
+            let skipped = result.skipped == 0 ? "" : " (\(result.skipped) refused steps whose body was capped when recorded skipped)"
+            Output.line("Replayed \(result.replayed) steps\(skipped), \(result.checks) checks: every answer and digest is the same.")
             for store in result.digests.keys.sorted() { Output.line("  \(store)  \(result.digests[store]!)") }
         }
+        if let note = result.unreplayable { FileHandle.standardError.write(Data("warning: the replay stopped early: \(note)\n".utf8)) }
         if result.difference != nil { throw CLIError.failure("the replay differs from the recording") }
     }
 }
@@ -272,7 +303,7 @@ struct RedactCommand: Command {
         }
         let count: Int
         do { count = try SessionRedactor.redact(input: input, output: output, key: key) } catch let e as SessionLogError {
-            throw CLIError.dataError("\(input): \(e)")
+            throw CLIError.log(input, e)
         }
         key = []
         Output.line("Wrote \(output): \(count) steps, personal texts replaced by pseudonyms.")

@@ -1,0 +1,60 @@
+import Foundation
+import OmzienModel
+import OmzienProtocol
+import OmzienStore
+
+/// Authentication of replayed requests (Protocol/SESSION-LOG.md, R-LOG-7). A log never
+/// holds a token, so a replaying server (`Configuration.replayAuthentication`) takes the
+/// principal the log recorded, sent as `Authorization: Replay <principal>`, and checks it
+/// against its own tables the way a token is checked: a device must exist and not be revoked
+/// (so a replayed revoke refuses the device's later requests, as it did when recorded), a
+/// partner must exist. A request the recording server refused is replayed as `Replay refused`
+/// and refused again.
+extension SyncService {
+    static let refusedAuthentication = "the token is unknown or was revoked; enroll the device again"
+
+    func replayPrincipal(_ name: String) throws -> Principal {
+        switch name {
+        case "admin": return .admin
+        case "headoffice": return .headOffice
+        case _ where name.hasPrefix("device:"):
+            let replica = String(name.dropFirst("device:".count))
+            let found = try worker.read { store -> (String, Bool)? in
+                guard let row = try store.database.firstRow("SELECT store, revoked_at FROM principals WHERE kind = 'device' AND replica = ?", [.text(replica)]),
+                      case let .text(s) = row[0] else { return nil }
+                return (s, row[1] != .null)
+            }
+            guard let (storeID, revoked) = found, !revoked, let r = try? ReplicaID(replica) else { throw Problems.unauthorized(Self.refusedAuthentication) }
+            return .device(replica: r, store: storeID)
+        case _ where name.hasPrefix("partner:"):
+            let id = String(name.dropFirst("partner:".count))
+            let region = try worker.read { store -> String? in
+                guard case let .text(r)? = try store.database.firstRow("SELECT region FROM partners WHERE id = ?", [.text(id)])?.first else { return nil }
+                return r
+            }
+            guard let region else { throw Problems.unauthorized(Self.refusedAuthentication) }
+            return .partner(id: id, region: region, tokenPrefix: "omz_p_replay")
+        default:
+            throw Problems.unauthorized(Self.refusedAuthentication)
+        }
+    }
+
+    /// Whom a refused bearer token belonged to (a revoked device, an expired partner token),
+    /// for the session log: `device:<replica>`, `partner:<id>`, `admin`, `headoffice`, or nil
+    /// for a token the server never issued.
+    public func principalName(ofRefused authorization: String?) -> String? {
+        guard let authorization, authorization.hasPrefix("Bearer ") else { return nil }
+        let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard token.hasPrefix("omz_"), token.utf8.count < 200 else { return nil }
+        let hash = Tokens.hash(token)
+        return try? worker.read { store -> String? in
+            let db = store.database
+            if try db.firstRow("SELECT 1 FROM headoffice_tokens WHERE token_hash = ?", [.blob(hash)]) != nil { return "headoffice" }
+            if case let .text(p)? = try db.firstRow("SELECT partner FROM partner_tokens WHERE token_hash = ?", [.blob(hash)])?.first { return "partner:" + p }
+            guard let row = try db.firstRow("SELECT kind, replica FROM principals WHERE token_hash = ?", [.blob(hash)]) else { return nil }
+            if row[0] == .text("admin") { return "admin" }
+            if case let .text(r) = row[1] { return "device:" + r }
+            return nil
+        }
+    }
+}
