@@ -7,7 +7,7 @@ extension HTTPServer {
         /// Port to listen on; 0 picks a free port (``HTTPServer/start()`` returns it).
         public var port: Int = 0
         /// Event-loop threads, each with its own epoll instance and listening socket
-        /// (SO_REUSEPORT). Default: the number of online CPUs.
+        /// descriptor (one shared listening socket). Default: the number of online CPUs.
         public var eventLoopThreads: Int = onlineProcessorCount()
         /// Threads of the worker pool that runs ``HandlerExecution/workerPool`` handlers.
         public var workerThreads: Int = 4

@@ -57,17 +57,22 @@ struct ServeCommand: Command {
             FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
             Output.line("Created the admin token and wrote it to \(file) (keep it secret).")
         }
-        let code: Int32
         do {
-            code = try server.http.run(shutdownDeadline: .seconds(10)) { port in
+            // A signal (SIGTERM, SIGINT) is the normal way to stop: drain, close, exit 0.
+            let signal = try server.http.run(shutdownDeadline: .seconds(10)) { port in
                 Output.line("omzien serve: listening on http://\(host):\(port) (database \(db))")
             }
+            Output.line("omzien serve: signal \(signal), finished the requests in flight")
         } catch {
+            server.recorder?.close()
             server.service.stop()
+            if error.errno == EADDRINUSE {
+                throw CLIError.unavailable("cannot listen on \(host):\(port): the port is in use (another 'omzien serve' or another program listens there). Stop it or choose another --port.")
+            }
             throw CLIError.unavailable("cannot listen on \(host):\(port): \(error)")
         }
+        server.recorder?.close()
         server.service.stop()
         Output.line("omzien serve: stopped")
-        if code != 0 { throw CLIError.failure("the server stopped with status \(code)") }
     }
 }
