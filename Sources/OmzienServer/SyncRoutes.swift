@@ -50,6 +50,7 @@ public enum SyncRoutes {
         on("POST", "/v1/admin/devices/:replica/revoke") { req, _ in
             try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
         }
+        on("POST", "/v1/admin/backups") { req, _ in try answer(req, status: .created) { try service.backup(try auth(service, req)) } }
         on("POST", "/v1/admin/headoffice-tokens") { req, _ in
             try answer(req, status: .created) { try service.issueHeadOfficeToken(try auth(service, req)) }
         }

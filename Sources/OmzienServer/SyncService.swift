@@ -13,6 +13,8 @@ public final class SyncService: Sendable {
         public var maxDriftMillis: UInt64 = Limits.defaultMaxDriftMillis
         /// The server's clock in ms since 1970 (tests move it).
         public var now: @Sendable () -> UInt64 = { HybridClock.physicalNowMillis() }
+        /// Where `backup` writes (nil: `<database>.backups`; see SyncService+Backup.swift).
+        public var backupDirectory: String?
         public init() {}
     }
 

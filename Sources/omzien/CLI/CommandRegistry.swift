@@ -11,6 +11,8 @@ enum CommandRegistry {
         AdminRevokeCommand.self,
         AdminPartnerAddCommand.self,
         AdminReportCommand.self,
+        AdminBackupCommand.self,
+        AdminRestoreCommand.self,
         AuditVerifyCommand.self,
         InspectCommand.self,
         ReplayCommand.self,

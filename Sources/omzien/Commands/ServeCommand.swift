@@ -8,7 +8,8 @@ struct ServeCommand: Command {
     static let summary = "run the sync server"
     static let usage = """
         usage: omzien serve [--db PATH] [--host ADDR] [--port N] [--max-drift-ms N] [--threads N]
-                            [--max-connections N] [--max-body-bytes N] [--quiet]
+                            [--max-connections N] [--max-body-bytes N] [--quiet] [--record DIR]
+                            [--backup-dir DIR [--backup-every SECONDS] [--keep-backups N]]
 
         Runs the sync server until SIGTERM or SIGINT (then finishes requests in flight and exits 0).
         On first start it creates an admin token, writes it to PATH.admin-token (mode 0600) and
@@ -24,9 +25,13 @@ struct ServeCommand: Command {
           --quiet              no per-request log lines on stderr
           --record DIR         write a session log of every request to DIR (for 'omzien inspect' and
                                'omzien replay'; costs two digests per device request)
+          --backup-dir DIR     take an online backup into DIR every --backup-every seconds
+                               (default 3600), keeping the newest --keep-backups (default 24);
+                               'omzien admin backup' writes there too (default: PATH.backups)
         """
-    static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record"]
+    static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record", "backup-dir", "backup-every", "keep-backups"]
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
+    let backupDir: String?, backupEvery: Int, keepBackups: Int
 
     init(_ args: inout ArgumentReader) throws {
         db = args.option("db", default: "omzien-server.sqlite")
@@ -38,6 +43,9 @@ struct ServeCommand: Command {
         maxBody = try args.integer("max-body-bytes", default: Limits.maxRequestBytes, range: 1024...Limits.maxRequestBytes)
         quiet = args.flag("quiet")
         record = args.option("record")
+        backupDir = args.option("backup-dir")
+        backupEvery = try args.integer("backup-every", default: 3600, range: 1...(7 * 86_400))
+        keepBackups = try args.integer("keep-backups", default: 24, range: 1...10_000)
     }
 
     func run() throws {
@@ -50,12 +58,17 @@ struct ServeCommand: Command {
         if quiet { http.requestLog = nil }
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = UInt64(drift)
+        sync.backupDirectory = backupDir
         let server = try SyncServer(databasePath: db, http: http, service: sync, recordTo: record)
         if let path = server.recorder?.path { Output.line("Recording sessions to \(path)") }
         if let token = try server.service.bootstrapAdminToken() {
             let file = db + ".admin-token"
             FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
             Output.line("Created the admin token and wrote it to \(file) (keep it secret).")
+        }
+        let schedule = backupDir.map { dir in
+            Output.line("Backups every \(backupEvery) s to \(dir), keeping \(keepBackups).")
+            return BackupSchedule(service: server.service, interval: Double(backupEvery), keep: keepBackups) { Output.error($0) }
         }
         do {
             // A signal (SIGTERM, SIGINT) is the normal way to stop: drain, close, exit 0.
@@ -64,6 +77,7 @@ struct ServeCommand: Command {
             }
             Output.line("omzien serve: signal \(signal), finished the requests in flight")
         } catch {
+            schedule?.stop()
             server.recorder?.close()
             server.service.stop()
             if error.errno == EADDRINUSE {
@@ -71,6 +85,7 @@ struct ServeCommand: Command {
             }
             throw CLIError.unavailable("cannot listen on \(host):\(port): \(error)")
         }
+        schedule?.stop()
         server.recorder?.close()
         server.service.stop()
         Output.line("omzien serve: stopped")
