@@ -78,26 +78,24 @@ public final class DeviceSync {
         var report = Report()
         try push(batchSize: batchSize, report: &report, progress: progress)
         try pull(report: &report, progress: progress)
+        if report.pushRequests == 0, store.acknowledged > 0 {
+            // Nothing was unsent as far as we know. A server restored from an older backup
+            // holds less than it acknowledged (R-OPS-3): ask once, and resend from its mark.
+            let held = try client.call("GET", "v1/sync/status", as: StatusResponse.self).held
+            if held < store.acknowledged {
+                progress?("the server holds \(held) of our operations but had acknowledged \(store.acknowledged); sending them again")
+                try store.resetAcknowledged(to: held)
+                try push(batchSize: batchSize, report: &report, progress: progress)
+                try pull(report: &report, progress: progress)
+            }
+        }
         return report
     }
 
     func push(batchSize: Int, report: inout Report, progress: ((String) -> Void)?) throws {
-        var checkedHeld = false
         while true {
             let batch = try store.unsentOperations(limit: batchSize)
-            if batch.isEmpty {
-                // Nothing unsent as far as we know. A server restored from an older backup
-                // holds less than it acknowledged (R-OPS-3): ask once, and resend from its mark.
-                guard !checkedHeld, store.acknowledged > 0 else { return }
-                checkedHeld = true
-                let held = try client.call("GET", "v1/sync/status", as: StatusResponse.self).held
-                report.pushRequests += 1
-                guard held < store.acknowledged else { return }
-                progress?("the server holds \(held) of our operations but had acknowledged \(store.acknowledged); sending them again")
-                try store.resetAcknowledged(to: held)
-                continue
-            }
-            checkedHeld = true  // a push answers with the server's mark anyway
+            guard !batch.isEmpty else { return }
             let answer: PushResponse
             do {
                 answer = try client.call("POST", "v1/sync/push", body: PushRequest(replica: store.replica.rawValue, operations: batch), as: PushResponse.self)

@@ -7,11 +7,11 @@ import OmzienProtocol
 /// Problems become `application/problem+json` with their status; JSON that does not decode
 /// becomes 400 `invalid-json` naming the field; anything else is a 500 without detail.
 public enum SyncRoutes {
-    public static func router(for service: SyncService, recorder: SessionRecorder? = nil) -> Router {
+    public static func router(for service: SyncService, recorder: SessionRecorder? = nil, gate: AuthGate = AuthGate()) -> Router {
         var r = Router()
-        /// Every sync route goes through the recorder when one is given.
+        /// Every sync route goes through the recorder when one is given, and the auth gate.
         func on(_ method: String, _ pattern: String, _ handler: @escaping Router.Handler) {
-            var wrapped = handler
+            var wrapped: Router.Handler = { req, ctx in try gate.handle(req, ctx, pattern: pattern, handler) }
             if let recorder {
                 wrapped = { req, ctx in try recorder.record(service, req) { try handler(req, ctx) } }
             }
@@ -24,7 +24,9 @@ public enum SyncRoutes {
         on("POST", "/v1/sync/push") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
-                return try service.push(principal, try decodePush(req))
+                let pushed = try service.push(principal, try decodePush(req))
+                gate.metrics?.recordPush(pushed)
+                return pushed
             }
         }
         on("GET", "/v1/sync/pull") { req, _ in

@@ -11,10 +11,14 @@ public final class SyncServer: Sendable {
     public let http: HTTPServer
 
     public let recorder: SessionRecorder?
+    /// Sync counters for `/metrics` (README "Metrics").
+    public let metrics: SyncMetrics
+    /// Failed-authentication rate limit per client address (R-OPS-4).
+    public let gate: AuthGate
 
     /// `recordTo`: a directory to write a session log of every request to (debugging).
     public init(databasePath: String, http configuration: HTTPServer.Configuration, service serviceConfiguration: SyncService.Configuration = .init(),
-                database options: Database.Options = .init(), recordTo: String? = nil) throws {
+                database options: Database.Options = .init(), recordTo: String? = nil, authFailureBurst: Int = 10) throws {
         service = try SyncService(path: databasePath, configuration: serviceConfiguration, options: options)
         recorder = try recordTo.map { try SessionRecorder(directory: $0, startedAt: serviceConfiguration.now()) }
         var configuration = configuration
@@ -22,7 +26,11 @@ public final class SyncServer: Sendable {
         // Sync handlers spend most of their time waiting for the database thread's next group
         // commit; enough workers must wait at once for commits to be shared (R-SYNC-8).
         configuration.workerThreads = max(configuration.workerThreads, 32)
-        http = HTTPServer(configuration: configuration, router: SyncRoutes.router(for: service, recorder: recorder))
+        let metrics = SyncMetrics(service: service, databasePath: databasePath)
+        self.metrics = metrics
+        configuration.extraMetrics = { metrics.render() }
+        gate = AuthGate(limiter: AuthFailureLimiter(burst: authFailureBurst), metrics: metrics)
+        http = HTTPServer(configuration: configuration, router: SyncRoutes.router(for: service, recorder: recorder, gate: gate))
     }
 
     /// Binds and starts serving; returns the bound port.

@@ -113,10 +113,15 @@ public final class SyncService: Sendable {
         }
     }
 
-    /// Issues a fresh admin token (revoking none): for `omzien admin token` on the server host.
-    public func issueAdminToken() throws -> String {
+    /// Issues a fresh admin token for `omzien admin token` on the server host (which opens
+    /// the database directly, the server stopped); `revokingOthers` revokes every earlier
+    /// admin token in the same transaction (a lost or leaked token).
+    public func issueAdminToken(revokingOthers: Bool = false) throws -> String {
         try worker.write { store in
             let token = Tokens.random(prefix: "omz_a_")
+            if revokingOthers {
+                try store.database.execute("UPDATE principals SET revoked_at = ? WHERE kind = 'admin' AND revoked_at IS NULL", [.integer(Int64(self.now))])
+            }
             try store.database.execute("INSERT INTO principals(token_hash, kind, created_at) VALUES (?, 'admin', ?)",
                                        [.blob(Tokens.hash(token)), .integer(Int64(self.now))])
             return token
@@ -155,6 +160,10 @@ public final class SyncService: Sendable {
         if let label = request.label, label.utf8.count > 100 { throw Problems.badRequest("label is longer than 100 bytes") }
         let codeHash = Tokens.hash(Tokens.normalizeCode(request.code))
         let now = self.now
+        // An unknown code (a guess) costs a read, never a group commit (issue 10, R-OPS-4).
+        guard try worker.read({ store in try store.database.firstRow("SELECT 1 FROM enrollment_codes WHERE code_hash = ?", [.blob(codeHash)]) != nil }) else {
+            throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
+        }
         return try worker.write { store in
             let db = store.database
             guard let row = try db.firstRow("SELECT store, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?", [.blob(codeHash)]),

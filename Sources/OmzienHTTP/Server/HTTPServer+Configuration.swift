@@ -50,6 +50,9 @@ extension HTTPServer {
         public var healthPath: String? = "/healthz"
         /// Path of the built-in Prometheus metrics endpoint; nil disables it.
         public var metricsPath: String? = "/metrics"
+        /// More Prometheus text appended to `/metrics` (the sync layer's counters). Runs on
+        /// the event loop: it must only read memory.
+        public var extraMetrics: (@Sendable () -> String)? = nil
         /// Value of the `Server` response field; nil sends none.
         public var serverName: String? = nil
 
