@@ -32,6 +32,10 @@ public struct AuthGate: Sendable {
         return response
     }
 
+    func lastPush(_ principal: Principal, _ at: UInt64, _ outcome: String) {
+        if case let .device(replica, _) = principal { metrics?.recordLastPush(replica: replica.rawValue, at: at, outcome: outcome) }
+    }
+
     func tooMany(_ seconds: Int) -> HTTPResponse {
         metrics?.recordRateLimited()
         var r = SyncRoutes.problem(Problem("too-many-failed-authentications", status: 429, title: "Too many failed authentications",

@@ -16,6 +16,8 @@ public final class SyncMetrics: Sendable {
     private let failedAuth = Mutex<[String: Int]>([:])
     private let rateLimited = Atomic<Int>(0)
     private let databasePath: String
+    /// Each device's last push since the server started: when, and its outcome (R-OPS-5).
+    private let lastPushes = Mutex<[String: (at: UInt64, outcome: String)]>([:])
     private let service: SyncService
 
     public init(service: SyncService, databasePath: String) {
@@ -26,9 +28,23 @@ public final class SyncMetrics: Sendable {
     func recordPush(_ r: PushResponse) {
         operationsIngested.add(r.applied, ordering: .relaxed)
         operationsQuarantined.add(r.quarantined.count, ordering: .relaxed)
-        let outcome = !r.quarantined.isEmpty ? "quarantined" : r.applied > 0 ? "applied" : "duplicates"
+        let outcome = Self.outcome(of: r)
         pushes.withLock { $0[outcome, default: 0] += 1 }
     }
+
+    func recordLastPush(replica: String, at: UInt64, outcome: String) { lastPushes.withLock { $0[replica] = (at, outcome) } }
+
+    /// The devices of `list` with their last push filled in.
+    func withLastPushes(_ list: [DeviceInfo]) -> [DeviceInfo] {
+        let last = lastPushes.withLock { $0 }
+        return list.map { d in
+            var d = d
+            if let l = last[d.replica] { d.lastPushAt = l.at; d.lastPushOutcome = l.outcome }
+            return d
+        }
+    }
+
+    static func outcome(of r: PushResponse) -> String { !r.quarantined.isEmpty ? "quarantined" : r.applied > 0 ? "applied" : "duplicates" }
 
     func recordRefusedPush(code: String) { pushes.withLock { $0[code, default: 0] += 1 } }
     func recordFailedAuthentication(kind: String) { failedAuth.withLock { $0[kind, default: 0] += 1 } }

@@ -24,9 +24,15 @@ public enum SyncRoutes {
         on("POST", "/v1/sync/push") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
-                let pushed = try service.push(principal, try decodePush(req))
-                gate.metrics?.recordPush(pushed)
-                return pushed
+                do {
+                    let pushed = try service.push(principal, try decodePush(req))
+                    gate.metrics?.recordPush(pushed)
+                    gate.lastPush(principal, service.now, SyncMetrics.outcome(of: pushed))
+                    return pushed
+                } catch let p as Problem {
+                    gate.lastPush(principal, service.now, p.code)
+                    throw p
+                }
             }
         }
         on("GET", "/v1/sync/pull") { req, _ in
@@ -48,7 +54,12 @@ public enum SyncRoutes {
         on("POST", "/v1/admin/enrollments") { req, _ in
             try answer(req, status: .created) { try service.createEnrollment(try auth(service, req), try decode(CreateEnrollmentRequest.self, req)) }
         }
-        on("GET", "/v1/admin/devices") { req, _ in try answer(req) { try service.listDevices(try auth(service, req)) } }
+        on("GET", "/v1/admin/devices") { req, _ in
+            try answer(req) { () -> [DeviceInfo] in
+                let list = try service.listDevices(try auth(service, req))
+                return gate.metrics?.withLastPushes(list) ?? list
+            }
+        }
         on("POST", "/v1/admin/devices/:replica/revoke") { req, _ in
             try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
         }

@@ -19,11 +19,11 @@ struct AdminCLITests {
 
         let ho = try run(["admin", "headoffice-token", "--json"])
         #expect(ho.status == 0, "\(ho.err)")
-        #expect(ho.out.contains("\"token\" : \"omz_h_"), ho.out)
+        #expect(ho.out.contains("\"token\" : \"omz_h_"), "\(ho.out)")
 
         let renewed = try run(["admin", "partner", "token", "wz-noord", "--days", "30", "--revoke-others"])
         #expect(renewed.status == 0, "\(renewed.err)")
-        #expect(renewed.out.contains("omz_p_") && renewed.out.contains("revoked"), renewed.out)
+        #expect(renewed.out.contains("omz_p_") && renewed.out.contains("revoked"), "\(renewed.out)")
         let unknown = try run(["admin", "partner", "token", "nobody"])
         #expect(unknown.status == 65, "an unknown partner is bad data: \(unknown.status) \(unknown.err)")
 
@@ -62,5 +62,30 @@ extension AdminCLITests {
         let refused = try CLITests.run(["admin", "list", "regions", "--server", url, "--token", old])
         #expect(refused.status != 0, "the old token is revoked")
         #expect(server.terminate() == 0)
+    }
+}
+
+extension AdminCLITests {
+    /// `admin list devices` shows device health (defect 13, R-OPS-5): last push and its
+    /// outcome, and what waits in quarantine.
+    @Test func theDeviceListShowsLastPushAndQuarantine() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let quiet = try h.enroll("store-a", name: "quiet"), busy = try h.enroll("store-a", name: "busy")
+        _ = try busy.recordSignal(note: "een")
+        try busy.sync()
+        try quiet.sync()
+        let out = try CLITests.run(["admin", "list", "devices", "--json", "--server", h.baseURL.absoluteString, "--token", h.adminToken])
+        #expect(out.status == 0, "\(out.err)")
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(out.out.utf8)) as? [[String: Any]])
+        let byReplica = Dictionary(uniqueKeysWithValues: list.map { ($0["replica"] as? String ?? "", $0) })
+        let b = try #require(byReplica[busy.store.replica.rawValue])
+        #expect(b["lastPushOutcome"] as? String == "applied")
+        #expect((b["lastPushAt"] as? Int ?? 0) > 0)
+        #expect(b["quarantined"] as? Int == 0)
+        let q = try #require(byReplica[quiet.store.replica.rawValue])
+        #expect(q["lastPushAt"] == nil, "a device that never pushed has no last push")
+        let table = try CLITests.run(["admin", "list", "devices", "--server", h.baseURL.absoluteString, "--token", h.adminToken])
+        #expect(table.out.contains("LAST PUSH") && table.out.contains("applied"), "\(table.out)")
     }
 }
