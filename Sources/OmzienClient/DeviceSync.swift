@@ -105,6 +105,17 @@ public final class DeviceSync {
         var report = Report()
         try push(batchSize: batchSize, report: &report, progress: progress)
         try pull(report: &report, progress: progress)
+        if report.pushRequests == 0, store.acknowledged > 0 {
+            // Nothing was unsent as far as we know. A server restored from an older backup
+            // holds less than it acknowledged (R-OPS-3): ask once, and resend from its mark.
+            let held = try client.call("GET", "v1/sync/status", as: StatusResponse.self).held
+            if held < store.acknowledged {
+                progress?("the server holds \(held) of our operations but had acknowledged \(store.acknowledged); sending them again")
+                try store.resetAcknowledged(to: held)
+                try push(batchSize: batchSize, report: &report, progress: progress)
+                try pull(report: &report, progress: progress)
+            }
+        }
         return report
     }
 

@@ -48,13 +48,23 @@ public struct DeviceInfo: Codable, Sendable, Equatable {
     public var enrolledAt: UInt64
     public var revoked: Bool
     public var held: UInt64
-    public init(replica: String, store: String, label: String?, enrolledAt: UInt64, revoked: Bool, held: UInt64) {
+    /// Device health (R-OPS-5): operations of this device waiting in quarantine, and its last
+    /// push since the server started (when, and `applied`/`duplicates`/`quarantined` or the
+    /// problem code that refused it). Absent when unknown.
+    public var quarantined: Int?
+    public var lastPushAt: UInt64?
+    public var lastPushOutcome: String?
+    public init(replica: String, store: String, label: String?, enrolledAt: UInt64, revoked: Bool, held: UInt64,
+                quarantined: Int? = nil, lastPushAt: UInt64? = nil, lastPushOutcome: String? = nil) {
         self.replica = replica
         self.store = store
         self.label = label
         self.enrolledAt = enrolledAt
         self.revoked = revoked
         self.held = held
+        self.quarantined = quarantined
+        self.lastPushAt = lastPushAt
+        self.lastPushOutcome = lastPushOutcome
     }
 }
 

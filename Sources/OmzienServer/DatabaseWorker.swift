@@ -10,20 +10,29 @@ import Synchronization
 /// does not undo the others), and share one COMMIT, one fsync. A caller's `write` returns
 /// only after that COMMIT succeeded: an acknowledgement always means "on disk".
 ///
-/// `@unchecked Sendable`: the store is touched only by the worker thread; the job queue is
-/// behind `Mutex` and a condition variable.
+/// Lifecycle: one lock (`wake`, an `NSCondition`) guards both the job queue and the `stopped`
+/// flag, so a job is either queued before `stop()` (and then runs) or refused with
+/// `ServerError.shuttingDown`; it can never be queued after the thread has left its loop.
+/// `stop()` finishes the queued jobs and joins the thread (it waits on `exited`, no polling).
+///
+/// `@unchecked Sendable`: the store is touched only by the worker thread; `jobs` and
+/// `stopped` only under `wake`.
 public final class DatabaseWorker: @unchecked Sendable {
     private let store: ReplicaStore
-    private let jobs = Mutex<[Job]>([])
+    private var jobs: [Job] = []
+    private var stopped = false
     private let wake = NSCondition()
-    private var thread: Thread?
-    private let stopped = Mutex(false)
+    private let exited = DispatchSemaphore(value: 0)
     /// How many transactions committed, and how many write jobs they carried (metrics).
     public let commitStats = Mutex((commits: 0, writes: 0))
     /// Why the last group transaction could not commit because of the storage (disk full,
     /// I/O error), until one commits again: what `/healthz` reports (R-SYNC-15).
     public let storageFailure = Mutex<String?>(nil)
     private let batchStorageFailure = Mutex<DatabaseError?>(nil)
+    /// How many commits carried 1, 2–4, 5–16, 17–64 and more than 64 write jobs (metrics).
+    public let commitGroupSizes = Mutex([Int](repeating: 0, count: DatabaseWorker.groupSizeBounds.count + 1))
+    /// Upper bounds of the commit group size buckets of ``commitGroupSizes``.
+    public static let groupSizeBounds = [1, 4, 16, 64]
 
     /// `@unchecked Sendable`: a job is created by the caller and run only on the database thread.
     private struct Job: @unchecked Sendable {
@@ -34,18 +43,22 @@ public final class DatabaseWorker: @unchecked Sendable {
 
     public init(store: ReplicaStore) {
         self.store = store
-        let t = Thread { [unowned self] in self.loop() }
+        let t = Thread { [unowned self] in
+            self.loop()
+            self.exited.signal()
+        }
         t.name = "omzien-db"
-        thread = t
         t.start()
     }
 
     /// Runs `body` on the database thread, outside any transaction, and returns its result.
+    /// - Throws: `ServerError.shuttingDown` once ``stop()`` has begun.
     public func read<T>(_ body: @escaping (ReplicaStore) throws -> T) throws -> T {
         try submit(isWrite: false, body)
     }
 
     /// Runs `body` in the next group transaction; returns once it is durably committed.
+    /// - Throws: `ServerError.shuttingDown` once ``stop()`` has begun.
     public func write<T>(_ body: @escaping (ReplicaStore) throws -> T) throws -> T {
         try submit(isWrite: true, body)
     }
@@ -70,27 +83,39 @@ public final class DatabaseWorker: @unchecked Sendable {
             if let error { outcome.value = .failure(error) }
             done.signal()
         })
-        guard !stopped.withLock({ $0 }) else { throw ServerError.shuttingDown }
-        jobs.withLock { $0.append(job) }
-        wake.lock(); wake.signal(); wake.unlock()
+        wake.lock()
+        guard !stopped else {
+            wake.unlock()
+            throw ServerError.shuttingDown
+        }
+        jobs.append(job)
+        wake.signal()
+        wake.unlock()
         done.wait()
         return try outcome.value!.get()
     }
 
-    /// Finishes queued jobs, then stops the thread and closes the store.
+    /// Refuses new jobs, finishes the queued ones, then joins the thread (which closes the
+    /// store). Safe to call more than once and from several threads.
     public func stop() {
-        stopped.withLock { $0 = true }
-        wake.lock(); wake.signal(); wake.unlock()
-        while thread?.isFinished == false { usleep(1000) }
+        wake.lock()
+        stopped = true
+        wake.broadcast()
+        wake.unlock()
+        // The thread signals `exited` once; every caller takes the signal and passes it on.
+        exited.wait()
+        exited.signal()
     }
 
     private func loop() {
         while true {
             wake.lock()
-            while jobs.withLock({ $0.isEmpty }) && !stopped.withLock({ $0 }) { wake.wait() }
+            while jobs.isEmpty && !stopped { wake.wait() }
+            let batch = jobs
+            jobs = []
+            let finished = batch.isEmpty && stopped
             wake.unlock()
-            let batch = jobs.withLock { queue -> [Job] in defer { queue = [] }; return queue }
-            if batch.isEmpty && stopped.withLock({ $0 }) { break }
+            if finished { break }
             for job in batch where !job.isWrite {
                 job.run(store)
                 job.finish(nil)
@@ -104,6 +129,8 @@ public final class DatabaseWorker: @unchecked Sendable {
                 commitStats.withLock { $0.commits += 1; $0.writes += writes.count }
                 let failure = batchStorageFailure.withLock { f in defer { f = nil }; return f }
                 storageFailure.withLock { $0 = failure?.description }
+                let bucket = Self.groupSizeBounds.firstIndex { writes.count <= $0 } ?? Self.groupSizeBounds.count
+                commitGroupSizes.withLock { $0[bucket] += 1 }
                 try? store.checkpointAfterErase()  // erased bytes leave the WAL once committed
                 for job in writes { job.finish(nil) }
             } catch {

@@ -8,11 +8,11 @@ import OmzienStore
 /// Problems become `application/problem+json` with their status; JSON that does not decode
 /// becomes 400 `invalid-json` naming the field; anything else is a 500 without detail.
 public enum SyncRoutes {
-    public static func router(for service: SyncService, recorder: SessionRecorder? = nil) -> Router {
+    public static func router(for service: SyncService, recorder: SessionRecorder? = nil, gate: AuthGate = AuthGate()) -> Router {
         var r = Router()
-        /// Every sync route goes through the recorder when one is given.
+        /// Every sync route goes through the recorder when one is given, and the auth gate.
         func on(_ method: String, _ pattern: String, _ handler: @escaping Router.Handler) {
-            var wrapped = handler
+            var wrapped: Router.Handler = { req, ctx in try gate.handle(req, ctx, pattern: pattern, handler) }
             if let recorder {
                 wrapped = { req, ctx in try recorder.record(service, req) { try handler(req, ctx) } }
             }
@@ -25,7 +25,15 @@ public enum SyncRoutes {
         on("POST", "/v1/sync/push") { req, _ in
             try answer(req) {
                 let principal = try auth(service, req)
-                return try service.push(principal, try decodePush(req, held: { service.held(of: principal) }))
+                do {
+                    let pushed = try service.push(principal, try decodePush(req, held: { service.held(of: principal) }))
+                    gate.metrics?.recordPush(pushed)
+                    gate.lastPush(principal, service.now, SyncMetrics.outcome(of: pushed))
+                    return pushed
+                } catch let p as Problem {
+                    gate.lastPush(principal, service.now, p.code)
+                    throw p
+                }
             }
         }
         on("GET", "/v1/sync/pull") { req, _ in
@@ -47,7 +55,12 @@ public enum SyncRoutes {
         on("POST", "/v1/admin/enrollments") { req, _ in
             try answer(req, status: .created) { try service.createEnrollment(try auth(service, req), try decode(CreateEnrollmentRequest.self, req)) }
         }
-        on("GET", "/v1/admin/devices") { req, _ in try answer(req) { try service.listDevices(try auth(service, req)) } }
+        on("GET", "/v1/admin/devices") { req, _ in
+            try answer(req) { () -> [DeviceInfo] in
+                let list = try service.listDevices(try auth(service, req))
+                return gate.metrics?.withLastPushes(list) ?? list
+            }
+        }
         on("POST", "/v1/admin/devices/:replica/revoke") { req, _ in
             try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
         }
@@ -55,6 +68,7 @@ public enum SyncRoutes {
         on("POST", "/v1/admin/quarantine/:replica/release") { req, _ in
             try answer(req) { try service.releaseQuarantine(try auth(service, req), replica: try req.parameter("replica")) }
         }
+        on("POST", "/v1/admin/backups") { req, _ in try answer(req, status: .created) { try service.backup(try auth(service, req)) } }
         on("POST", "/v1/admin/headoffice-tokens") { req, _ in
             try answer(req, status: .created) { try service.issueHeadOfficeToken(try auth(service, req)) }
         }

@@ -11,10 +11,15 @@ public final class SyncServer: Sendable {
     public let http: HTTPServer
 
     public let recorder: SessionRecorder?
+    /// Sync counters for `/metrics` (README "Metrics").
+    public let metrics: SyncMetrics
+    /// Failed-authentication rate limit per client address (R-OPS-4).
+    public let gate: AuthGate
 
     /// `recordTo`: a directory to write a session log of every request to (debugging).
     public init(databasePath: String, http configuration: HTTPServer.Configuration, service serviceConfiguration: SyncService.Configuration = .init(),
-                database options: Database.Options = .init(), recordTo: String? = nil, recordOptions: SessionRecorder.Options = .init()) throws {
+                database options: Database.Options = .init(), recordTo: String? = nil, recordOptions: SessionRecorder.Options = .init(),
+                authFailureBurst: Int = 10) throws {
         service = try SyncService(path: databasePath, configuration: serviceConfiguration, options: options)
         recorder = try recordTo.map { try SessionRecorder(directory: $0, startedAt: serviceConfiguration.now(), options: recordOptions) }
         var configuration = configuration
@@ -28,7 +33,11 @@ public final class SyncServer: Sendable {
         configuration.problemsIncludeRequestID = false
         let worker = service.worker
         configuration.healthCheck = { worker.storageFailure.withLock { $0 }.map { "the database cannot commit: \($0)" } }
-        http = HTTPServer(configuration: configuration, router: SyncRoutes.router(for: service, recorder: recorder))
+        let metrics = SyncMetrics(service: service, databasePath: databasePath)
+        self.metrics = metrics
+        configuration.extraMetrics = { metrics.render() }
+        gate = AuthGate(limiter: AuthFailureLimiter(burst: authFailureBurst), metrics: metrics)
+        http = HTTPServer(configuration: configuration, router: SyncRoutes.router(for: service, recorder: recorder, gate: gate))
     }
 
     /// Binds and starts serving; returns the bound port.

@@ -104,8 +104,9 @@ extension SyncService {
             try store.database.rows("SELECT replica, store, label, created_at, revoked_at FROM principals WHERE kind = 'device' ORDER BY replica").map { row in
                 let replica = row[0].text ?? ""
                 let held = (try? ReplicaID(replica)).map { store.held(from: $0) } ?? 0
+                let quarantined = try store.database.firstRow("SELECT count(*) FROM quarantine WHERE replica = ?", [.text(replica)])?.first?.int64 ?? 0
                 return DeviceInfo(replica: replica, store: row[1].text ?? "", label: row[2].text, enrolledAt: UInt64(row[3].int64 ?? 0),
-                                  revoked: row[4] != .null, held: held)
+                                  revoked: row[4] != .null, held: held, quarantined: Int(quarantined))
             }
         }
     }

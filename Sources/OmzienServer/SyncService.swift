@@ -16,6 +16,8 @@ public final class SyncService: Sendable {
         /// Session replay only: `Authorization: Replay <principal>` names the principal a log
         /// recorded (SyncService+Replay.swift, R-LOG-7). Never set on a serving server.
         public var replayAuthentication = false
+        /// Where `backup` writes (nil: `<database>.backups`; see SyncService+Backup.swift).
+        public var backupDirectory: String?
         public init() {}
     }
 
@@ -134,10 +136,15 @@ public final class SyncService: Sendable {
         }
     }
 
-    /// Issues a fresh admin token (revoking none): for `omzien admin token` on the server host.
-    public func issueAdminToken() throws -> String {
+    /// Issues a fresh admin token for `omzien admin token` on the server host (which opens
+    /// the database directly, the server stopped); `revokingOthers` revokes every earlier
+    /// admin token in the same transaction (a lost or leaked token).
+    public func issueAdminToken(revokingOthers: Bool = false) throws -> String {
         try worker.write { store in
             let token = Tokens.random(prefix: "omz_a_")
+            if revokingOthers {
+                try store.database.execute("UPDATE principals SET revoked_at = ? WHERE kind = 'admin' AND revoked_at IS NULL", [.integer(Int64(self.now))])
+            }
             try store.database.execute("INSERT INTO principals(token_hash, kind, created_at) VALUES (?, 'admin', ?)",
                                        [.blob(Tokens.hash(token)), .integer(Int64(self.now))])
             return token
@@ -191,6 +198,10 @@ public final class SyncService: Sendable {
         let codeHash = Tokens.hash(Tokens.normalizeCode(request.code))
         let nonceHash = request.nonce.map(Tokens.hash)
         let now = self.now
+        // An unknown code (a guess) costs a read, never a group commit (issue 10, R-OPS-4).
+        guard try worker.read({ store in try store.database.firstRow("SELECT 1 FROM enrollment_codes WHERE code_hash = ?", [.blob(codeHash)]) != nil }) else {
+            throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
+        }
         let response = try worker.write { store -> EnrollResponse in
             let db = store.database
             guard let row = try db.firstRow("SELECT store, expires_at, used_at, nonce_hash, replica FROM enrollment_codes WHERE code_hash = ?", [.blob(codeHash)]),

@@ -15,6 +15,10 @@ func printHelp() {
 }
 
 func main() -> Int32 {
+    // Every file and directory omzien creates is its owner's only (databases hold tokens and
+    // personal notes; session logs and backups copy them). Files are also created 0600
+    // explicitly; the umask covers whatever a library creates on our behalf.
+    umask(0o077)
     let commands = CommandRegistry.all
     var args = Array(CommandLine.arguments.dropFirst())
     if args.isEmpty || args == ["--help"] || args == ["-h"] || args == ["help"] {

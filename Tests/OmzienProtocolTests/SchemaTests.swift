@@ -58,6 +58,7 @@ struct SchemaTests {
         case "partner-token-request": try roundTrip(PartnerTokenRequest.self, data)
         case "partner-created": try roundTrip(PartnerCreated.self, data)
         case "headoffice-token-response": try roundTrip(HeadOfficeTokenResponse.self, data)
+        case "backup-response": try roundTrip(BackupResponse.self, data)
         case "move-store-request": try roundTrip(MoveStoreRequest.self, data)
         case "move-store-response": try roundTrip(MoveStoreResponse.self, data)
         case "response-time-report": try roundTrip(ResponseTimeReport.self, data)
@@ -414,6 +415,7 @@ enum SwiftMessages {
         try add("partner token request", "partner-token-request", PartnerTokenRequest())
         try add("partner created", "partner-created", PartnerCreated(id: "wz-noord", region: "noord", name: "Welzijn Noord", token: "omz_p_" + String(repeating: "x", count: 43), tokenExpiresAt: now))
         try add("head-office token", "headoffice-token-response", HeadOfficeTokenResponse(token: "omz_h_" + String(repeating: "y", count: 43)))
+        try add("backup", "backup-response", BackupResponse(path: "/var/lib/omzien/server.sqlite.backups/server-x.sqlite", bytes: 4096, takenAt: 1_764_692_103_123))
         try add("move store", "move-store-request", MoveStoreRequest(region: "zuid"))
         try add("moved store", "move-store-response", MoveStoreResponse(store: "store-12", fromRegion: "noord", toRegion: "zuid", handedOver: []))
         try add("report", "response-time-report", ResponseTimeReport(by: "store", threshold: 5, groups: [

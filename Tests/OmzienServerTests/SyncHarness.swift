@@ -19,7 +19,10 @@ final class SyncHarness {
     /// The server's clock offset in ms, movable by tests (quarantine).
     let clock = TestClock()
 
-    init(maxDriftMillis: UInt64 = Limits.defaultMaxDriftMillis, recordTo: String? = nil, recordOptions: SessionRecorder.Options = .init()) throws {
+    /// `authFailureBurst`: failed authentications per address before 429 (high by default:
+    /// most tests send bad tokens on purpose; AuthRateLimitTests sets the real one).
+    init(maxDriftMillis: UInt64 = Limits.defaultMaxDriftMillis, recordTo: String? = nil, recordOptions: SessionRecorder.Options = .init(),
+         authFailureBurst: Int = 1_000_000) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var http = HTTPServer.Configuration.testing()
@@ -28,7 +31,8 @@ final class SyncHarness {
         sync.maxDriftMillis = maxDriftMillis
         let clock = self.clock
         sync.now = { UInt64(Int64(HybridClock.physicalNowMillis()) + clock.offset.withLock { $0 }) }
-        server = try SyncServer(databasePath: dir.appendingPathComponent("server.sqlite").path, http: http, service: sync, recordTo: recordTo, recordOptions: recordOptions)
+        server = try SyncServer(databasePath: dir.appendingPathComponent("server.sqlite").path, http: http, service: sync, recordTo: recordTo,
+                                recordOptions: recordOptions, authFailureBurst: authFailureBurst)
         port = try server.start()
         adminToken = try server.service.bootstrapAdminToken()!
         admin = SyncClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!, token: adminToken, retry: .none)

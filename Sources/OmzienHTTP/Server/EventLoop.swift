@@ -5,7 +5,7 @@ import CSystemShims
 import Dispatch
 import Synchronization
 
-/// One event-loop thread: an epoll instance, its own listening socket (SO_REUSEPORT), and the
+/// One event-loop thread: an epoll instance, its own descriptor of the listening socket, and the
 /// connections it accepted.
 ///
 /// Sendability (`@unchecked Sendable`): every mutable property except `mailbox` is touched only
@@ -129,7 +129,7 @@ final class EventLoop: @unchecked Sendable {
         var tokens = [UInt64](repeating: 0, count: maxEvents)
         var events = [UInt32](repeating: 0, count: maxEvents)
         Syscall.mustSucceed("epoll_ctl") { omzien_epoll_ctl(epfd, OMZIEN_EPOLL_CTL_ADD, wakeFD, OMZIEN_EPOLLIN, EventLoop.wakeToken) }
-        Syscall.mustSucceed("epoll_ctl") { omzien_epoll_ctl(epfd, OMZIEN_EPOLL_CTL_ADD, listenFD, OMZIEN_EPOLLIN, EventLoop.listenToken) }
+        Syscall.mustSucceed("epoll_ctl") { omzien_epoll_ctl(epfd, OMZIEN_EPOLL_CTL_ADD, listenFD, OMZIEN_EPOLLIN | OMZIEN_EPOLLEXCLUSIVE, EventLoop.listenToken) }
         updateClock()
         nextTimerScan = now + tick
 
@@ -269,7 +269,7 @@ final class EventLoop: @unchecked Sendable {
         acceptPausedUntil = 0
         guard listenFD >= 0 else { return }
         Syscall.mustSucceed("epoll_ctl") {
-            omzien_epoll_ctl(epfd, OMZIEN_EPOLL_CTL_ADD, listenFD, OMZIEN_EPOLLIN, EventLoop.listenToken)
+            omzien_epoll_ctl(epfd, OMZIEN_EPOLL_CTL_ADD, listenFD, OMZIEN_EPOLLIN | OMZIEN_EPOLLEXCLUSIVE, EventLoop.listenToken)
         }
     }
 

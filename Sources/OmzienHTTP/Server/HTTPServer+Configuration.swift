@@ -7,7 +7,7 @@ extension HTTPServer {
         /// Port to listen on; 0 picks a free port (``HTTPServer/start()`` returns it).
         public var port: Int = 0
         /// Event-loop threads, each with its own epoll instance and listening socket
-        /// (SO_REUSEPORT). Default: the number of online CPUs.
+        /// descriptor (one shared listening socket). Default: the number of online CPUs.
         public var eventLoopThreads: Int = onlineProcessorCount()
         /// Threads of the worker pool that runs ``HandlerExecution/workerPool`` handlers.
         public var workerThreads: Int = 4
@@ -59,6 +59,9 @@ extension HTTPServer {
         public var problemsIncludeRequestID = true
         /// Path of the built-in Prometheus metrics endpoint; nil disables it.
         public var metricsPath: String? = "/metrics"
+        /// More Prometheus text appended to `/metrics` (the sync layer's counters). Runs on
+        /// the event loop: it must only read memory.
+        public var extraMetrics: (@Sendable () -> String)? = nil
         /// Value of the `Server` response field; nil sends none.
         public var serverName: String? = nil
 

@@ -19,7 +19,8 @@ import Synchronization
 /// ```
 ///
 /// Threads: ``Configuration/eventLoopThreads`` event loops (each its own epoll instance and
-/// SO_REUSEPORT listening socket; connections stay on the loop that accepted them) and a
+/// its own descriptor of the one listening socket, registered with EPOLLEXCLUSIVE; no
+/// SO_REUSEPORT, so a port in use is refused; connections stay on the loop that accepted them) and a
 /// worker pool of ``Configuration/workerThreads`` for handlers (see ``HandlerExecution``).
 /// Requests on one connection are answered strictly in order; while one is with a worker the
 /// connection's further pipelined requests wait.
@@ -62,18 +63,22 @@ public final class HTTPServer: Sendable {
     public func start() throws(SystemError) -> Int {
         try state.withLock { (state: inout State) throws(SystemError) -> Int in
             guard case .initial = state else { preconditionFailure("HTTPServer.start() called twice") }
-            var fds: [Int32] = []
-            var port = configuration.port
-            for _ in 0..<configuration.eventLoopThreads {
-                var bound: Int32 = 0
-                let fd = omzien_listen_tcp(configuration.host, UInt16(port), Int32(configuration.backlog), 1, &bound)
+            // One listening socket, bound without SO_REUSEPORT, so that a second server (of
+            // another database) cannot bind the same port and split the requests: it gets
+            // EADDRINUSE. Each event loop registers its own dup of it (EPOLLEXCLUSIVE).
+            var bound: Int32 = 0
+            let first = omzien_listen_tcp(configuration.host, UInt16(configuration.port), Int32(configuration.backlog), 0, &bound)
+            if first < 0 { throw SystemError(call: "listen(\(configuration.host):\(configuration.port))", errno: errno) }
+            let port = Int(bound)
+            var fds: [Int32] = [first]
+            for _ in 1..<configuration.eventLoopThreads {
+                let fd = fcntl(first, F_DUPFD_CLOEXEC, 0)
                 if fd < 0 {
                     let code = errno
                     fds.forEach { _ = Glibc.close($0) }
-                    throw SystemError(call: "listen(\(configuration.host):\(port))", errno: code)
+                    throw SystemError(call: "dup(listening socket)", errno: code)
                 }
                 fds.append(fd)
-                port = Int(bound)
             }
             let core = ServerCore(configuration: configuration, router: router)
             var loops: [EventLoop] = []

@@ -43,10 +43,11 @@ final class ServerCore: Sendable {
             }
         }
         if let path = configuration.metricsPath {
+            let extra = configuration.extraMetrics
             router.get(path, execution: .eventLoop) { _, _ in
                 HTTPResponse(
                     status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
-                    body: Array(metrics.render().utf8))
+                    body: Array((metrics.render() + (extra?() ?? "")).utf8))
             }
         }
         self.router = router

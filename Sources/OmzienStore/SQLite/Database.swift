@@ -54,6 +54,7 @@ public final class Database {
             throw DatabaseError(code: problem.code, message: problem.message, path: path)
         }
         let claim = inMemory ? nil : try DatabaseFileClaim(path: path, readOnly: options.readOnly)
+        if !inMemory && !options.readOnly { Self.restrictMode(ofDatabaseAt: path) }
 
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
@@ -80,6 +81,24 @@ public final class Database {
     }
 
     deinit { close() }
+
+    /// Every file of a database is readable by its owner only (0600, whatever the umask): a
+    /// device's file holds its bearer token and its store's notes. SQLite gives `-wal`,
+    /// `-shm` and journals the mode of the main file, so creating the main file 0600 first
+    /// covers them; an existing file (and its `-wal`/`-shm`) that is group- or
+    /// world-accessible is narrowed to 0600 when opened for writing.
+    static func restrictMode(ofDatabaseAt path: String) {
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            fchmod(fd, 0o600)  // the umask cannot widen it, but may narrow it; keep it exact
+            closeFileDescriptor(fd)
+            return
+        }
+        for file in [path, path + "-wal", path + "-shm", path + "-journal"] {
+            var info = stat()
+            if stat(file, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o077 != 0 { chmod(file, 0o600) }
+        }
+    }
 
     /// Checks made before any lock file is created or SQLite is involved:
     /// - a directory is refused (`SQLITE_CANTOPEN`), so no `<dir>.lock` is created next to it;

@@ -138,8 +138,9 @@ struct AdminListCommand: Command {
         default:
             let list = try context.call("GET", "v1/admin/devices", as: [DeviceInfo].self)
             try context.print(list) {
-                Output.table(["DEVICE", "STORE", "LABEL", "OPERATIONS HELD", "STATE"],
-                             list.map { [$0.replica, $0.store, $0.label ?? "", "\($0.held)", $0.revoked ? "revoked" : "active"] })
+                Output.table(["DEVICE", "STORE", "LABEL", "OPERATIONS HELD", "QUARANTINED", "LAST PUSH", "OUTCOME", "STATE"],
+                             list.map { [$0.replica, $0.store, $0.label ?? "", "\($0.held)", $0.quarantined.map { "\($0)" } ?? "",
+                                         $0.lastPushAt.map { ExpiryText.utc($0) } ?? "-", $0.lastPushOutcome ?? "-", $0.revoked ? "revoked" : "active"] })
             }
         }
     }

@@ -181,6 +181,7 @@ struct AdminPartnerAddCommand: Command {
         try context.print(p) {
             Output.line("Created partner \(p.id) (\(p.name)) for region \(p.region).")
             Output.line("Its token (shown once; give it to the partner): \(p.token)")
+            Output.line("The token expires \(ExpiryText.utc(p.tokenExpiresAt)); renew it with 'omzien admin partner token \(p.id)'.")
         }
     }
 }

@@ -8,7 +8,8 @@ struct ServeCommand: Command {
     static let summary = "run the sync server"
     static let usage = """
         usage: omzien serve [--db PATH] [--host ADDR] [--port N] [--max-drift-ms N] [--threads N]
-                            [--max-connections N] [--max-body-bytes N] [--quiet]
+                            [--max-connections N] [--max-body-bytes N] [--quiet] [--record DIR]
+                            [--backup-dir DIR [--backup-every SECONDS] [--keep-backups N]]
 
         Runs the sync server until SIGTERM or SIGINT (then finishes requests in flight and exits 0).
         On first start it creates an admin token, writes it to PATH.admin-token (mode 0600) and
@@ -30,11 +31,15 @@ struct ServeCommand: Command {
           --record-max-mb N    start a new log file once the current one holds N MiB (default 64)
           --record-max-hours N start a new log file once the current one is N hours old (default 24)
           --record-keep N      keep only the newest N log files of this run (default: all)
+          --backup-dir DIR     take an online backup into DIR every --backup-every seconds
+                               (default 3600), keeping the newest --keep-backups (default 24);
+                               'omzien admin backup' writes there too (default: PATH.backups)
         """
     static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record",
-                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep"]
+                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "backup-dir", "backup-every", "keep-backups"]
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
     let recordOptions: SessionRecorder.Options
+    let backupDir: String?, backupEvery: Int, keepBackups: Int
 
     init(_ args: inout ArgumentReader) throws {
         db = args.option("db", default: "omzien-server.sqlite")
@@ -52,6 +57,9 @@ struct ServeCommand: Command {
         o.maxAgeSeconds = Double(try args.integer("record-max-hours", default: 24, range: 1...100_000)) * 3600
         o.keepFiles = args.option("record-keep") == nil ? nil : try args.integer("record-keep", default: 1, range: 1...1_000_000)
         recordOptions = o
+        backupDir = args.option("backup-dir")
+        backupEvery = try args.integer("backup-every", default: 3600, range: 1...(7 * 86_400))
+        keepBackups = try args.integer("keep-backups", default: 24, range: 1...10_000)
     }
 
     func run() throws {
@@ -64,6 +72,7 @@ struct ServeCommand: Command {
         if quiet { http.requestLog = nil }
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = UInt64(drift)
+        sync.backupDirectory = backupDir
         let server = try SyncServer(databasePath: db, http: http, service: sync, recordTo: record, recordOptions: recordOptions)
         if let path = server.recorder?.path { Output.line("Recording sessions to \(path)") }
         if let token = try server.service.bootstrapAdminToken() {
@@ -71,17 +80,28 @@ struct ServeCommand: Command {
             FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
             Output.line("Created the admin token and wrote it to \(file) (keep it secret).")
         }
-        let code: Int32
+        let schedule = backupDir.map { dir in
+            Output.line("Backups every \(backupEvery) s to \(dir), keeping \(keepBackups).")
+            return BackupSchedule(service: server.service, interval: Double(backupEvery), keep: keepBackups) { Output.error($0) }
+        }
         do {
-            code = try server.http.run(shutdownDeadline: .seconds(10)) { port in
+            // A signal (SIGTERM, SIGINT) is the normal way to stop: drain, close, exit 0.
+            let signal = try server.http.run(shutdownDeadline: .seconds(10)) { port in
                 Output.line("omzien serve: listening on http://\(host):\(port) (database \(db))")
             }
+            Output.line("omzien serve: signal \(signal), finished the requests in flight")
         } catch {
+            schedule?.stop()
+            server.recorder?.close()
             server.service.stop()
+            if error.errno == EADDRINUSE {
+                throw CLIError.unavailable("cannot listen on \(host):\(port): the port is in use (another 'omzien serve' or another program listens there). Stop it or choose another --port.")
+            }
             throw CLIError.unavailable("cannot listen on \(host):\(port): \(error)")
         }
+        schedule?.stop()
+        server.recorder?.close()
         server.service.stop()
         Output.line("omzien serve: stopped")
-        if code != 0 { throw CLIError.failure("the server stopped with status \(code)") }
     }
 }

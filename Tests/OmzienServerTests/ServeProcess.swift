@@ -1,0 +1,71 @@
+import Foundation
+
+/// `omzien serve` as a child process, started through `sh` with umask 022 (the usual
+/// default, so file modes are the product's doing), on a free loopback port. Its stdout and
+/// stderr are collected; `terminate(signal:)` sends a signal and waits for the exit status.
+/// A server still running when the test ends is killed (`deinit`).
+final class ServeProcess: @unchecked Sendable {
+    let process = Process()
+    private let out = Pipe(), err = Pipe()
+    private let collected = NSLock()
+    private var outText = "", errText = ""
+    private(set) var port = 0
+
+    /// Starts `omzien serve ARGS` and waits (up to 20 s) until it prints its port, unless
+    /// `expectListening` is false (then it only starts it; see `waitForExit`).
+    init(_ args: [String], expectListening: Bool = true) throws {
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let quoted = ([CLITests.binary.path, "serve"] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        process.arguments = ["-c", "umask 022; exec " + quoted.joined(separator: " ")]
+        process.standardOutput = out
+        process.standardError = err
+        out.fileHandleForReading.readabilityHandler = { [unowned self] h in
+            let d = h.availableData
+            self.collected.lock(); self.outText += String(decoding: d, as: UTF8.self); self.collected.unlock()
+        }
+        err.fileHandleForReading.readabilityHandler = { [unowned self] h in
+            let d = h.availableData
+            self.collected.lock(); self.errText += String(decoding: d, as: UTF8.self); self.collected.unlock()
+        }
+        try process.run()
+        guard expectListening else { return }
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, process.isRunning {
+            if let range = stdout.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+               let p = Int(stdout[range].split(separator: ":").last!) {
+                port = p
+                return
+            }
+            usleep(10_000)
+        }
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "serve did not start: \(stdout) \(stderr)"])
+    }
+
+    var stdout: String { collected.lock(); defer { collected.unlock() }; return outText }
+    var stderr: String { collected.lock(); defer { collected.unlock() }; return errText }
+    var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    /// Waits up to `seconds` for the process to exit; its status, or nil if it is still running.
+    func waitForExit(seconds: Double = 20) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        if process.isRunning { return nil }
+        usleep(50_000)  // the last output
+        return process.terminationStatus
+    }
+
+    /// Sends `signal` and waits for the exit status (nil: still running after 20 s).
+    func terminate(signal: Int32 = SIGTERM) -> Int32? {
+        kill(process.processIdentifier, signal)
+        return waitForExit()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        out.fileHandleForReading.readabilityHandler = nil
+        err.fileHandleForReading.readabilityHandler = nil
+    }
+}
