@@ -85,6 +85,7 @@ struct AuthorizationMatrixTests {
             Endpoint(method: "POST", path: "v1/admin/partners/wz-oost/tokens", pattern: "/v1/admin/partners/:id/tokens",
                      body: { _ in try? encoder.encode(PartnerTokenRequest(revokeOthers: false)) }, expected: adminOnly.merging([.admin: 201]) { $1 }),
             Endpoint(method: "POST", path: "v1/admin/headoffice-tokens", body: { _ in nil }, expected: adminOnly.merging([.admin: 201]) { $1 }),
+            Endpoint(method: "POST", path: "v1/admin/backups", body: { _ in nil }, expected: adminOnly.merging([.admin: 201]) { $1 }),
             Endpoint(method: "POST", path: "v1/admin/devices/\(gone.store.replica)/revoke", pattern: "/v1/admin/devices/:replica/revoke",
                      body: { _ in nil }, expected: adminOnly),
         ]
