@@ -290,6 +290,14 @@ import Testing
             admin = SyncClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!, token: try server.service.bootstrapAdminToken()!, retry: .none)
         }
 
+        /// A region, a store and one enrolled device of it.
+        func enrolledDevice() throws -> DeviceSync {
+            _ = try admin.call("POST", "v1/admin/regions", body: CreateRegionRequest(id: "noord", name: "Noord"), as: RegionInfo.self)
+            _ = try admin.call("POST", "v1/admin/stores", body: CreateStoreRequest(id: "store-a", region: "noord", name: "A"), as: StoreInfo.self)
+            let code = try admin.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: "store-a"), as: EnrollmentCodeResponse.self)
+            return try DeviceSync.enroll(server: baseURL, code: code.code, label: "till", path: dir.appendingPathComponent("till.sqlite").path, retry: .none)
+        }
+
         deinit {
             server.stop(deadline: .seconds(2))
             try? FileManager.default.removeItem(at: dir)
@@ -300,10 +308,7 @@ import Testing
 
     @Test func aFullDiskIs503WithRetryAfterAndHealthzSaysSo() throws {
         let s = try LoggedServer()
-        _ = try s.admin.call("POST", "v1/admin/regions", body: CreateRegionRequest(id: "noord", name: "Noord"), as: RegionInfo.self)
-        _ = try s.admin.call("POST", "v1/admin/stores", body: CreateStoreRequest(id: "store-a", region: "noord", name: "A"), as: StoreInfo.self)
-        let code = try s.admin.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: "store-a"), as: EnrollmentCodeResponse.self)
-        let device = try DeviceSync.enroll(server: s.baseURL, code: code.code, label: "till", path: s.dir.appendingPathComponent("till.sqlite").path, retry: .none)
+        let device = try s.enrolledDevice()
         try s.server.service._limitDatabaseToItsCurrentSize()
         for i in 0..<40 { _ = try device.recordSignal(note: String(repeating: "vol", count: 600) + "\(i)") }
         #expect { try device.sync() } throws: { error in
@@ -329,10 +334,7 @@ import Testing
 
     @Test func anInternalErrorDuringAPushIsLoggedAndAnswered500WithoutDetail() throws {
         let s = try LoggedServer()
-        _ = try s.admin.call("POST", "v1/admin/regions", body: CreateRegionRequest(id: "noord", name: "Noord"), as: RegionInfo.self)
-        _ = try s.admin.call("POST", "v1/admin/stores", body: CreateStoreRequest(id: "store-a", region: "noord", name: "A"), as: StoreInfo.self)
-        let code = try s.admin.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: "store-a"), as: EnrollmentCodeResponse.self)
-        let device = try DeviceSync.enroll(server: s.baseURL, code: code.code, label: "till", path: s.dir.appendingPathComponent("till.sqlite").path, retry: .none)
+        let device = try s.enrolledDevice()
         // A damaged row where the push reads (the quarantine of this device).
         try s.server.service._damageQuarantine(of: device.store.replica)
         _ = try device.recordSignal(note: "x")
