@@ -150,9 +150,67 @@ public struct ResponseTimeReport: Codable, Sendable, Equatable {
     }
 }
 
+/// POST /v1/admin/headoffice-tokens (the body is optional): how long the token lives and a
+/// label that says whose it is (R-OPS-7).
+public struct HeadOfficeTokenRequest: Codable, Sendable, Equatable {
+    public var tokenDays: Int?
+    public var label: String?
+    public init(tokenDays: Int? = nil, label: String? = nil) {
+        self.tokenDays = tokenDays
+        self.label = label
+    }
+}
+
+/// A new head-office token (shown once), its id (the token's first 12 characters, which
+/// list and revoke use) and when it expires (ms since 1970).
 public struct HeadOfficeTokenResponse: Codable, Sendable, Equatable {
     public var token: String
-    public init(token: String) { self.token = token }
+    public var id: String
+    public var expiresAt: UInt64
+    public init(token: String, id: String, expiresAt: UInt64) {
+        self.token = token
+        self.id = id
+        self.expiresAt = expiresAt
+    }
+}
+
+/// One head-office token as `GET /v1/admin/headoffice-tokens` lists it: never the token.
+public struct HeadOfficeTokenInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var label: String?
+    public var createdAt: UInt64
+    public var expiresAt: UInt64
+    public var revokedAt: UInt64?
+    public init(id: String, label: String?, createdAt: UInt64, expiresAt: UInt64, revokedAt: UInt64?) {
+        self.id = id
+        self.label = label
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// POST /v1/admin/admin-tokens: an admin replaces its token (R-OPS-6); with `revokeOthers`
+/// every earlier admin token, the caller's included, stops working at once.
+public struct AdminTokenRequest: Codable, Sendable, Equatable {
+    public var tokenDays: Int?
+    public var revokeOthers: Bool?
+    public init(tokenDays: Int? = nil, revokeOthers: Bool? = nil) {
+        self.tokenDays = tokenDays
+        self.revokeOthers = revokeOthers
+    }
+}
+
+/// A new admin token (shown once) and when it expires (ms since 1970).
+public struct AdminTokenResponse: Codable, Sendable, Equatable {
+    public var token: String
+    public var expiresAt: UInt64
+    public var revokedOthers: Bool
+    public init(token: String, expiresAt: UInt64, revokedOthers: Bool) {
+        self.token = token
+        self.expiresAt = expiresAt
+        self.revokedOthers = revokedOthers
+    }
 }
 
 /// POST /v1/admin/stores/{id}/move: the store joins another region; its open referrals are

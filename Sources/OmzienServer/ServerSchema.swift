@@ -16,7 +16,8 @@ import OmzienStore
 /// - `referral_events`: when the server first saw a referral submitted, accepted, contacted
 ///   (server time): what response-time reports measure.
 /// - `handovers`: open referrals that followed their store to another region (R-PART-12).
-/// - `headoffice_tokens`: tokens that may read aggregate reports and nothing else.
+/// - `headoffice_tokens`: tokens that may read aggregate reports and nothing else, with an
+///   id (the token's first 12 characters), a label and an expiry (R-OPS-7).
 enum ServerSchema {
     static let migrations: [Migration] = [
         Migration(name: "2026-11-22-server-v1", sql: """
@@ -136,6 +137,19 @@ enum ServerSchema {
         Migration(name: "2026-12-02-enrollment-nonce", sql: """
             ALTER TABLE enrollment_codes ADD COLUMN nonce_hash BLOB;
             ALTER TABLE enrollment_codes ADD COLUMN replica TEXT;
+            """),
+        // Admin and head-office tokens expire and head-office tokens have ids (R-OPS-6/7).
+        // Tokens issued before this get 90 days from the upgrade; old head-office tokens get
+        // an id from their hash, since the token itself was never stored.
+        Migration(name: "2026-12-03-token-expiry", sql: """
+            ALTER TABLE principals ADD COLUMN expires_at INTEGER;
+            UPDATE principals SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 7776000000 WHERE kind = 'admin';
+            ALTER TABLE headoffice_tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE headoffice_tokens ADD COLUMN id TEXT;
+            ALTER TABLE headoffice_tokens ADD COLUMN label TEXT;
+            UPDATE headoffice_tokens SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 + 7776000000,
+                id = 'old-' || lower(hex(substr(token_hash, 1, 4)));
+            CREATE UNIQUE INDEX headoffice_tokens_id ON headoffice_tokens(id);
             """),
     ]
 }

@@ -70,7 +70,20 @@ public enum SyncRoutes {
         }
         on("POST", "/v1/admin/backups") { req, _ in try answer(req, status: .created) { try service.backup(try auth(service, req)) } }
         on("POST", "/v1/admin/headoffice-tokens") { req, _ in
-            try answer(req, status: .created) { try service.issueHeadOfficeToken(try auth(service, req)) }
+            try answer(req, status: .created) {
+                let principal = try auth(service, req)
+                return try service.issueHeadOfficeToken(principal, try decode(HeadOfficeTokenRequest.self, req, ifEmpty: .init()))
+            }
+        }
+        on("GET", "/v1/admin/headoffice-tokens") { req, _ in try answer(req) { try service.listHeadOfficeTokens(try auth(service, req)) } }
+        on("POST", "/v1/admin/headoffice-tokens/:id/revoke") { req, _ in
+            try answer(req) { try service.revokeHeadOfficeToken(try auth(service, req), id: try req.parameter("id")) }
+        }
+        on("POST", "/v1/admin/admin-tokens") { req, _ in
+            try answer(req, status: .created) {
+                let principal = try auth(service, req)
+                return try service.rotateAdminToken(principal, try decode(AdminTokenRequest.self, req, ifEmpty: .init()))
+            }
         }
         on("GET", "/v1/reports/response-times") { req, _ in
             try answer(req) {
@@ -128,6 +141,11 @@ public enum SyncRoutes {
     /// trailing commas, ...; 400 `invalid-json` with the byte offset), whole numbers only
     /// (none of these bodies has a fractional field, so `1.0` is refused), then the message
     /// (a missing or mistyped member: 400 `bad-request`).
+    /// `decode`, for a body that may be left out: an empty body is `ifEmpty`.
+    static func decode<T: Decodable>(_ type: T.Type, _ req: HTTPRequest, ifEmpty: T) throws -> T {
+        req.body.isEmpty ? ifEmpty : try decode(type, req)
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, _ req: HTTPRequest) throws -> T {
         let bytes = Array(req.body)
         let document = try strictDocument(bytes)

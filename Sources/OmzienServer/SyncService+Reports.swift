@@ -27,16 +27,6 @@ extension SyncService {
         for e in events { try insert.run([.text(referral), .text(storeID), .text(e), .integer(Int64(now))]) }
     }
 
-    public func issueHeadOfficeToken(_ principal: Principal) throws -> HeadOfficeTokenResponse {
-        try requireAdmin(principal)
-        let now = self.now
-        return try worker.write { store in
-            let token = Tokens.random(prefix: "omz_h_")
-            try store.database.execute("INSERT INTO headoffice_tokens(token_hash, created_at) VALUES (?, ?)", [.blob(Tokens.hash(token)), .integer(Int64(now))])
-            return HeadOfficeTokenResponse(token: token)
-        }
-    }
-
     public func responseTimes(_ principal: Principal, by: String, threshold: Int = 5) throws -> ResponseTimeReport {
         switch principal {
         case .admin, .headOffice: break

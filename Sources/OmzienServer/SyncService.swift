@@ -23,7 +23,7 @@ public final class SyncService: Sendable {
 
     let worker: DatabaseWorker
     let configuration: Configuration
-    private let principals = Mutex<[[UInt8]: Principal]>([:])
+    private let principals = Mutex<[[UInt8]: CachedPrincipal]>([:])
     let quarantineLoads = Mutex(0)
     public static let serverReplica = ReplicaID(trusted: "server")
     /// The server's tables on top of the replica's (for tools that open a server database).
@@ -84,7 +84,16 @@ public final class SyncService: Sendable {
 
     // MARK: Authentication
 
-    /// The principal of a bearer token (R-SYNC-3), or a 401 problem.
+    /// A principal the cache holds, with when its token expires (nil: device tokens, which
+    /// live until revoked). Revocations drop entries (`principalsForget…`); expiry is checked
+    /// on every use.
+    struct CachedPrincipal {
+        let principal: Principal
+        let expiresAt: UInt64?
+    }
+
+    /// The principal of a bearer token (R-SYNC-3), or a 401 problem whose detail says what
+    /// to do for that kind of token (R-OPS-6).
     public func authenticate(authorization: String?) throws -> Principal {
         if configuration.replayAuthentication, let a = authorization, a.hasPrefix("Replay ") { return try replayPrincipal(String(a.dropFirst("Replay ".count))) }
         guard let authorization, authorization.hasPrefix("Bearer ") else {
@@ -93,71 +102,51 @@ public final class SyncService: Sendable {
         let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard token.hasPrefix("omz_"), token.utf8.count < 200 else { throw Problems.unauthorized("the token is malformed") }
         let hash = Tokens.hash(token)
-        if let cached = principals.withLock({ $0[hash] }) { return cached }
         let now = self.now
-        let principal = try worker.read { store -> Principal? in
+        if let cached = principals.withLock({ $0[hash] }), cached.expiresAt.map({ now < $0 }) ?? true { return cached.principal }
+        let found = try worker.read { store -> CachedPrincipal? in
+            let db = store.database
             if token.hasPrefix("omz_h_") {
-                guard try store.database.firstRow("SELECT 1 FROM headoffice_tokens WHERE token_hash = ? AND revoked_at IS NULL", [.blob(hash)]) != nil else { return nil }
-                return .headOffice
+                guard let row = try db.firstRow("SELECT expires_at FROM headoffice_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+                                                [.blob(hash), .integer(Int64(now))]) else { return nil }
+                return CachedPrincipal(principal: .headOffice, expiresAt: row[0].unsigned)
             }
             if token.hasPrefix("omz_p_") {
-                guard let row = try store.database.firstRow("""
-                    SELECT p.id, p.region FROM partner_tokens t JOIN partners p ON p.id = t.partner
+                guard let row = try db.firstRow("""
+                    SELECT p.id, p.region, t.expires_at FROM partner_tokens t JOIN partners p ON p.id = t.partner
                     WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?
                     """, [.blob(hash), .integer(Int64(now))]), case let .text(id) = row[0], case let .text(region) = row[1] else { return nil }
-                return .partner(id: id, region: region, tokenPrefix: String(token.prefix(12)))
+                return CachedPrincipal(principal: .partner(id: id, region: region, tokenPrefix: String(token.prefix(12))), expiresAt: row[2].unsigned)
             }
-            guard let row = try store.database.firstRow("SELECT kind, replica, store, revoked_at FROM principals WHERE token_hash = ?", [.blob(hash)]),
+            guard let row = try db.firstRow("SELECT kind, replica, store, revoked_at, expires_at FROM principals WHERE token_hash = ?", [.blob(hash)]),
                   row[3] == .null else { return nil }
             switch row[0] {
-            case .text("admin"): return .admin
+            case .text("admin"):
+                let expires = row[4].unsigned
+                guard expires.map({ now < $0 }) ?? true else { return nil }
+                return CachedPrincipal(principal: .admin, expiresAt: expires)
             case .text("device"):
                 guard case let .text(r) = row[1], let replica = try? ReplicaID(r), case let .text(s) = row[2] else { return nil }
-                return .device(replica: replica, store: s)
+                return CachedPrincipal(principal: .device(replica: replica, store: s), expiresAt: nil)
             default: return nil
             }
         }
-        guard let principal else { throw Problems.unauthorized("the token is unknown or was revoked; enroll the device again") }
-        if case .partner = principal { return principal }  // partner tokens expire: checked on every request
-        principals.withLock { $0[hash] = principal }
-        return principal
-    }
-
-    /// Creates the admin token if none exists yet and returns it (shown once); nil if an
-    /// admin token already exists.
-    public func bootstrapAdminToken() throws -> String? {
-        try worker.write { store -> String? in
-            let existing = try store.database.firstRow("SELECT count(*) FROM principals WHERE kind = 'admin' AND revoked_at IS NULL")
-            guard existing?.first == .integer(0) else { return nil }
-            let token = Tokens.random(prefix: "omz_a_")
-            try store.database.execute("INSERT INTO principals(token_hash, kind, created_at) VALUES (?, 'admin', ?)",
-                                       [.blob(Tokens.hash(token)), .integer(Int64(self.now))])
-            return token
-        }
-    }
-
-    /// Issues a fresh admin token for `omzien admin token` on the server host (which opens
-    /// the database directly, the server stopped); `revokingOthers` revokes every earlier
-    /// admin token in the same transaction (a lost or leaked token).
-    public func issueAdminToken(revokingOthers: Bool = false) throws -> String {
-        try worker.write { store in
-            let token = Tokens.random(prefix: "omz_a_")
-            if revokingOthers {
-                try store.database.execute("UPDATE principals SET revoked_at = ? WHERE kind = 'admin' AND revoked_at IS NULL", [.integer(Int64(self.now))])
-            }
-            try store.database.execute("INSERT INTO principals(token_hash, kind, created_at) VALUES (?, 'admin', ?)",
-                                       [.blob(Tokens.hash(token)), .integer(Int64(self.now))])
-            return token
-        }
+        guard let found else { throw Problems.unauthorized(Tokens.refusal(token)) }
+        principals.withLock { $0[hash] = found }
+        return found.principal
     }
 
     /// Drops cached principals of a replica (after a revoke).
     func principalsForget(replica: String) {
-        principals.withLock { cache in cache = cache.filter { if case let .device(r, _) = $0.value { r.rawValue != replica } else { true } } }
+        principalsForget { if case let .device(r, _) = $0 { r.rawValue == replica } else { false } }
     }
 
     func principalsForgetPartner(_ partner: String) {
-        principals.withLock { cache in cache = cache.filter { if case let .partner(id, _, _) = $0.value { id != partner } else { true } } }
+        principalsForget { if case let .partner(id, _, _) = $0 { id == partner } else { false } }
+    }
+
+    func principalsForget(where matches: (Principal) -> Bool) {
+        principals.withLock { cache in cache = cache.filter { !matches($0.value.principal) } }
     }
 
     func requireAdmin(_ p: Principal) throws {

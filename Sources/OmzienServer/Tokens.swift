@@ -26,4 +26,15 @@ enum Tokens {
     }
 
     static func hash(_ secret: String) -> [UInt8] { SHA256.hash(secret).bytes }
+
+    /// The detail of a 401 for a token that is unknown, expired or revoked: what the holder
+    /// of that kind of token can do about it (R-OPS-6).
+    static func refusal(_ token: String) -> String {
+        switch token.prefix(6) {
+        case "omz_a_": "the admin token is unknown, expired or revoked; with a valid one run 'omzien admin token', or on the server host 'omzien admin token --db PATH'"
+        case "omz_p_": "the partner token is unknown, expired or revoked; ask the operator for a new one ('omzien admin partner token ID')"
+        case "omz_h_": "the head-office token is unknown, expired or revoked; ask the operator for a new one ('omzien admin headoffice-token')"
+        default: "the device token is unknown or was revoked; enroll the device again"
+        }
+    }
 }

@@ -11,6 +11,7 @@ import Testing
 struct AuthorizationMatrixTests {
     enum Who: String, CaseIterable {
         case deviceA, deviceB, partnerX, partnerY, headOffice, admin, revoked, expiredPartner, revokedPartner, malformed, none
+        case expiredAdmin, expiredHeadOffice, revokedHeadOffice  // R-OPS-6, R-OPS-7
     }
 
     @Test func everyEndpointAnswersEveryPrincipalAsTheTableSays() throws {
@@ -19,6 +20,10 @@ struct AuthorizationMatrixTests {
         let x = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "X"), as: PartnerCreated.self)
         let y = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-zuid", region: "zuid", name: "Y"), as: PartnerCreated.self)
         let ho = try h.admin.call("POST", "v1/admin/headoffice-tokens", as: HeadOfficeTokenResponse.self)
+        let shortAdmin = try h.admin.call("POST", "v1/admin/admin-tokens", body: AdminTokenRequest(tokenDays: 1), as: AdminTokenResponse.self)
+        let shortHO = try h.admin.call("POST", "v1/admin/headoffice-tokens", body: HeadOfficeTokenRequest(tokenDays: 1), as: HeadOfficeTokenResponse.self)
+        let revokedHO = try h.admin.call("POST", "v1/admin/headoffice-tokens", as: HeadOfficeTokenResponse.self)
+        _ = try h.admin.call("POST", "v1/admin/headoffice-tokens/\(revokedHO.id)/revoke", as: HeadOfficeTokenInfo.self)
         let shortLived = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-oost", region: "oost", name: "Z", tokenDays: 1), as: PartnerCreated.self)
         let replaced = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-west", region: "west", name: "W"), as: PartnerCreated.self)
         let rotated = try h.admin.call("POST", "v1/admin/partners/wz-west/tokens", body: PartnerTokenRequest(revokeOthers: true), as: PartnerCreated.self)
@@ -35,9 +40,11 @@ struct AuthorizationMatrixTests {
             .deviceA: try a.store.setting("token"), .deviceB: try b.store.setting("token"), .partnerX: x.token, .partnerY: y.token,
             .headOffice: ho.token, .admin: h.adminToken, .revoked: try gone.store.setting("token"), .malformed: "not-a-token", .none: nil,
             .expiredPartner: shortLived.token, .revokedPartner: replaced.token,
+            .expiredAdmin: shortAdmin.token, .expiredHeadOffice: shortHO.token, .revokedHeadOffice: revokedHO.token,
         ]
         let replicas: [Who: String] = [.deviceA: a.store.replica.rawValue, .deviceB: b.store.replica.rawValue]
-        let unauthenticated: [Who: Int] = [.revoked: 401, .expiredPartner: 401, .revokedPartner: 401, .malformed: 401, .none: 401]
+        let unauthenticated: [Who: Int] = [.revoked: 401, .expiredPartner: 401, .revokedPartner: 401, .malformed: 401, .none: 401,
+                                            .expiredAdmin: 401, .expiredHeadOffice: 401, .revokedHeadOffice: 401]
         func row(_ pairs: [Who: Int]) -> [Who: Int] { pairs.merging(unauthenticated) { $1 } }
         let deviceOnly = row([.deviceA: 200, .deviceB: 200, .partnerX: 403, .partnerY: 403, .headOffice: 403, .admin: 403])
         let partnerOnly = row([.deviceA: 403, .deviceB: 403, .partnerX: 200, .partnerY: 200, .headOffice: 403, .admin: 403])
@@ -85,6 +92,11 @@ struct AuthorizationMatrixTests {
             Endpoint(method: "POST", path: "v1/admin/partners/wz-oost/tokens", pattern: "/v1/admin/partners/:id/tokens",
                      body: { _ in try? encoder.encode(PartnerTokenRequest(revokeOthers: false)) }, expected: adminOnly.merging([.admin: 201]) { $1 }),
             Endpoint(method: "POST", path: "v1/admin/headoffice-tokens", body: { _ in nil }, expected: adminOnly.merging([.admin: 201]) { $1 }),
+            Endpoint(method: "GET", path: "v1/admin/headoffice-tokens", body: { _ in nil }, expected: adminOnly),
+            Endpoint(method: "POST", path: "v1/admin/headoffice-tokens/\(revokedHO.id)/revoke", pattern: "/v1/admin/headoffice-tokens/:id/revoke",
+                     body: { _ in nil }, expected: adminOnly),  // already revoked: idempotent
+            Endpoint(method: "POST", path: "v1/admin/admin-tokens", body: { _ in try? encoder.encode(AdminTokenRequest(revokeOthers: false)) },
+                     expected: adminOnly.merging([.admin: 201]) { $1 }),
             Endpoint(method: "POST", path: "v1/admin/backups", body: { _ in nil }, expected: adminOnly.merging([.admin: 201]) { $1 }),
             Endpoint(method: "POST", path: "v1/admin/devices/\(gone.store.replica)/revoke", pattern: "/v1/admin/devices/:replica/revoke",
                      body: { _ in nil }, expected: adminOnly),

@@ -17,6 +17,13 @@ public enum SQLValue: Sendable, Hashable {
         return nil
     }
 
+    /// A non-negative integer as `UInt64` (times, sizes), or nil for a negative one or any
+    /// other storage class.
+    public var unsigned: UInt64? {
+        if case .integer(let value) = self, value >= 0 { return UInt64(value) }
+        return nil
+    }
+
     /// The floating-point value; integers are widened. Nil for other storage classes.
     public var double: Double? {
         switch self {

@@ -15,6 +15,8 @@ enum CommandRegistry {
         AdminReportCommand.self,
         AdminTokenCommand.self,
         AdminHeadOfficeTokenCommand.self,
+        AdminHeadOfficeTokenListCommand.self,
+        AdminHeadOfficeTokenRevokeCommand.self,
         AdminPartnerTokenCommand.self,
         AdminBackupCommand.self,
         AdminRestoreCommand.self,

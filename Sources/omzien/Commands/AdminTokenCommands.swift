@@ -14,14 +14,65 @@ enum ExpiryText {
 
 struct AdminHeadOfficeTokenCommand: Command {
     static let name = "admin headoffice-token"
-    static let summary = "issue a head-office token (aggregate reports only)"
-    static let usage = "usage: omzien admin headoffice-token [--server URL] [--token TOKEN] [--json]\n\nPrints the new token once.\n" + AdminContext.help
+    static let summary = "issue a head-office token (aggregate reports only); see also 'list' and 'revoke'"
+    static let usage = """
+        usage: omzien admin headoffice-token [--days 1-365] [--label TEXT] [--server URL] [--token TOKEN] [--json]
+
+        Issues a head-office token valid for --days (default 90) and prints it once, with its
+        id and when it expires. --label says whose it is ("controlling, Marieke"); 'omzien admin
+        headoffice-token list' shows ids and labels, 'omzien admin headoffice-token revoke ID'
+        stops a token at once.
+
+        """ + AdminContext.help
+    static let valueOptions: Set<String> = AdminContext.options.union(["days", "label"])
+    let context: AdminContext, days: Int, label: String?
+    init(_ args: inout ArgumentReader) throws {
+        days = try args.integer("days", default: 90, range: 1...365)
+        label = args.option("label")
+        context = try AdminContext(&args)
+    }
+    func run() throws {
+        let t = try context.call("POST", "v1/admin/headoffice-tokens", body: HeadOfficeTokenRequest(tokenDays: days, label: label), as: HeadOfficeTokenResponse.self)
+        try context.print(t) {
+            Output.line("Head-office token \(t.id) (shown once; it can read aggregate reports only): \(t.token)")
+            Output.line("It expires \(ExpiryText.utc(t.expiresAt)). Revoke it with: omzien admin headoffice-token revoke \(t.id)")
+        }
+    }
+}
+
+struct AdminHeadOfficeTokenListCommand: Command {
+    static let name = "admin headoffice-token list"
+    static let summary = "list head-office tokens: id, label, created, expires, revoked (never the token)"
+    static let usage = "usage: omzien admin headoffice-token list [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
     static let valueOptions: Set<String> = AdminContext.options
     let context: AdminContext
     init(_ args: inout ArgumentReader) throws { context = try AdminContext(&args) }
     func run() throws {
-        let t = try context.call("POST", "v1/admin/headoffice-tokens", as: HeadOfficeTokenResponse.self)
-        try context.print(t) { Output.line("Head-office token (shown once; it can read aggregate reports only): \(t.token)") }
+        let list = try context.call("GET", "v1/admin/headoffice-tokens", as: [HeadOfficeTokenInfo].self)
+        try context.print(list) {
+            if list.isEmpty { return Output.line("No head-office tokens. 'omzien admin headoffice-token' issues one.") }
+            let now = UInt64(Date().timeIntervalSince1970 * 1000)
+            Output.table(["ID", "LABEL", "CREATED", "EXPIRES", "STATE"], list.map { t in
+                let state = t.revokedAt.map { "revoked \(ExpiryText.utc($0))" } ?? (t.expiresAt <= now ? "expired" : "valid")
+                return [t.id, t.label ?? "-", ExpiryText.utc(t.createdAt), ExpiryText.utc(t.expiresAt), state]
+            })
+        }
+    }
+}
+
+struct AdminHeadOfficeTokenRevokeCommand: Command {
+    static let name = "admin headoffice-token revoke"
+    static let summary = "revoke a head-office token by its id (it stops working at once)"
+    static let usage = "usage: omzien admin headoffice-token revoke ID [--server URL] [--token TOKEN] [--json]\n\nID is the token's first 12 characters, as 'list' shows.\n" + AdminContext.help
+    static let valueOptions: Set<String> = AdminContext.options
+    let context: AdminContext, id: String
+    init(_ args: inout ArgumentReader) throws {
+        id = try args.positional("the token id (omz_h_…, as 'omzien admin headoffice-token list' shows)")
+        context = try AdminContext(&args)
+    }
+    func run() throws {
+        let t = try context.call("POST", "v1/admin/headoffice-tokens/\(id)/revoke", as: HeadOfficeTokenInfo.self)
+        try context.print(t) { Output.line("Head-office token \(t.id)\(t.label.map { " (\($0))" } ?? "") is revoked; it no longer reads reports.") }
     }
 }
 

@@ -1,0 +1,109 @@
+import Foundation
+import OmzienProtocol
+import OmzienStore
+
+/// Admin and head-office tokens (Protocol/SYNC.md R-OPS-6, R-OPS-7). Like partner tokens
+/// (R-PART-13) they expire and can be revoked; only their SHA-256 is stored.
+///
+/// - An admin token lives `tokenDays` (1–365, default 90). `POST /v1/admin/admin-tokens`
+///   replaces it while the server runs; `omzien admin token --db` on the host, server
+///   stopped, when every admin token is lost or expired. `serve` issues one itself when it
+///   starts without any valid admin token (and writes it to `<db>.admin-token`, mode 0600).
+/// - A head-office token lives `tokenDays` (default 90), carries a label, and is listed and
+///   revoked by its id: the token's first 12 characters, which say nothing of the rest.
+extension SyncService {
+    static let defaultTokenDays = 90
+    static let dayMillis: UInt64 = 86_400_000
+
+    static func tokenDays(_ days: Int?) throws -> Int {
+        let d = days ?? defaultTokenDays
+        guard (1...365).contains(d) else { throw Problems.badRequest("tokenDays must be 1...365, got \(d)") }
+        return d
+    }
+
+    /// Issues the admin token when the database has no valid one (none yet, or every one
+    /// expired or revoked) and returns it (shown once); nil when a valid admin token exists.
+    public func bootstrapAdminToken() throws -> String? {
+        let now = self.now
+        return try worker.write { store -> String? in
+            let valid = try store.database.firstRow("SELECT count(*) FROM principals WHERE kind = 'admin' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+                                                    [.integer(Int64(now))])
+            guard valid?.first == .integer(0) else { return nil }
+            return try Self.insertAdminToken(store.database, days: Self.defaultTokenDays, now: now).token
+        }
+    }
+
+    /// `omzien admin token` on the server host (which opens the database directly, the server
+    /// stopped): a fresh admin token; `revokingOthers` revokes every earlier one in the same
+    /// transaction (a lost or leaked token).
+    public func issueAdminToken(days: Int? = nil, revokingOthers: Bool = false) throws -> AdminTokenResponse {
+        let days = try Self.tokenDays(days)
+        let now = self.now
+        let issued = try worker.write { store -> AdminTokenResponse in
+            if revokingOthers {
+                try store.database.execute("UPDATE principals SET revoked_at = ? WHERE kind = 'admin' AND revoked_at IS NULL", [.integer(Int64(now))])
+            }
+            let (token, expires) = try Self.insertAdminToken(store.database, days: days, now: now)
+            return AdminTokenResponse(token: token, expiresAt: expires, revokedOthers: revokingOthers)
+        }
+        if revokingOthers { principalsForget { $0 == .admin } }
+        return issued
+    }
+
+    /// `POST /v1/admin/admin-tokens`: an admin replaces its token while the server runs.
+    public func rotateAdminToken(_ principal: Principal, _ request: AdminTokenRequest) throws -> AdminTokenResponse {
+        try requireAdmin(principal)
+        return try issueAdminToken(days: request.tokenDays, revokingOthers: request.revokeOthers == true)
+    }
+
+    private static func insertAdminToken(_ db: Database, days: Int, now: UInt64) throws -> (token: String, expires: UInt64) {
+        let token = Tokens.random(prefix: "omz_a_")
+        let expires = now + UInt64(days) * dayMillis
+        try db.execute("INSERT INTO principals(token_hash, kind, created_at, expires_at) VALUES (?, 'admin', ?, ?)",
+                       [.blob(Tokens.hash(token)), .integer(Int64(now)), .integer(Int64(expires))])
+        return (token, expires)
+    }
+
+    // MARK: Head office
+
+    public func issueHeadOfficeToken(_ principal: Principal, _ request: HeadOfficeTokenRequest = .init()) throws -> HeadOfficeTokenResponse {
+        try requireAdmin(principal)
+        let days = try Self.tokenDays(request.tokenDays)
+        if let label = request.label { try Self.checkName(label, "label") }
+        let now = self.now
+        return try worker.write { store in
+            let token = Tokens.random(prefix: "omz_h_")
+            let id = String(token.prefix(12)), expires = now + UInt64(days) * Self.dayMillis
+            try store.database.execute("INSERT INTO headoffice_tokens(token_hash, created_at, expires_at, id, label) VALUES (?, ?, ?, ?, ?)",
+                                       [.blob(Tokens.hash(token)), .integer(Int64(now)), .integer(Int64(expires)), .text(id), request.label.map { .text($0) } ?? .null])
+            return HeadOfficeTokenResponse(token: token, id: id, expiresAt: expires)
+        }
+    }
+
+    public func listHeadOfficeTokens(_ principal: Principal) throws -> [HeadOfficeTokenInfo] {
+        try requireAdmin(principal)
+        return try worker.read { store in
+            try store.database.rows("SELECT id, label, created_at, expires_at, revoked_at FROM headoffice_tokens ORDER BY created_at, id").map(Self.headOfficeInfo)
+        }
+    }
+
+    /// Revokes one head-office token by its id; revoking a revoked token answers it again.
+    public func revokeHeadOfficeToken(_ principal: Principal, id: String) throws -> HeadOfficeTokenInfo {
+        try requireAdmin(principal)
+        let now = self.now
+        let info = try worker.write { store -> HeadOfficeTokenInfo in
+            let db = store.database
+            try db.execute("UPDATE headoffice_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.integer(Int64(now)), .text(id)])
+            guard let row = try db.firstRow("SELECT id, label, created_at, expires_at, revoked_at FROM headoffice_tokens WHERE id = ?", [.text(id)]) else {
+                throw Problems.notFound("no head-office token with id '\(id)' ('omzien admin headoffice-token list' shows the ids)")
+            }
+            return Self.headOfficeInfo(row)
+        }
+        principalsForget { $0 == .headOffice }
+        return info
+    }
+
+    private static func headOfficeInfo(_ row: [SQLValue]) -> HeadOfficeTokenInfo {
+        HeadOfficeTokenInfo(id: row[0].text ?? "", label: row[1].text, createdAt: row[2].unsigned ?? 0, expiresAt: row[3].unsigned ?? 0, revokedAt: row[4].unsigned)
+    }
+}
