@@ -297,6 +297,7 @@ struct ServerBehaviourTests {
     func connectionLimit() throws {
         var configuration = HTTPServer.Configuration.testing()
         configuration.maxConnections = 2
+        configuration.problemTypeBase = "https://omzien.example/problems/"
         try withServer(configuration, router: Self.router()) { _, port in
             let a = try RawClient(port: port)
             let b = try RawClient(port: port)
@@ -307,6 +308,10 @@ struct ServerBehaviourTests {
             let c = try RawClient(port: port)
             let refused = try c.readResponse()
             #expect(refused.status == 503)
+            // Typed like the server's other problems (SYNC.md section 8), not about:blank.
+            let problem = try JSONSerialization.jsonObject(with: Data(refused.body)) as? [String: Any]
+            #expect(problem?["type"] as? String == "https://omzien.example/problems/service-unavailable", "\(String(decoding: refused.body, as: UTF8.self))")
+            #expect(problem?["status"] as? Int == 503)
             #expect(try c.isClosedByServer())
             // Once a connection goes away there is room again.
             a.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")

@@ -41,7 +41,11 @@ struct HostileDeviceTests {
         for i in 0..<Self.pushes {
             var ops: [LogOperation] = []
             var seq = chain.seq, prev = chain.hash
-            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+            // A third of the pushes are nearly honest (the right chain and clock, one odd
+            // value), so that the hostile device's log grows and the applied paths are hit too.
+            let nearlyHonest = Int.random(in: 0..<3, using: &rng) == 0
+            if nearlyHonest { ops.append(Self.nearlyHonest(&rng, device: hostile, nextSeq: chain.seq + 1, prev: chain.hash, now: now, own: own)) }
+            for _ in 0..<(nearlyHonest ? 0 : Int.random(in: 1...4, using: &rng)) {
                 let op = Self.operation(&rng, device: hostile, nextSeq: seq == .max ? .max : seq + 1, prev: prev, now: now, own: own, foreign: foreign)
                 ops.append(op)
                 seq = op.id.sequence
@@ -49,7 +53,7 @@ struct HostileDeviceTests {
             }
             let replica = Int.random(in: 0..<10, using: &rng) == 0 ? other.store.replica.rawValue : hostile.store.replica.rawValue
             var text = String(decoding: try JSONEncoder().encode(PushRequest(replica: replica, operations: ops)), as: UTF8.self)
-            text = Self.mutate(text, &rng)
+            if !nearlyHonest { text = Self.mutate(text, &rng) }
             let (status, body) = try URLSessionTransport(timeout: 30).send(method: "POST", url: url, headers: headers, body: Data(text.utf8))
             statuses[status, default: 0] += 1
             if status >= 500 { failures.append("push \(i) (seed \(Self.seed)): \(status) \(String(decoding: body, as: UTF8.self)) for \(text.prefix(300))") }
@@ -108,6 +112,24 @@ struct HostileDeviceTests {
         }
         return LogOperation(id: OperationID(replica: device.store.replica, sequence: seq), timestamp: HLCTimestamp(packed: hlc),
                             author: AuthorID(trusted: "kassa-1"), record: record, body: body, previousHash: previous)
+    }
+
+    /// One operation in the device's chain, stamped now, for a record of its own store, with
+    /// values at and past their limits.
+    static func nearlyHonest(_ rng: inout SplitMix64, device: DeviceSync, nextSeq: UInt64, prev: SHA256Digest, now: UInt64, own: [RecordRef]) -> LogOperation {
+        let chat = try! ChatMomentKey(store: device.storeID, lane: Int64.random(in: 1...99, using: &rng), day: "2026-12-02")
+        let note = String(repeating: pick(["x", "é", "😀", "\u{202E}", "\u{0}"], &rng), count: pick([0, 1, 2000, 2001], &rng))
+        let signal = RecordRef(kind: .signal, id: RecordID.random(using: &rng))
+        let choices: [(RecordRef, [FieldChange])] = [
+            (signal, (try? SignalDraft(store: device.storeID, observedAt: Int64(now), reporter: "kassa-1", indicators: ["withdrawn"], note: note).changes()) ?? []),
+            (chat.ref, chat.increment(by: pick([1, 1_000_000, 1_000_001], &rng))),
+            (own.isEmpty ? signal : pick(own, &rng), [.set(field: "note", value: .string(note), supersedes: [])]),
+            (own.isEmpty ? signal : pick(own, &rng), [.advance(field: "status", epoch: 0, state: pick(["submitted", "closed"], &rng))]),
+        ]
+        let (record, changes) = pick(choices, &rng)
+        let body: OperationBody = own.isEmpty || Int.random(in: 0..<8, using: &rng) != 0 ? .changes(changes) : .erase
+        return LogOperation(id: OperationID(replica: device.store.replica, sequence: nextSeq), timestamp: HLCTimestamp(wallMillis: now, counter: 0),
+                            author: AuthorID(trusted: "kassa-1"), record: body == .erase ? pick(own, &rng) : record, body: body, previousHash: prev)
     }
 
     /// Damage to the JSON text that the types cannot express.

@@ -235,7 +235,7 @@ final class EventLoop: @unchecked Sendable {
             if metrics.openConnections.add(1, ordering: .relaxed).oldValue >= core.configuration.maxConnections {
                 metrics.openConnections.subtract(1, ordering: .relaxed)
                 metrics.rejectedConnections.add(1, ordering: .relaxed)
-                ResponseWriter.serviceUnavailable.withUnsafeBytes { _ = omzien_send(fd, $0.baseAddress, $0.count) }
+                core.connectionLimitResponse.withUnsafeBytes { _ = omzien_send(fd, $0.baseAddress, $0.count) }
                 Glibc.close(fd)
                 continue
             }

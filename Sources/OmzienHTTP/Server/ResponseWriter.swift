@@ -93,12 +93,15 @@ enum ResponseWriter {
         return Array(s.utf8)
     }
 
-    /// A complete response for a connection refused at accept time (connection limit).
-    static let serviceUnavailable: [UInt8] = {
-        let body = "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503,"
-            + "\"detail\":\"Too many connections.\"}"
+    /// A complete response for a connection refused at accept time (connection limit): a
+    /// problem typed like the server's others (`<typeBase>service-unavailable`, else
+    /// `about:blank`), made once per server.
+    static func serviceUnavailable(typeBase: String?) -> [UInt8] {
+        let type = typeBase.map { $0 + HTTPError.code(for: .serviceUnavailable) } ?? "about:blank"
+        let body = "{\"type\":\"\(type)\",\"title\":\"Service Unavailable\",\"status\":503,"
+            + "\"detail\":\"Too many connections; try again in a second.\"}"
         let head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
             + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
         return Array((head + body).utf8)
-    }()
+    }
 }

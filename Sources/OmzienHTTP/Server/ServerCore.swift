@@ -13,9 +13,12 @@ final class ServerCore: Sendable {
     /// Random per server start; request ids are `<prefix>-<loop>-<counter>`.
     let requestIDPrefix: String
     let shuttingDown = Atomic<Bool>(false)
+    /// The canned answer to a connection beyond `maxConnections`.
+    let connectionLimitResponse: [UInt8]
 
     init(configuration: HTTPServer.Configuration, router userRouter: Router) {
         self.configuration = configuration
+        connectionLimitResponse = ResponseWriter.serviceUnavailable(typeBase: configuration.problemTypeBase)
         var router = userRouter
         var prefix = ""
         var rng = SystemRandomNumberGenerator()
