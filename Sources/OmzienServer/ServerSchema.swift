@@ -151,5 +151,12 @@ enum ServerSchema {
                 id = 'old-' || lower(hex(substr(token_hash, 1, 4)));
             CREATE UNIQUE INDEX headoffice_tokens_id ON headoffice_tokens(id);
             """),
+        // An erase reaches parked operations (R-PRIV-2): each row says which record it is for.
+        Migration(name: "2026-12-03-quarantine-record", sql: """
+            ALTER TABLE quarantine ADD COLUMN kind TEXT;
+            ALTER TABLE quarantine ADD COLUMN record TEXT;
+            UPDATE quarantine SET kind = json_extract(operation, '$.kind'), record = json_extract(operation, '$.record');
+            CREATE INDEX quarantine_record ON quarantine(kind, record);
+            """),
     ]
 }

@@ -59,12 +59,40 @@ extension SyncService {
 
     func park(_ ops: [LogOperation], reasons: [OperationID: String], at now: UInt64, in store: ReplicaStore) throws {
         let insert = try store.database.cachedStatement("""
-            INSERT INTO quarantine(replica, seq, operation, reason, received_at, wall, hash, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO quarantine(replica, seq, operation, reason, received_at, wall, hash, bytes, kind, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        let erased = try store.database.cachedStatement("SELECT 1 FROM records WHERE kind = ? AND id = ? AND erased = 1")
         for op in ops {
-            let json = op.jsonText
+            // An operation on a record erased already is parked without its payload (R-PRIV-2):
+            // the store would drop it on applying anyway, and the hashes are all a chain needs.
+            let isErased = try op.body != .erase && !erased.rows([.text(op.record.kind.rawValue), .text(op.record.id.rawValue)]).isEmpty
+            let json = (isErased ? op.redacted() : op).jsonText
             try insert.run([.text(op.id.replica.rawValue), .integer(Int64(op.id.sequence)), .text(json), .text(reasons[op.id] ?? ""),
-                            .integer(Int64(now)), .integer(Int64(op.timestamp.wallMillis)), .blob(op.hash.bytes), .integer(Int64(json.utf8.count))])
+                            .integer(Int64(now)), .integer(Int64(op.timestamp.wallMillis)), .blob(op.hash.bytes), .integer(Int64(json.utf8.count)),
+                            .text(op.record.kind.rawValue), .text(op.record.id.rawValue)])
+        }
+    }
+
+    /// Protocol/PRIVACY.md R-PRIV-2: an erase reaches every copy the server keeps besides the log (whose payloads
+    /// the store drops): the partner's case notes on the referral, and operations on the
+    /// record that wait in quarantine (kept with their hashes only, so that the device's chain
+    /// still links when they are released). Runs in the transaction that applied the erase.
+    func eraseServerCopies(of records: [RecordRef], in store: ReplicaStore) throws {
+        guard !records.isEmpty else { return }
+        let db = store.database
+        let notes = try db.cachedStatement("DELETE FROM case_notes WHERE referral = ?")
+        let parked = try db.cachedStatement("SELECT replica, seq, operation FROM quarantine WHERE kind = ? AND record = ?")
+        let rewrite = try db.cachedStatement("UPDATE quarantine SET operation = ?, bytes = ? WHERE replica = ? AND seq = ?")
+        for ref in records {
+            if ref.kind == .signal { try notes.run([.text(ref.id.rawValue)]) }
+            for row in try parked.rows([.text(ref.kind.rawValue), .text(ref.id.rawValue)]) {
+                guard case let .text(json) = row[2], let doc = try? JSONDocument(Array(json.utf8)), let op = try? LogOperation(json: doc.root) else {
+                    throw ServerError.corrupt("quarantine")
+                }
+                guard op.body != .erase, op.body != .redacted else { continue }
+                let redacted = op.redacted().jsonText
+                try rewrite.run([.text(redacted), .integer(Int64(redacted.utf8.count)), row[0], row[1]])
+            }
         }
     }
 
@@ -125,6 +153,7 @@ extension SyncService {
     func recordApplied(_ fresh: [LogOperation], replica: ReplicaID, store storeID: String, heldBefore: UInt64, at now: UInt64,
                        in store: ReplicaStore) throws {
         try Self.recordSubmissions(fresh, store: storeID, at: now, in: store)
+        try eraseServerCopies(of: fresh.filter { $0.body == .erase }.map(\.record), in: store)
         let heldAfter = store.held(from: replica)
         if heldAfter > heldBefore {
             try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq > ? AND seq <= ?",
