@@ -34,38 +34,107 @@ extension SyncService {
         }
         guard ["store", "region", "partner"].contains(by) else { throw Problems.badRequest("by must be store, region or partner, got '\(by)'") }
         guard threshold >= 5 else { throw Problems.badRequest("the suppression threshold is at least 5 (got \(threshold)): smaller groups could single out a person") }
-        let keyColumn = by == "store" ? "e.store" : by == "region" ? "st.region" : "coalesce(p.id, '(no partner)')"
         return try worker.read { store in
             let rows = try store.database.rows("""
-                SELECT \(keyColumn) AS k, e.referral,
+                SELECT e.store, st.region, p.id,
                        max(CASE WHEN e.event = 'submitted' THEN e.at END),
                        max(CASE WHEN e.event = 'accepted' THEN e.at END),
                        max(CASE WHEN e.event = 'contact' THEN e.at END)
                 FROM referral_events e JOIN stores st ON st.id = e.store LEFT JOIN partners p ON p.region = st.region
-                GROUP BY k, e.referral
+                GROUP BY e.store, e.referral
                 """)
-            var groups: [String: [(accepted: Double?, contact: Double?)]] = [:]
+            var referrals: [ReportSuppression.Referral] = []
             for r in rows {
-                guard case let .text(key) = r[0], case let .integer(submitted) = r[2] else { continue }
-                let accepted = r[3].int64.map { Double($0 - submitted) / 60_000 }
-                let contact = r[4].int64.map { Double($0 - submitted) / 60_000 }
-                groups[key, default: []].append((accepted, contact))
+                guard case let .text(storeID) = r[0], case let .text(region) = r[1], case let .integer(submitted) = r[3] else { continue }
+                referrals.append(.init(store: storeID, region: region, partner: r[2].text,
+                                       accepted: r[4].int64.map { Double($0 - submitted) / 60_000 }, contact: r[5].int64.map { Double($0 - submitted) / 60_000 }))
             }
-            func percentiles(_ values: [Double]) -> ResponseTimeReport.Percentiles? {
-                guard values.count >= threshold else { return nil }
-                let v = values.sorted()
-                func at(_ p: Double) -> Double { v[min(v.count - 1, Int((Double(v.count) * p).rounded(.up)) - 1)] }
-                return .init(count: v.count, p50: at(0.5), p90: at(0.9), max: v.last!)
-            }
-            let out = groups.keys.sorted().map { key -> ResponseTimeReport.Group in
-                let list = groups[key]!
-                guard list.count >= threshold else {
-                    return .init(key: key, referrals: nil, suppressed: true, acceptedMinutes: nil, firstContactMinutes: nil)
-                }
-                return .init(key: key, referrals: list.count, suppressed: false,
-                             acceptedMinutes: percentiles(list.compactMap(\.accepted)), firstContactMinutes: percentiles(list.compactMap(\.contact)))
-            }
+            let out = ReportSuppression(referrals, threshold: threshold).groups(by: by)
             return ResponseTimeReport(by: by, threshold: threshold, groups: out)
         }
+    }
+}
+
+/// Which figures a response-time report may show (Protocol/PRIVACY.md R-PRIV-6): a group or a
+/// measure with fewer than `threshold` referrals is suppressed (primary), and so much more is
+/// suppressed (complementary) that no suppressed figure can be derived from shown ones by
+/// subtraction across the groupings a caller can ask for:
+///
+/// - Stores nest in regions. In each region, the stores suppressed must together hold 0 or at
+///   least `threshold` referrals; otherwise the region's smallest shown stores are suppressed
+///   too, until they do (region total minus the shown stores then gives only a sum of at
+///   least `threshold`).
+/// - A region's accepted and first-contact figures are shown only if what they hold beyond the
+///   shown stores' shown figures is 0 or at least `threshold` referrals.
+/// - `by=partner` has one group per region (a region without a partner is
+///   `(no partner: <region>)`), with the region's figures: a partner grouping that merged
+///   regions would be one more total to subtract from.
+public struct ReportSuppression: Sendable {
+    public struct Referral: Sendable {
+        public let store: String, region: String, partner: String?
+        public let accepted: Double?, contact: Double?
+        public init(store: String, region: String, partner: String?, accepted: Double?, contact: Double?) {
+            self.store = store
+            self.region = region
+            self.partner = partner
+            self.accepted = accepted
+            self.contact = contact
+        }
+    }
+    public let referrals: [Referral]
+    public let threshold: Int
+    /// Stores whose figures are not shown (primary and complementary).
+    public let suppressedStores: Set<String>
+
+    public init(_ referrals: [Referral], threshold: Int) {
+        self.referrals = referrals
+        self.threshold = threshold
+        let counts = Dictionary(grouping: referrals, by: \.store).mapValues(\.count)
+        let regionOf = Dictionary(referrals.map { ($0.store, $0.region) }, uniquingKeysWith: { a, _ in a })
+        var suppressed = Set(counts.filter { $0.value < threshold }.keys)
+        for region in Set(regionOf.values) {
+            let stores = counts.keys.filter { regionOf[$0] == region }
+            var hidden = stores.filter(suppressed.contains).reduce(0) { $0 + counts[$1]! }
+            var shown = stores.filter { !suppressed.contains($0) }.sorted { (counts[$0]!, $0) < (counts[$1]!, $1) }
+            while hidden > 0 && hidden < threshold, !shown.isEmpty {
+                let next = shown.removeFirst()
+                suppressed.insert(next)
+                hidden += counts[next]!
+            }
+        }
+        suppressedStores = suppressed
+    }
+
+    func percentiles(_ values: [Double]) -> ResponseTimeReport.Percentiles? {
+        guard values.count >= threshold else { return nil }
+        let v = values.sorted()
+        func at(_ p: Double) -> Double { v[min(v.count - 1, Int((Double(v.count) * p).rounded(.up)) - 1)] }
+        return .init(count: v.count, p50: at(0.5), p90: at(0.9), max: v.last!)
+    }
+
+    public func groups(by: String) -> [ResponseTimeReport.Group] {
+        let hiddenGroup = { (key: String) in ResponseTimeReport.Group(key: key, referrals: nil, suppressed: true, acceptedMinutes: nil, firstContactMinutes: nil) }
+        if by == "store" {
+            return Dictionary(grouping: referrals, by: \.store).sorted { $0.key < $1.key }.map { key, list in
+                suppressedStores.contains(key) ? hiddenGroup(key)
+                    : .init(key: key, referrals: list.count, suppressed: false,
+                            acceptedMinutes: percentiles(list.compactMap(\.accepted)), firstContactMinutes: percentiles(list.compactMap(\.contact)))
+            }
+        }
+        let byStore = Dictionary(grouping: referrals, by: \.store)
+        return Dictionary(grouping: referrals, by: \.region).map { region, list -> ResponseTimeReport.Group in
+            let key = by == "partner" ? (list.first?.partner ?? "(no partner: \(region))") : region
+            guard list.count >= threshold else { return hiddenGroup(key) }
+            let shownStores = Set(list.map(\.store)).subtracting(suppressedStores)
+            /// A measure of the region, unless it would reveal fewer than `threshold` referrals
+            /// beyond what the shown stores show of it.
+            func measure(_ value: (Referral) -> Double?) -> ResponseTimeReport.Percentiles? {
+                guard let all = percentiles(list.compactMap(value)) else { return nil }
+                let shown = shownStores.reduce(0) { $0 + (percentiles(byStore[$1]!.compactMap(value))?.count ?? 0) }
+                let hidden = all.count - shown
+                return hidden == 0 || hidden >= threshold ? all : nil
+            }
+            return .init(key: key, referrals: list.count, suppressed: false, acceptedMinutes: measure(\.accepted), firstContactMinutes: measure(\.contact))
+        }.sorted { $0.key < $1.key }
     }
 }

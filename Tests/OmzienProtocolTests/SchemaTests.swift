@@ -89,6 +89,25 @@ struct SchemaTests {
         #expect(checked.contains("openapi.json is up to date with schemas/ and examples/"))
     }
 
+    /// Every operation that needs a token documents 401 and 429: any bearer request can be
+    /// answered 429 once its address has failed too often (SYNC.md R-OPS-4).
+    @Test func everySecuredOperationDocumentsItsAuthenticationAnswers() throws {
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: ProtocolFiles.openAPI)) as? [String: Any]
+        let paths = try #require(document?["paths"] as? [String: [String: Any]])
+        var missing: [String] = []
+        var secured = 0
+        for (path, methods) in paths {
+            for (method, value) in methods {
+                guard let operation = value as? [String: Any], let security = operation["security"] as? [Any], !security.isEmpty else { continue }
+                secured += 1
+                let responses = operation["responses"] as? [String: Any] ?? [:]
+                for code in ["401", "429"] where responses[code] == nil { missing.append("\(method.uppercased()) \(path): no \(code)") }
+            }
+        }
+        #expect(secured >= 20)
+        #expect(missing.isEmpty, "\(missing.sorted().joined(separator: "\n"))")
+    }
+
     // MARK: - (b) Swift against the schemas
 
     /// Every example decodes into its Swift type (operations verify their hashes on the way),
