@@ -194,4 +194,72 @@ import Testing
         }
         return false
     }
+
+    // MARK: Partners
+
+    static func raw(_ method: String, _ url: URL, token: String, _ body: String? = nil) throws -> (status: Int, text: String) {
+        let (status, data) = try URLSessionTransport().send(method: method, url: url,
+            headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"], body: body.map { Data($0.utf8) })
+        return (status, String(decoding: data, as: UTF8.self))
+    }
+
+    /// R-PART-1: a region has at most one partner; a second one for it is refused, and a
+    /// partner id longer than 56 bytes too. The answer carries an `omz_p_` token.
+    @Test func aRegionHasAtMostOnePartner() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
+        let first = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "Welzijn"), as: PartnerCreated.self)
+        #expect(first.token.hasPrefix("omz_p_"))
+        let second = try Self.raw("POST", h.baseURL.appendingPathComponent("v1/admin/partners"), token: h.adminToken, #"{"id":"wz-twee","region":"noord","name":"Twee"}"#)
+        #expect((400..<500).contains(second.status), "a second partner for one region is refused: \(second)")
+        let long = try Self.raw("POST", h.baseURL.appendingPathComponent("v1/admin/partners"), token: h.adminToken, #"{"id":"\#(String(repeating: "p", count: 57))","region":"zuid","name":"Lang"}"#)
+        #expect((400..<500).contains(long.status), "a partner id over 56 bytes is refused: \(long)")
+        let other = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-zuid", region: "zuid", name: "Zuid"), as: PartnerCreated.self)
+        #expect(other.region == "zuid")
+    }
+
+    /// R-PART-5: after the store erases a referral, the partner's next pull carries only
+    /// `id`, `store`, `region` and `erased: true`.
+    @Test func anErasedReferralReachesThePartnerAsItsIdOnly() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let created = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "Welzijn"), as: PartnerCreated.self)
+        let wz = SyncClient(baseURL: h.baseURL, token: created.token, retry: .none)
+        let a = try h.enroll("store-a", name: "till-a")
+        let signal = try a.recordSignal(note: "mevrouw komt elke dag")
+        try a.sync()
+        let first = try wz.call("GET", "v1/partner/referrals", as: ReferralPage.self)
+        #expect(first.referrals.map(\.id) == [signal.id.rawValue])
+        try a.store.appendLocal(record: signal, author: AuthorID(trusted: "kassa-1"), body: .erase)
+        try a.sync()
+        let next = try Self.raw("GET", URL(string: "\(h.baseURL)/v1/partner/referrals?cursor=\(first.cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")!, token: created.token)
+        #expect(next.status == 200)
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(next.text.utf8)) as? [String: Any])
+        let referrals = try #require(page["referrals"] as? [[String: Any]])
+        #expect(referrals.count == 1)
+        #expect(Set(referrals.first?.keys.map { $0 } ?? []) == ["id", "store", "region", "erased"], "nothing but the id: \(next.text)")
+        #expect(referrals.first?["erased"] as? Bool == true && !next.text.contains("mevrouw"))
+    }
+
+    /// R-PART-13: a new partner token with `revokeOthers` ends the earlier ones at once (401
+    /// like an unknown token); `tokenDays` outside 1–365 is refused.
+    @Test func partnerTokensAreRenewedAndTheOldOnesRevoked() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let created = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "Welzijn"), as: PartnerCreated.self)
+        let referrals = h.baseURL.appendingPathComponent("v1/partner/referrals")
+        #expect(try Self.raw("GET", referrals, token: created.token).status == 200)
+        let tokens = h.baseURL.appendingPathComponent("v1/admin/partners/wz-noord/tokens")
+        for days in [0, 366] {
+            #expect(try Self.raw("POST", tokens, token: h.adminToken, #"{"tokenDays":\#(days)}"#).status == 400, "tokenDays \(days)")
+        }
+        let renewed = try Self.raw("POST", tokens, token: h.adminToken, #"{"tokenDays":30,"revokeOthers":true}"#)
+        #expect((200..<300).contains(renewed.status), "\(renewed)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(renewed.text.utf8)) as? [String: Any])
+        let token = try #require(answer["token"] as? String)
+        #expect(token.hasPrefix("omz_p_") && token != created.token)
+        #expect(try Self.raw("GET", referrals, token: created.token).status == 401, "the revoked token is refused")
+        #expect(try Self.raw("GET", referrals, token: "omz_p_unknown").status == 401)
+        #expect(try Self.raw("GET", referrals, token: token).status == 200)
+    }
 }
