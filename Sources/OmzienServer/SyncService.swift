@@ -72,6 +72,16 @@ public final class SyncService: Sendable {
         }
     }
 
+    /// Tests: a write job that succeeds inside its savepoint but makes the group's COMMIT fail
+    /// (a deferred foreign-key violation, checked only at COMMIT): every write job that shares
+    /// its group transaction sees a failing COMMIT. Throws that failure.
+    public func _writeThatFailsTheCommit() throws {
+        try worker.write { store in
+            try store.database.execute("PRAGMA defer_foreign_keys = ON")
+            try store.database.execute("INSERT INTO stores(id, region, name, created_at) VALUES ('commit-breaker', 'no-such-region', 'x', 0)")
+        }
+    }
+
     /// Tests: a damaged quarantine row for `replica`, where a push of that device reads.
     public func _damageQuarantine(of replica: ReplicaID) throws {
         try worker.write { store in

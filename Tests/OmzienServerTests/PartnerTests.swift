@@ -20,6 +20,7 @@ struct PartnerTests {
         try URLSessionTransport().send(method: "GET", url: client.baseURL.appendingPathComponent(path), headers: ["Authorization": "Bearer \(client.token!)"], body: nil)
     }
 
+    /// R-PART-3, R-PART-4: a partner sees the allow-listed fields of its region's referrals, contact only with consent given.
     @Test func partnersSeeOnlyAllowListedFieldsOfTheirRegionsReferrals() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
@@ -53,6 +54,7 @@ struct PartnerTests {
         #expect(deviceTry == 403, "a device token cannot read referrals")
     }
 
+    /// R-PART-7, R-PART-8: follow-up reaches the store and merges with its edits; the case note never does.
     @Test func followUpFlowsBackAndAConcurrentStoreEditSurvives() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -93,6 +95,7 @@ struct PartnerTests {
         #expect(reopened.status == "reopened" && reopened.epoch == 1)
     }
 
+    /// R-PART-9, R-PART-10: every referral read leaves one hash-chained audit entry; tampering is named.
     @Test func everyPartnerReadLeavesOneEntryAndTamperingIsNamed() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -210,6 +213,7 @@ struct ReportTests {
 
 /// A store moving to another region takes its open referrals along (R-PART-12).
 struct HandOverTests {
+    /// R-PART-6: referral pages changed after a cursor, with the next cursor.
     @Test func openReferralsFollowTheirStoreToTheNewRegionsPartner() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
