@@ -27,6 +27,7 @@ enum RecordPresenter {
             out["contact"] = r.visibleContact ?? NSNull()
             out["status"] = r.status("status")?.state ?? "draft"
             if let o = r.string("outcome") { out["outcome"] = o }
+            if let d = r.string("declineReason") { out["declineReason"] = d }  // the partner's reason (PARTNERS.md R-PART-27)
         case .feedback:
             out["category"] = r.string("category") ?? ""
             out["nps"] = r.value("nps")?.intValue ?? 0
