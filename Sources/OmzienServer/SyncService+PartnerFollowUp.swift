@@ -83,7 +83,7 @@ extension SyncService {
     public func addCaseNote(_ principal: Principal, id: String, _ request: CaseNoteRequest) throws -> CaseNote {
         let (partner, region, token) = try requirePartner(principal)
         guard !request.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, request.text.utf8.count <= 4000 else {
-            throw Problems.badRequest("a case note needs a text of 1-4000 bytes")
+            throw Problems.badRequest("a case note needs a text that is not blank and at most 4000 bytes of UTF-8 (a plain letter is 1 byte, an accented one 2); got \(request.text.utf8.count) bytes")
         }
         let author = try Self.partnerAuthor(request.author, partner: partner)
         let now = self.now

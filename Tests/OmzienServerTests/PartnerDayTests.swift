@@ -72,7 +72,7 @@ struct PartnerDayTests {
         #expect(view["status"] as? String == "declined")
         #expect(view["declineReason"] as? String == "buiten ons werkgebied", "\(view)")
         let show = try CLITests.run(["device", "show", id, "--db", till])
-        #expect(show.out.contains("buiten ons werkgebied"), "device show: \(show.out)")
+        #expect(show.out.split(separator: "\n").contains { $0.hasPrefix("declineReason ") && $0.hasSuffix("buiten ons werkgebied") }, "device show: \(show.out)")
     }
 
     /// Item 7 (R-PART-26): a quick look does not empty the next export; each consumer has its
@@ -201,6 +201,10 @@ struct PartnerDayTests {
             #expect(r.err.contains("author 'Eline (buurtcoach)' is not a pseudonym") && r.err.contains("lowercase letters") && r.err.contains("partner:wz-noord:eline"), "\(r.err)")
         }
         #expect(try partner(["update", id, "--state", "accepted", "--author", "partner:wz-noord:eline"]).status == 0)
+
+        // An unreachable server is not described as if this were a store device.
+        let offline = try partner(["list", "--server", "http://127.0.0.1:1"])
+        #expect(offline.status == 69 && offline.err.contains("cannot reach the server at http://127.0.0.1:1") && !offline.err.contains("device"), "\(offline.err)")
     }
 
     /// Item 8 (R-PART-29): a note of several lines keeps `show` readable: every line is a field

@@ -129,7 +129,7 @@ struct DeviceShowCommand: Command {
         for key in view.keys.sorted() where key != "conflicts" {
             let v = view[key]!
             let text = (v as? [String])?.joined(separator: ", ") ?? (v is NSNull ? "-" : "\(v)")
-            Output.line(key.padding(toLength: 12, withPad: " ", startingAt: 0) + text)
+            Output.line(key.padding(toLength: max(12, key.count + 1), withPad: " ", startingAt: 0) + text)
         }
         for c in record.allConflicts {
             Output.line("conflict    \(c.field) = \(c.head.value) (from \(c.head.op), lost to the newer value; edit the field to resolve)")
