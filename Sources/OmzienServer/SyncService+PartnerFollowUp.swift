@@ -69,14 +69,19 @@ extension SyncService {
         return changes
     }
 
-    /// The referral `id` of the partner's region, not erased, or 404.
-    static func partnerReferralState(_ id: String, region: String, in store: ReplicaStore) throws -> (RecordID, String, RecordState) {
-        guard let rid = try? RecordID(id), let storeID = try locate(rid, region: region, in: store),
+    /// The referral `id` in the partner's custody (R-PART-14), not erased, or 404; with
+    /// `writing`, a case kept for the records only (its store moved on) answers 409 `referral-kept`.
+    static func partnerReferralState(_ id: String, region: String, writing: Bool, in store: ReplicaStore) throws -> (RecordID, String, RecordState) {
+        guard let rid = try? RecordID(id), let place = try locate(rid, region: region, in: store),
               let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)), !state.erased,
               let current = state.status("status"), current.state != "draft" else {
             throw Problems.notFound("no such referral in your region")
         }
-        return (rid, storeID, state)
+        if writing, place.storeRegion != region {
+            throw Problem("referral-kept", status: 409, title: "Kept for your records only",
+                          detail: "\(place.store) moved to region '\(place.storeRegion)'; you keep this \(current.state) case and its notes to read until retention, but new notes are for the partner of '\(place.storeRegion)'")
+        }
+        return (rid, place.store, state)
     }
 
     /// R-PART-24: a case note without a state change.
@@ -88,7 +93,7 @@ extension SyncService {
         let author = try Self.partnerAuthor(request.author, partner: partner)
         let now = self.now
         return try worker.write { store in
-            let (rid, _, _) = try Self.partnerReferralState(id, region: region, in: store)
+            let (rid, _, _) = try Self.partnerReferralState(id, region: region, writing: true, in: store)
             try store.database.execute("INSERT INTO case_notes(partner, referral, at, author, text) VALUES (?, ?, ?, ?, ?)",
                                        [.text(partner), .text(rid.rawValue), .integer(Int64(now)), .text(author.rawValue), .text(request.text)])
             try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "note", referrals: [rid.rawValue])
@@ -101,7 +106,7 @@ extension SyncService {
         let (partner, region, token) = try requirePartner(principal)
         let now = self.now
         return try worker.write { store in
-            let (rid, _, _) = try Self.partnerReferralState(id, region: region, in: store)
+            let (rid, _, _) = try Self.partnerReferralState(id, region: region, writing: false, in: store)
             let rows = try store.database.rows("SELECT at, author, text FROM case_notes WHERE partner = ? AND referral = ? ORDER BY at, id",
                                                [.text(partner), .text(rid.rawValue)])
             let notes = rows.map { CaseNote(referral: rid.rawValue, at: UInt64($0[0].int64 ?? 0), author: $0[1].text ?? "", text: $0[2].text ?? "") }
