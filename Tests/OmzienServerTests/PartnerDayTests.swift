@@ -219,4 +219,33 @@ struct PartnerDayTests {
         }
         #expect(show.out.contains("           zegt weinig\n           vraagt naar de buurvrouw"), "\(show.out)")
     }
+
+    /// R-PART-24 with SESSION-LOG.md: a recorded day with case notes replays, and its redacted
+    /// copy holds no case-note text (request and answer bodies).
+    @Test func aRecordedDayWithCaseNotesReplaysAndRedactsTheNotes() throws {
+        let logs = h.dir.appendingPathComponent("logs")
+        let recorded = try SyncHarness(recordTo: logs.path)
+        try recorded.setUpStores([("store-a", "noord")])
+        let created = try recorded.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "W"), as: PartnerCreated.self)
+        let a = try recorded.enroll("store-a", name: "till-a")
+        let signal = try a.recordSignal(note: "n")
+        try a.sync()
+        let env = ["OMZIEN_SERVER": recorded.baseURL.absoluteString, "OMZIEN_PARTNER_TOKEN": created.token]
+        let secret = "Buurvrouw-\(UUID().uuidString.prefix(8))"
+        #expect(try CLITests.run(["partner", "note", signal.id.rawValue, secret + "\nregel twee"], environment: env).status == 0)
+        #expect(try CLITests.run(["partner", "notes", signal.id.rawValue], environment: env).out.contains(secret))
+        #expect(try CLITests.run(["partner", "update", signal.id.rawValue, "--state", "closed", "--outcome", "home-visit"], environment: env).status == 0)
+        #expect(try CLITests.run(["partner", "update", signal.id.rawValue, "--state", "reopened"], environment: env).status == 0)
+        recorded.stop()
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: logs.path).first { $0.hasSuffix(".jsonl.gz") })
+        let replay = try CLITests.run(["replay", logs.appendingPathComponent(file).path])
+        #expect(replay.status == 0, "\(replay.out)\(replay.err)")
+        let redacted = h.dir.appendingPathComponent("redacted.jsonl.gz").path
+        #expect(try CLITests.run(["redact", logs.appendingPathComponent(file).path, redacted]).status == 0)
+        let bodies = try SessionLogReader.read(path: redacted).exchanges.flatMap { ($0.request ?? []) + ($0.response ?? []) }
+        let survived = bodies.containsSubsequence(Array(secret.utf8))
+        #expect(!survived, "a case note survived redaction")
+        let again = try CLITests.run(["replay", redacted])
+        #expect(again.status == 0, "\(again.out)\(again.err)")
+    }
 }
