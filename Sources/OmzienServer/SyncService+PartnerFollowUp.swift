@@ -58,6 +58,11 @@ extension SyncService {
             }
             return changes
         }
+        // R-PART-20: a declined referral is finished like a closed one; it moves on only by a reopen.
+        if current.state == "declined" {
+            throw Problem("status-conflict", status: 409, title: "Status would move on from a decline",
+                          detail: "the referral is 'declined'; reopen it first to move it to '\(request.state)'")
+        }
         let lattice = Vocabulary.signalStatus
         guard lattice.rank(of: request.state)! > lattice.rank(of: current.state)! else {
             throw Problem("status-conflict", status: 409, title: "Status would move back",

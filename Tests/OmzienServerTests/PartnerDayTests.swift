@@ -154,6 +154,8 @@ struct PartnerDayTests {
         let closing = try partner(["update", id, "--state", "closed", "--outcome", "other", "--reason", "iets anders"])
         #expect(closing.status == 65 && closing.err.contains("a declineReason goes with state 'declined' only"), "\(closing.err)")
         #expect(try partner(["show", id]).out.contains("buiten ons werkgebied"), "the decline reason is kept")
+        let closeDeclined = try partner(["update", id, "--state", "closed", "--outcome", "other"])
+        #expect(closeDeclined.status == 65 && closeDeclined.err.contains("the referral is 'declined'; reopen it first"), "\(closeDeclined.err)")
         let other = try signal("y")
         let accepting = try partner(["update", other, "--state", "accepted", "--outcome", "home-visit"])
         #expect(accepting.status == 65 && accepting.err.contains("an outcome goes with state 'closed' only"), "\(accepting.err)")
