@@ -189,7 +189,7 @@ struct EngineerBinaryDayTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         func p(_ name: String) -> String { dir.appendingPathComponent(name).path }
         let db = p("server.sqlite"), logs = p("sessions"), deviceLogs = p("device-sessions")
-        let server = try ServerKillTests.ServerProcess(db: db, arguments: ["--record", logs])
+        let server = try ServerKillTests.ServerProcess(db: db, arguments: ["--record", logs, "--record-plain"])  // diffed against a real till below
         let url = server.url.absoluteString
         let admin = ["--server", url, "--token-file", db + ".admin-token"]
         func run(_ args: [String], env: [String: String] = [:]) throws -> String {
