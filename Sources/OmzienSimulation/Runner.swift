@@ -39,3 +39,11 @@ extension Simulation {
         return summary
     }
 }
+
+extension Simulation {
+    /// Runs one seed's steps with only those at `keep` (the shrunk case), for tracing.
+    public static func runSubset(seed: UInt64, keep: [Int], options: Options = .init()) -> Outcome {
+        let steps = plan(seed: seed, options: options)
+        return run(seed: seed, steps: keep.map { steps[$0] }, options: options)
+    }
+}

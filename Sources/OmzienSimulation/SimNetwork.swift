@@ -65,6 +65,9 @@ final class SimNetwork: @unchecked Sendable {
     /// Requests delivered once and kept for a later, out-of-order second delivery.
     var stale: [(method: String, path: String, query: String?, headers: [String: String], body: Data?)] = []
     var requests = 0
+    var avoid: Set<Simulation.KnownDefect> = []
+    /// OMZIEN_SIM_TRACE=1: print every request and its fault.
+    let trace = ProcessInfo.processInfo.environment["OMZIEN_SIM_TRACE"] == "1"
     var observed5xx: [String] = []
     /// Called with every 2xx answer (the scope checks look at them).
     var onAnswer: ((_ path: String, _ headers: [String: String], _ status: Int, _ body: [UInt8]) -> Void)?
@@ -93,6 +96,7 @@ final class SimNetwork: @unchecked Sendable {
         let request = HTTPRequest(method: HTTPMethod(method), target: path + (query.map { "?" + $0 } ?? ""), path: path, query: query,
                                   headers: h, body: body.map { Array($0) } ?? [])
         let answer = server.router.respond(to: request)
+        if trace { print("    -> \(answer.status.code) \(String(decoding: answer.body.prefix(160), as: UTF8.self))") }
         if answer.status.code >= 500 {
             observed5xx.append("\(method) \(path)\(query.map { "?" + $0 } ?? "") -> \(answer.status.code) \(String(decoding: answer.body.prefix(300), as: UTF8.self)) for body \(String(decoding: (body ?? Data()).prefix(300), as: UTF8.self))")
         }
@@ -120,7 +124,9 @@ final class SimTransport: HTTPTransport, @unchecked Sendable {
         let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
         let path = components?.percentEncodedPath ?? url.path
         let query = components?.percentEncodedQuery
-        let fault = network.fault()
+        var fault = network.fault()
+        if fault == .delayCopy, path == "/v1/enroll", network.avoid.contains(.lateEnrollReplacesToken) { fault = .none }
+        if network.trace { print("  \(method) \(path)\(query.map { "?" + $0 } ?? "") fault=\(fault.rawValue)") }
         switch fault {
         case .dropRequest: throw ClientError.offline("simulated: the request was lost")
         case .crashBefore:

@@ -81,6 +81,7 @@ final class World {
         self.options = options
         server = try SimServer(path: dir.appendingPathComponent("server.sqlite").path, clock: clock)
         net = SimNetwork(server: server)
+        net.avoid = options.avoid
         rng = SplitMix64(seed: seed ^ 0x5EED_5EED)
         net.onAnswer = { [unowned self] path, headers, status, body in self.inspect(path: path, headers: headers, body: body) }
         guard let token = try server.service.bootstrapAdminToken() else { throw Simulation.Failure(invariant: "R-SIM-1 setup", detail: "no admin token", step: nil) }
@@ -191,7 +192,11 @@ final class World {
                                          body: .changes([.set(field: "note", value: .string("bewerkt \(index)"), supersedes: r.heads("note"))]), physicalMillis: physical(d))
         case let .erase(i, pick):
             guard let d = device(i) else { return }
-            let list = try signals(d)
+            var list = try signals(d)
+            if options.avoid.contains(.eraseBeforeFirstSync) {
+                let unsent = Set(try d.sync.store.unsentOperations(limit: 100_000).map(\.record))
+                list.removeAll { unsent.contains($0.ref) }
+            }
             guard !list.isEmpty else { return }
             let r = list[pick % list.count]
             let op = try d.sync.store.appendLocal(record: r.ref, author: Simulation.author, body: .erase, physicalMillis: physical(d))
@@ -255,7 +260,13 @@ final class World {
             try server.crash()
         case .hostile:
             guard var h = hostile else { return }
-            let foreign = recordStore.first { $0.value != h.store }.flatMap { try? RecordRef(kind: .signal, id: RecordID($0.key)) }
+            // A record of another store that the server holds (a hostile device cannot guess
+            // the random id of one that was never sent).
+            var foreign: RecordRef?
+            if let o = devices.first(where: { $0.store != h.store && !$0.revoked }) {
+                let unsent = Set(try o.sync.store.unsentOperations(limit: 100_000).map(\.record))
+                foreign = try signals(o).map(\.ref).first { !unsent.contains($0) }
+            }
             let other = devices.first { $0.store != h.store }?.sync.store.replica.rawValue
             for _ in 0..<Int.random(in: 1...2, using: &rng) {
                 let (text, ops) = h.push(&rng, now: clock.now, foreignReplica: other, foreign: foreign)

@@ -1,7 +1,7 @@
 import Foundation
 import OmzienSimulation
 
-// omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink]
+// omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--all-defects]
 // Runs the deterministic simulation (issue 15) and prints the figure; exit 1 on a failure.
 var args = Array(CommandLine.arguments.dropFirst())
 var options = Simulation.Options()
@@ -16,8 +16,9 @@ while !args.isEmpty {
     case "--steps": options.steps = Int(value()) ?? options.steps
     case "--no-hostile": options.hostile = false
     case "--no-shrink": shrink = false
+    case "--all-defects": options.avoid = []
     default:
-        FileHandle.standardError.write(Data("usage: omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink]\n".utf8))
+        FileHandle.standardError.write(Data("usage: omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--all-defects]\n".utf8))
         exit(2)
     }
 }
