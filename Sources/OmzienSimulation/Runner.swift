@@ -8,10 +8,12 @@ extension Simulation {
         public var requests = 0
         public var crashes = 0
         public var seconds = 0.0
+        public var counts: [String: Int] = [:]
         /// (seed, failure, the reproducing line, the shrunk steps).
         public var failures: [(seed: UInt64, failure: Failure, line: String, shrunk: [Step])] = []
         public var description: String {
             String(format: "simulation: %d seeds, %d steps, %d requests, %d server crashes, %.1f s, %d failing", seeds, steps, requests, crashes, seconds, failures.count)
+                + " (" + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
         }
     }
 
@@ -28,6 +30,7 @@ extension Simulation {
             summary.steps += outcome.steps
             summary.requests += outcome.requests
             summary.crashes += outcome.crashes
+            summary.counts.merge(outcome.counts, uniquingKeysWith: +)
             guard let failure = outcome.failure else { continue }
             let shrunk = doShrink ? shrink(seed: seed, steps: steps, invariant: failure.invariant, options: options) : steps
             let line = reproduce(seed: seed, options: options)

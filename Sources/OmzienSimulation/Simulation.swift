@@ -67,6 +67,10 @@ public enum Simulation {
         /// The seed of the network's faults during this step.
         public var faults: UInt64
         public var description: String { "\(action) [faults \(faults)]" }
+        public init(action: Action, faults: UInt64) {
+            self.action = action
+            self.faults = faults
+        }
     }
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -83,6 +87,8 @@ public enum Simulation {
         public var steps = 0
         public var requests = 0
         public var crashes = 0
+        /// What happened, by kind (moves done, follow-ups answered 200, releases, ...).
+        public var counts: [String: Int] = [:]
     }
 
     /// Defects found by the simulation that are still open on main (issue 12).
@@ -98,6 +104,8 @@ public enum Simulation {
 
     public struct Options: Sendable {
         public var steps = 60
+        /// false: a network without faults (hand-written cases).
+        public var faults = true
         public var hostile = true
         /// Open defects the workload steers around, so that the seeds find the others
         /// (each has a named regression seed in OmzienSimulationTests). Empty: walk into all.

@@ -66,6 +66,7 @@ final class World {
     var violations: [(String, String)] = []
     var rng = SplitMix64(seed: 0)
     var enrolled = 0
+    var counts: [String: Int] = [:]
 
     static let retry: SyncClient.RetryPolicy = {
         var p = SyncClient.RetryPolicy()
@@ -106,7 +107,7 @@ final class World {
             hostile = HostilePeer(replica: try ReplicaID(identity.replica), store: identity.store, token: identity.token)
             enrolled += 1
         }
-        net.faultsEnabled = true
+        net.faultsEnabled = options.faults
     }
 
     func close() {
@@ -228,6 +229,7 @@ final class World {
             do {
                 try admin("POST", "/v1/admin/stores/\(store)/move", MoveStoreRequest(region: region))
                 storeRegion[store] = region
+                counts["moves", default: 0] += 1
                 for (id, st) in closed where st == store { hiddenFrom[region, default: []].insert(id) }
             } catch let e as AdminRefused where e.status < 500 && storeRegion[store] == region {
                 // Moving a store to the region it is in is a client mistake (4xx).
@@ -249,6 +251,7 @@ final class World {
             do {
                 let view = try client.call("POST", "v1/partner/referrals/\(id)/status", body: update, as: ReferralView.self)
                 if let note = update.caseNote, let ref = try? RecordRef(kind: .signal, id: RecordID(id)) { canaries[ref, default: []].append(note) }
+                counts["follow-ups", default: 0] += 1
                 if view.status == "closed" { closed[id] = view.store } else { closed[id] = nil }
             } catch ClientError.offline {
                 // Lost: the partner does not know whether it happened; a later pull shows it.
@@ -273,7 +276,11 @@ final class World {
                 do {
                     let (status, body) = try net.transport().send(method: "POST", url: Self.base.appendingPathComponent("v1/sync/push"),
                                                                   headers: ["Authorization": "Bearer \(h.token)", "Content-Type": "application/json"], body: Data(text.utf8))
-                    if status == 200, let answer = try? JSONDecoder().decode(PushResponse.self, from: body) { h.accepted(ops, held: answer.held) }
+                    if status == 200, let answer = try? JSONDecoder().decode(PushResponse.self, from: body) {
+                        if answer.held > h.chain.seq { counts["hostile operations applied", default: 0] += Int(answer.held - h.chain.seq) }
+                        h.accepted(ops, held: answer.held)
+                    }
+                    counts["hostile pushes \(status / 100)xx", default: 0] += 1
                 } catch ClientError.offline {}
             }
             hostile = h
@@ -284,8 +291,10 @@ final class World {
 
     func sync(_ d: SimDevice, final: Bool) throws {
         do {
-            try d.sync.sync()
+            let report = try d.sync.sync()
+            if !report.quarantined.isEmpty { counts["quarantined pushes", default: 0] += 1 }
             d.lastError = nil
+            counts["syncs", default: 0] += 1
         } catch ClientError.offline(let why) {
             d.lastError = "offline: \(why)"
             if final { throw Simulation.Failure(invariant: Invariant.drains, detail: "\(d.name) is offline on a healed network: \(why)", step: nil) }
@@ -317,6 +326,7 @@ final class World {
     func releaseQuarantine() throws {
         let list = try JSONDecoder().decode([QuarantineEntry].self, from: admin("GET", "/v1/admin/quarantine"))
         for replica in Set(list.map(\.replica)).sorted() {
+            counts["quarantine releases", default: 0] += 1
             try admin("POST", "/v1/admin/quarantine/\(replica)/release")
         }
     }
@@ -395,6 +405,7 @@ final class World {
         for (key, total) in expected {
             guard let d = live.first(where: { $0.store == key.store }) else { continue }
             let count = try d.sync.store.loadRecord(key.ref)?.count("count") ?? 0
+            counts["chat moments checked", default: 0] += 1
             if count != total { throw Simulation.Failure(invariant: Invariant.countsOnce, detail: "\(key.ref): \(count), increments \(total)", step: nil) }
         }
         let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil).filter { file in
@@ -402,6 +413,7 @@ final class World {
         }
         let contents = try files.map { ($0.lastPathComponent, try Data(contentsOf: $0)) }
         for e in erasures where e.seq <= held[e.replica.rawValue] ?? 0 {
+            counts["erasures checked", default: 0] += 1
             for canary in canaries[e.ref] ?? [] {
                 if let (name, _) = contents.first(where: { $0.1.range(of: Data(canary.utf8)) != nil }) {
                     throw Simulation.Failure(invariant: Invariant.erased, detail: "'\(canary)' of erased \(e.ref) is in \(name)", step: nil)
@@ -433,6 +445,7 @@ final class World {
         }
         outcome.requests = net.requests
         outcome.crashes = server.crashes
+        outcome.counts = counts
         return outcome
     }
 }
