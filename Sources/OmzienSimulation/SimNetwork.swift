@@ -63,7 +63,7 @@ final class SimNetwork: @unchecked Sendable {
     var healed = false
     var faultsEnabled = true
     /// Requests delivered once and kept for a later, out-of-order second delivery.
-    var stale: [(method: String, path: String, query: String?, headers: [String: String], body: Data?)] = []
+    var stale: [(method: String, path: String, query: String?, headers: [String: String], body: Data?, address: String)] = []
     var requests = 0
     var avoid: Set<Simulation.KnownDefect> = []
     /// OMZIEN_SIM_TRACE=1: print every request and its fault.
@@ -89,13 +89,15 @@ final class SimNetwork: @unchecked Sendable {
     }
 
     /// Delivers one request straight to the router (no faults), checks the status.
-    func deliver(method: String, path: String, query: String?, headers: [String: String], body: Data?) -> (status: Int, body: [UInt8]) {
+    /// `address`: the client's address (each actor has its own, so the failed-authentication
+    /// limit of R-OPS-4, which runs on the wall clock, never couples honest actors).
+    func deliver(method: String, path: String, query: String?, headers: [String: String], body: Data?, address: String = "admin") -> (status: Int, body: [UInt8]) {
         requests += 1
         var h = HTTPHeaders()
         for (k, v) in headers.sorted(by: { $0.key < $1.key }) { h.add(name: k, value: v) }
         let request = HTTPRequest(method: HTTPMethod(method), target: path + (query.map { "?" + $0 } ?? ""), path: path, query: query,
                                   headers: h, body: body.map { Array($0) } ?? [])
-        let answer = server.router.respond(to: request)
+        let answer = server.router.respond(to: request, context: RequestContext(remoteAddress: address, requestID: "sim-\(requests)", eventLoop: 0))
         if trace { print("    -> \(answer.status.code) \(String(decoding: answer.body.prefix(160), as: UTF8.self))") }
         if answer.status.code >= 500 {
             observed5xx.append("\(method) \(path)\(query.map { "?" + $0 } ?? "") -> \(answer.status.code) \(String(decoding: answer.body.prefix(300), as: UTF8.self)) for body \(String(decoding: (body ?? Data()).prefix(300), as: UTF8.self))")
@@ -109,16 +111,20 @@ final class SimNetwork: @unchecked Sendable {
         guard !stale.isEmpty else { return }
         let i = Int.random(in: 0..<stale.count, using: &rng)
         let s = stale.remove(at: i)
-        _ = deliver(method: s.method, path: s.path, query: s.query, headers: s.headers, body: s.body)
+        _ = deliver(method: s.method, path: s.path, query: s.query, headers: s.headers, body: s.body, address: s.address)
     }
 
-    func transport() -> SimTransport { SimTransport(network: self) }
+    func transport(_ address: String) -> SimTransport { SimTransport(network: self, address: address) }
 }
 
 /// An `HTTPTransport` into the simulated network.
 final class SimTransport: HTTPTransport, @unchecked Sendable {
     let network: SimNetwork
-    init(network: SimNetwork) { self.network = network }
+    let address: String
+    init(network: SimNetwork, address: String) {
+        self.network = network
+        self.address = address
+    }
 
     func send(method: String, url: URL, headers: [String: String], body: Data?) throws -> (status: Int, body: Data) {
         let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
@@ -134,14 +140,14 @@ final class SimTransport: HTTPTransport, @unchecked Sendable {
             throw ClientError.offline("simulated: the server crashed before the request")
         default: break
         }
-        var answer = network.deliver(method: method, path: path, query: query, headers: headers, body: body)
+        var answer = network.deliver(method: method, path: path, query: query, headers: headers, body: body, address: address)
         switch fault {
         case .dropAnswer: throw ClientError.offline("simulated: the answer was lost")
         case .crashAfter:
             try network.server.crash()
             throw ClientError.offline("simulated: the server crashed before answering")
-        case .duplicate: answer = network.deliver(method: method, path: path, query: query, headers: headers, body: body)
-        case .delayCopy: network.stale.append((method, path, query, headers, body))
+        case .duplicate: answer = network.deliver(method: method, path: path, query: query, headers: headers, body: body, address: address)
+        case .delayCopy: network.stale.append((method, path, query, headers, body, address))
         default: break
         }
         return (answer.status, Data(answer.body))

@@ -102,7 +102,7 @@ final class World {
         if options.hostile {
             let code = try JSONDecoder().decode(EnrollmentCodeResponse.self, from: admin("POST", "/v1/admin/enrollments", CreateEnrollmentRequest(store: "s0"))).code
             let answer = net.deliver(method: "POST", path: "/v1/enroll", query: nil, headers: ["Content-Type": "application/json"],
-                                     body: try JSONEncoder().encode(EnrollRequest(code: code, label: "hostile", nonce: "hostile-nonce-0123456789")))
+                                     body: try JSONEncoder().encode(EnrollRequest(code: code, label: "hostile", nonce: "hostile-nonce-0123456789")), address: "hostile")
             let identity = try JSONDecoder().decode(EnrollResponse.self, from: Data(answer.body))
             hostile = HostilePeer(replica: try ReplicaID(identity.replica), store: identity.store, token: identity.token)
             enrolled += 1
@@ -148,7 +148,7 @@ final class World {
         var left: [(store: String, code: String, path: String, name: String)] = []
         for p in pending {
             do {
-                let sync = try DeviceSync.enroll(server: Self.base, code: p.code, label: p.name, path: p.path, transport: net.transport(), retry: Self.retry)
+                let sync = try DeviceSync.enroll(server: Self.base, code: p.code, label: p.name, path: p.path, transport: net.transport(p.name), retry: Self.retry)
                 let skew: Int64 = Int.random(in: 0..<6, using: &rng) == 0 ? 2 * 3_600_000 : Int64.random(in: -120_000...120_000, using: &rng)
                 devices.append(SimDevice(name: p.name, store: p.store, sync: sync, skew: skew))
                 enrolled += 1
@@ -247,7 +247,7 @@ final class World {
                 .init(state: "declined", declineReason: "other"), .init(state: "closed"),
             ]
             let update = states[s % states.count]
-            let client = SyncClient(baseURL: Self.base, token: p.token, transport: net.transport(), retry: Self.retry)
+            let client = SyncClient(baseURL: Self.base, token: p.token, transport: net.transport("partner-\(region)"), retry: Self.retry)
             do {
                 let view = try client.call("POST", "v1/partner/referrals/\(id)/status", body: update, as: ReferralView.self)
                 if let note = update.caseNote, let ref = try? RecordRef(kind: .signal, id: RecordID(id)) { canaries[ref, default: []].append(note) }
@@ -274,7 +274,7 @@ final class World {
             for _ in 0..<Int.random(in: 1...2, using: &rng) {
                 let (text, ops) = h.push(&rng, now: clock.now, foreignReplica: other, foreign: foreign)
                 do {
-                    let (status, body) = try net.transport().send(method: "POST", url: Self.base.appendingPathComponent("v1/sync/push"),
+                    let (status, body) = try net.transport("hostile").send(method: "POST", url: Self.base.appendingPathComponent("v1/sync/push"),
                                                                   headers: ["Authorization": "Bearer \(h.token)", "Content-Type": "application/json"], body: Data(text.utf8))
                     if status == 200, let answer = try? JSONDecoder().decode(PushResponse.self, from: body) {
                         if answer.held > h.chain.seq { counts["hostile operations applied", default: 0] += Int(answer.held - h.chain.seq) }
@@ -298,7 +298,7 @@ final class World {
         } catch ClientError.offline(let why) {
             d.lastError = "offline: \(why)"
             if final { throw Simulation.Failure(invariant: Invariant.drains, detail: "\(d.name) is offline on a healed network: \(why)", step: nil) }
-        } catch ClientError.problem(let p) where d.revoked && (p.status == 401 || p.status == 403) {
+        } catch ClientError.problem(let p) where d.revoked && [401, 403, 429].contains(p.status) {
             d.lastError = "revoked"
         } catch {
             d.lastError = "\(error)"
@@ -308,7 +308,7 @@ final class World {
 
     func partnerPull(_ region: String) throws {
         guard var p = partners[region] else { return }
-        let client = SyncClient(baseURL: Self.base, token: p.token, transport: net.transport(), retry: Self.retry)
+        let client = SyncClient(baseURL: Self.base, token: p.token, transport: net.transport("partner-\(region)"), retry: Self.retry)
         do {
             for _ in 0..<20 {
                 let page = try client.call("GET", "v1/partner/referrals", query: ["cursor": p.cursor, "limit": "50"], as: ReferralPage.self)
