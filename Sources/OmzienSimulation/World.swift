@@ -227,8 +227,10 @@ final class World {
         case let .move(s, r):
             let store = Simulation.stores[s % Simulation.stores.count], region = Simulation.regions[r % Simulation.regions.count]
             do {
+                let from = storeRegion[store]
                 try admin("POST", "/v1/admin/stores/\(store)/move", MoveStoreRequest(region: region))
                 storeRegion[store] = region
+                if from == region { return }  // no move: the partner keeps what it closed
                 counts["moves", default: 0] += 1
                 for (id, st) in closed where st == store { hiddenFrom[region, default: []].insert(id) }
             } catch let e as AdminRefused where e.status < 500 && storeRegion[store] == region {

@@ -62,17 +62,6 @@ struct SimulationTests {
         }
     }
 
-    /// Issue 12 (a store move shows closed cases to the new partner), found by the random
-    /// search (`Tools/simulate.sh --seed 3730`).
-    @Test func knownSeed3730StoreMoveShowsClosedCases() {
-        var options = Self.options
-        options.steps = 60
-        withKnownIssue("seed 3730: store-move-shows-closed-cases (R-PART-12, issue 12) — the new region's partner gets a referral closed before the move") {
-            let outcome = Simulation.run(seed: 3730, steps: Simulation.plan(seed: 3730, options: options), options: options)
-            #expect(outcome.failure == nil, "\(outcome.failure.map(String.init(describing:)) ?? "")")
-        }
-    }
-
     /// R-SYNC-2a as written: a late second delivery of an enroll request (same code and
     /// nonce) after the device has its answer replaces the device's token; the device gets
     /// 401 from then on and cannot enroll again (its intent file is gone). Seed 44.
