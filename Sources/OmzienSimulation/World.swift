@@ -34,7 +34,7 @@ enum Invariant {
     static let partnerFields = "R-PART-3 a partner receives only allow-listed fields"
     static let partnerRegion = "R-PART-6 a partner receives only its region's referrals"
     static let contactConsent = "R-PART-4 contact only with consent given"
-    static let closedHidden = "R-PART-12 closed referrals stay out of the new partner's sight"
+    static let closedHidden = "R-PART-14 closed referrals stay out of the new partner's sight"
     static let erased = "R-PRIV-2 an erased canary is in no database file"
     static let honestSync = "R-SYNC-5 an honest device's sync is not refused"
     static let serverAlive = "R-SYNC-15 the server answers after the run"
