@@ -356,7 +356,9 @@ final class World {
             let extra = Set(r.keys).subtracting(ReferralView.partnerFields)
             if !extra.isEmpty { violations.append((Invariant.partnerFields, "partner of \(region) got \(extra.sorted()) of \(id)")) }
             if let rr = r["region"] as? String, rr != region { violations.append((Invariant.partnerRegion, "partner of \(region) got \(id) of region \(rr)")) }
-            if let store = r["store"] as? String, let now = storeRegion[store], now != region, r["erased"] as? Bool != true {
+            // R-PART-14: the old partner keeps the cases finished before a move (read-only).
+            let finished = ["closed", "declined"].contains(r["status"] as? String ?? "")
+            if let store = r["store"] as? String, let now = storeRegion[store], now != region, r["erased"] as? Bool != true, !finished {
                 violations.append((Invariant.partnerRegion, "partner of \(region) got \(id) of store \(store), which is in \(now)"))
             }
             if r["contact"] != nil, r["consent"] as? String != "given" { violations.append((Invariant.contactConsent, "\(id) has contact with consent \(r["consent"] ?? "none")")) }
