@@ -185,7 +185,7 @@ extension SyncService {
                       let view = Self.referralView(state, store: storeID, region: region) else { continue }
                 views.append(view)
             }
-            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "pull", referrals: views.map(\.id))
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "pull", referrals: views.map(\.id))
             let next = page.last?[0].int64 ?? after
             let nextHandover = handovers.prefix(limit).last?[0].int64 ?? afterHandover
             return ReferralPage(referrals: views, cursor: nextHandover > 0 ? "p\(next)h\(nextHandover)" : "p\(next)",
@@ -202,7 +202,7 @@ extension SyncService {
                   let view = Self.referralView(state, store: place.store, region: region) else {
                 throw Problems.notFound("no such referral in your region")
             }
-            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "read", referrals: [view.id])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "read", referrals: [view.id])
             return view
         }
     }
@@ -261,7 +261,7 @@ extension SyncService {
                 try store.database.execute("INSERT INTO case_notes(partner, referral, at, author, text) VALUES (?, ?, ?, ?, ?)",
                                            [.text(partner), .text(id), .integer(Int64(now)), .text(author.rawValue), .text(note)])
             }
-            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "update:" + request.state, referrals: [id])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "update:" + request.state, referrals: [id])
             try Self.recordFollowUp(request.state, referral: id, store: storeID, at: now, in: store)
             guard let updated = try store.loadRecord(state.ref), let view = Self.referralView(updated, store: storeID, region: region) else {
                 throw ServerError.corrupt("referral \(id) vanished")
