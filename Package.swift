@@ -37,6 +37,9 @@ let package = Package(
         .executableTarget(name: "omzien-http-testserver", dependencies: ["OmzienHTTP"], swiftSettings: strict),
         // Benchmarks run by Tools/bench-*.sh (release builds).
         .executableTarget(name: "omzien-bench", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienServer", "OmzienClient", "OmzienHTTP", "OmzienCompression", "CSQLite"], swiftSettings: strict),
+        // The deterministic whole-system simulation (issue 15) and its runner (Tools/simulate.sh).
+        .target(name: "OmzienSimulation", dependencies: ["OmzienServer", "OmzienClient", "OmzienStore", "OmzienModel", "OmzienProtocol", "OmzienHTTP", "OmzienTestSupport"], swiftSettings: strict),
+        .executableTarget(name: "omzien-simulate", dependencies: ["OmzienSimulation"], swiftSettings: strict),
         .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP", "OmzienServer", "OmzienClient"], swiftSettings: strict),
 
         .testTarget(name: "OmzienModelTests", dependencies: ["OmzienModel", "OmzienTestSupport"], swiftSettings: strict),
@@ -44,6 +47,7 @@ let package = Package(
         .testTarget(name: "OmzienCompressionTests", dependencies: ["OmzienCompression"], swiftSettings: strict),
         .testTarget(name: "OmzienProtocolTests", dependencies: ["OmzienProtocol", "OmzienModel", "OmzienTestSupport"], swiftSettings: strict),
         .testTarget(name: "OmzienServerTests", dependencies: ["OmzienServer", "OmzienClient", "OmzienStore", "OmzienModel", "OmzienProtocol", "OmzienHTTP", "OmzienTestSupport", "omzien"], swiftSettings: strict),
+        .testTarget(name: "OmzienSimulationTests", dependencies: ["OmzienSimulation"], swiftSettings: strict),
         .testTarget(name: "OmzienHTTPTests", dependencies: ["OmzienHTTP", "OmzienCompression"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,27 @@
+import Foundation
+import OmzienSimulation
+
+// omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--all-defects]
+// Runs the deterministic simulation (issue 15) and prints the figure; exit 1 on a failure.
+var args = Array(CommandLine.arguments.dropFirst())
+var options = Simulation.Options()
+var first: UInt64 = 1, count: UInt64 = 10_000, shrink = true
+while !args.isEmpty {
+    let a = args.removeFirst()
+    func value() -> String { args.isEmpty ? "" : args.removeFirst() }
+    switch a {
+    case "--seeds": count = UInt64(value()) ?? count
+    case "--first": first = UInt64(value()) ?? first
+    case "--seed": first = UInt64(value()) ?? first; count = 1
+    case "--steps": options.steps = Int(value()) ?? options.steps
+    case "--no-hostile": options.hostile = false
+    case "--no-shrink": shrink = false
+    case "--all-defects": options.avoid = []
+    default:
+        FileHandle.standardError.write(Data("usage: omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--all-defects]\n".utf8))
+        exit(2)
+    }
+}
+let summary = Simulation.runMany(first..<(first + count), options: options, shrink: shrink) { print($0) }
+print(summary)
+exit(summary.failures.isEmpty ? 0 : 1)
