@@ -16,6 +16,9 @@ import OmzienStore
 /// - `referral_events`: when the server first saw a referral submitted, accepted, contacted
 ///   (server time): what response-time reports measure.
 /// - `handovers`: open referrals that followed their store to another region (R-PART-12).
+/// - `referral_custody`: the region whose partner a referral belongs to, once a move of its
+///   store made that differ from the store's region or could: written for every referral of a
+///   moving store that is past draft (R-PART-14). Without a row, the store's region decides.
 /// - `headoffice_tokens`: tokens that may read aggregate reports and nothing else, with an
 ///   id (the token's first 12 characters), a label and an expiry (R-OPS-7).
 enum ServerSchema {
@@ -157,6 +160,22 @@ enum ServerSchema {
             ALTER TABLE quarantine ADD COLUMN record TEXT;
             UPDATE quarantine SET kind = json_extract(operation, '$.kind'), record = json_extract(operation, '$.record');
             CREATE INDEX quarantine_record ON quarantine(kind, record);
+            """),
+            // Who sees a referral follows from the hand-over record, not from the store's region
+        // at read time (R-PART-14). Referrals handed over before this get their last hand-over's
+        // region; the cases a moved store had finished before this migration cannot be told
+        // apart any more and follow the store (Protocol/PARTNERS.md says so).
+        Migration(name: "2026-12-03-referral-custody", sql: """
+            CREATE TABLE referral_custody(
+                referral TEXT PRIMARY KEY,
+                store TEXT NOT NULL,
+                region TEXT NOT NULL,
+                since INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE INDEX referral_custody_region ON referral_custody(region, store);
+            INSERT INTO referral_custody(referral, store, region, since)
+                SELECT h.referral, h.store, h.to_region, h.at FROM handovers h
+                WHERE h.seq = (SELECT max(seq) FROM handovers WHERE referral = h.referral);
             """),
     ]
 }

@@ -23,6 +23,13 @@ public final class SessionRecorder: @unchecked Sendable {
         public var maxAgeSeconds: Double? = 86_400
         /// Keep at most this many files of this run, deleting the oldest (nil: all).
         public var keepFiles: Int? = nil
+        /// Pseudonymise as it records (R-PRIV-3): every note, contact, decline reason,
+        /// comment, case note and author becomes its HMAC pseudonym under this key (as
+        /// `omzien redact` does), and the log says `redacted`. nil: plain bodies.
+        public var pseudonymKey: [UInt8]? = nil
+        /// Delete session logs in the directory (of this run and earlier ones) once they are
+        /// older than this many seconds, at start and at every rotation (nil: never).
+        public var retentionSeconds: Double? = nil
         public init() {}
     }
 
@@ -32,6 +39,7 @@ public final class SessionRecorder: @unchecked Sendable {
     private let directory: String
     public let options: Options
     private let lock = NSLock()
+    private var redactor: SessionRedactor?
     /// The file being written now.
     public var path: String { lock.withLock { writer.path } }
     /// Every file this recorder wrote, oldest first (rotation), that still exists.
@@ -41,27 +49,42 @@ public final class SessionRecorder: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.directory = directory
         self.options = options
-        writer = try Self.open(directory: directory, startedAt: startedAt)
+        redactor = options.pseudonymKey.map { SessionRedactor(key: $0) }
+        Self.deleteExpired(in: directory, olderThan: options.retentionSeconds)
+        writer = try Self.open(directory: directory, startedAt: startedAt, redacted: options.pseudonymKey != nil)
         openedAt = Date()
         files = [writer.path]
     }
 
-    private static func open(directory: String, startedAt: UInt64) throws -> SessionLogWriter {
+    /// Recording retention (R-PRIV-3): session logs older than `age` seconds go.
+    static func deleteExpired(in directory: String, olderThan age: Double?) {
+        guard let age, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        let cutoff = Date().addingTimeInterval(-age)
+        for name in names where name.hasSuffix(".jsonl.gz") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < cutoff else { continue }
+            try? FileManager.default.removeItem(atPath: path)
+        }
+    }
+
+    private static func open(directory: String, startedAt: UInt64, redacted: Bool) throws -> SessionLogWriter {
         var path = (directory as NSString).appendingPathComponent("server-\(startedAt).jsonl.gz")
         var n = 1
         while FileManager.default.fileExists(atPath: path) {
             n += 1
             path = (directory as NSString).appendingPathComponent("server-\(startedAt)-\(n).jsonl.gz")
         }
-        return try SessionLogWriter(path: path, header: SessionLog.Header(recorder: "server", replica: SyncService.serverReplica.rawValue, startedAt: startedAt))
+        return try SessionLogWriter(path: path, header: SessionLog.Header(recorder: "server", replica: SyncService.serverReplica.rawValue, startedAt: startedAt,
+                                                                          redacted: redacted))
     }
 
     func append(_ exchange: SessionLog.Exchange) {
         lock.lock()
         defer { lock.unlock() }
         if (options.maxFileBytes.map { writer.bytesWritten >= $0 } ?? false) || (options.maxAgeSeconds.map { Date().timeIntervalSince(openedAt) >= $0 } ?? false),
-           let next = try? Self.open(directory: directory, startedAt: exchange.at) {
+           let next = try? Self.open(directory: directory, startedAt: exchange.at, redacted: redactor != nil) {
             try? writer.close()
+            Self.deleteExpired(in: directory, olderThan: options.retentionSeconds)
             writer = next
             openedAt = Date()
             files.append(next.path)
@@ -70,7 +93,15 @@ public final class SessionRecorder: @unchecked Sendable {
                 files.removeFirst(files.count - keep)
             }
         }
-        try? writer.append(exchange)
+        if var redactor {
+            // A body the redactor cannot parse (only a client that breaks the protocol sends
+            // one) is recorded as it came; PRIVACY.md R-PRIV-3 says so.
+            let clean = (try? redactor.redact(exchange)) ?? exchange
+            self.redactor = redactor
+            try? writer.append(clean)
+        } else {
+            try? writer.append(exchange)
+        }
     }
 
     public func close() {

@@ -93,13 +93,16 @@ extension SyncService {
         return v
     }
 
-    /// The store and region of a signal, if it is in `region`.
-    static func locate(_ id: RecordID, region: String, in store: ReplicaStore) throws -> String? {
+    /// Where a referral sits for a partner of `region`: its store, and that store's current
+    /// region, if the referral is in `region`'s custody (R-PART-14): the custody row a move of
+    /// its store wrote, or else its store's region.
+    static func locate(_ id: RecordID, region: String, in store: ReplicaStore) throws -> (store: String, storeRegion: String)? {
         guard let row = try store.database.firstRow("""
-            SELECT s.store FROM record_scope s JOIN stores st ON st.id = s.store
-            WHERE s.kind = 'signal' AND s.id = ? AND st.region = ?
-            """, [.text(id.rawValue), .text(region)]), case let .text(storeID) = row[0] else { return nil }
-        return storeID
+            SELECT s.store, st.region FROM record_scope s JOIN stores st ON st.id = s.store
+            LEFT JOIN referral_custody c ON c.referral = s.id
+            WHERE s.kind = 'signal' AND s.id = ? AND coalesce(c.region, st.region) = ?
+            """, [.text(id.rawValue), .text(region)]), case let .text(storeID) = row[0], case let .text(storeRegion) = row[1] else { return nil }
+        return (storeID, storeRegion)
     }
 
     /// A partner's cursor: `p<feed position>` or `p<feed position>h<hand-over sequence>`.
@@ -124,10 +127,21 @@ extension SyncService {
             }
             guard from != request.region else { return MoveStoreResponse(store: storeID, fromRegion: from, toRegion: from, handedOver: []) }
             try db.execute("UPDATE stores SET region = ? WHERE id = ?", [.text(request.region), .text(storeID)])
+            // R-PART-14: every referral of the store in the old region's custody is placed. Open
+            // ones go to the new region (the hand-over); finished ones (closed, declined,
+            // erased) stay with the old region, read-only; drafts follow the store.
             var handed: [String] = []
-            for r in try db.rows("SELECT id FROM record_scope WHERE kind = 'signal' AND store = ? ORDER BY id", [.text(storeID)]) {
-                guard case let .text(rid) = r[0], let id = try? RecordID(rid), let state = try store.loadRecord(RecordRef(kind: .signal, id: id)),
-                      !state.erased, let status = state.status("status"), !["draft", "closed", "declined"].contains(status.state) else { continue }
+            for r in try db.rows("""
+                SELECT s.id FROM record_scope s LEFT JOIN referral_custody c ON c.referral = s.id
+                WHERE s.kind = 'signal' AND s.store = ? AND coalesce(c.region, ?) = ? ORDER BY s.id
+                """, [.text(storeID), .text(from), .text(from)]) {
+                guard case let .text(rid) = r[0], let id = try? RecordID(rid), let state = try store.loadRecord(RecordRef(kind: .signal, id: id)) else { continue }
+                let status = state.status("status")?.state ?? "draft"
+                if status == "draft" && !state.erased { continue }
+                let open = !state.erased && !["closed", "declined"].contains(status)
+                try db.execute("INSERT OR REPLACE INTO referral_custody(referral, store, region, since) VALUES (?, ?, ?, ?)",
+                               [.text(rid), .text(storeID), .text(open ? request.region : from), .integer(Int64(now))])
+                guard open else { continue }
                 try db.execute("INSERT INTO handovers(referral, store, from_region, to_region, at) VALUES (?, ?, ?, ?, ?)",
                                [.text(rid), .text(storeID), .text(from), .text(request.region), .integer(Int64(now))])
                 handed.append(rid)
@@ -143,10 +157,14 @@ extension SyncService {
         guard (1...Limits.maxPullPage).contains(limit) else { throw Problems.badRequest("limit must be 1...\(Limits.maxPullPage), got \(limit)") }
         let now = self.now
         return try worker.write { store in
+            // The feed of the region's stores and of the stores whose finished cases it kept,
+            // each referral only where it is in this region's custody (R-PART-14).
             let rows = try store.database.rows("""
-                SELECT f.pos, o.record, f.store FROM feed f JOIN ops o ON o.pos = f.pos
-                WHERE f.store IN (SELECT id FROM stores WHERE region = ?) AND f.pos > ? AND o.kind = 'signal'
-                ORDER BY f.pos LIMIT ?
+                SELECT f.pos, o.record, f.store FROM feed f JOIN ops o ON o.pos = f.pos JOIN stores st ON st.id = f.store
+                LEFT JOIN referral_custody c ON c.referral = o.record
+                WHERE f.store IN (SELECT id FROM stores WHERE region = ?1 UNION SELECT store FROM referral_custody WHERE region = ?1)
+                  AND f.pos > ?2 AND o.kind = 'signal' AND coalesce(c.region, st.region) = ?1
+                ORDER BY f.pos LIMIT ?3
                 """, [.text(region), .integer(after), .integer(Int64(limit + 1))])
             let page = rows.prefix(limit)
             var seen = Set<String>()
@@ -179,9 +197,9 @@ extension SyncService {
         let (partner, region, token) = try requirePartner(principal)
         let now = self.now
         return try worker.write { store in
-            guard let rid = try? RecordID(id), let storeID = try Self.locate(rid, region: region, in: store),
+            guard let rid = try? RecordID(id), let place = try Self.locate(rid, region: region, in: store),
                   let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)),
-                  let view = Self.referralView(state, store: storeID, region: region) else {
+                  let view = Self.referralView(state, store: place.store, region: region) else {
                 throw Problems.notFound("no such referral in your region")
             }
             try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "read", referrals: [view.id])
@@ -209,10 +227,15 @@ extension SyncService {
         do { author = try AuthorID(request.author ?? "partner:\(partner)") } catch { throw Problems.badRequest("author: \(error)") }
         let now = self.now
         return try worker.write { store in
-            guard let rid = try? RecordID(id), let storeID = try Self.locate(rid, region: region, in: store),
+            guard let rid = try? RecordID(id), let place = try Self.locate(rid, region: region, in: store),
                   let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)), !state.erased,
                   let current = state.status("status"), current.state != "draft" else {
                 throw Problems.notFound("no such referral in your region")
+            }
+            let storeID = place.store
+            guard place.storeRegion == region else {
+                throw Problem("referral-kept", status: 409, title: "Kept for your records only",
+                              detail: "\(storeID) moved to region '\(place.storeRegion)'; you keep this \(current.state) case to read until retention, but any follow-up is for the partner of '\(place.storeRegion)'")
             }
             var changes: [FieldChange] = []
             if request.state == "reopened" {

@@ -87,13 +87,17 @@ struct SessionLogTests {
             let pz = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-zuid", region: "zuid", name: "Zuid"), as: PartnerCreated.self)
             let noord = SyncClient(baseURL: h.baseURL, token: pn.token, retry: .none), zuid = SyncClient(baseURL: h.baseURL, token: pz.token, retry: .none)
             let a = try h.enroll("store-a", name: "till-a"), spare = try h.enroll("store-a", name: "till-spare")
-            let signal = try a.recordSignal(note: "graag bellen")
+            let signal = try a.recordSignal(note: "graag bellen"), finished = try a.recordSignal(note: "al geholpen")
             try a.sync(); try spare.sync()
             _ = try noord.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "accepted", caseNote: "belt morgen", author: "eline-wz"), as: ReferralView.self)
-            _ = try noord.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "closed", outcome: "linked-to-activity"), as: ReferralView.self)
+            _ = try noord.call("POST", "v1/partner/referrals/\(finished.id)/status", body: ReferralUpdateRequest(state: "closed", outcome: "linked-to-activity"), as: ReferralView.self)
             try a.sync()
             _ = try h.admin.call("POST", "v1/admin/stores/store-a/move", body: MoveStoreRequest(region: "zuid"), as: MoveStoreResponse.self)
+            // The open case went to zuid; noord keeps the one it closed, read-only (R-PART-14).
             #expect(throws: (any Error).self) { _ = try noord.call("GET", "v1/partner/referrals/\(signal.id)", as: ReferralView.self) }
+            _ = try noord.call("GET", "v1/partner/referrals/\(finished.id)", as: ReferralView.self)
+            #expect(throws: (any Error).self) { _ = try zuid.call("GET", "v1/partner/referrals/\(finished.id)", as: ReferralView.self) }
+            _ = try zuid.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "closed", outcome: "linked-to-activity"), as: ReferralView.self)
             _ = try zuid.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "reopened"), as: ReferralView.self)
             _ = try zuid.call("POST", "v1/partner/referrals/\(signal.id)/status", body: ReferralUpdateRequest(state: "accepted"), as: ReferralView.self)
             try a.sync()

@@ -42,6 +42,20 @@ extension RecordState {
         return string("contact")
     }
 
+    /// A field's winning value as any audience may see it: a signal's contact only while the
+    /// winning consent is `given` (R-MODEL-3), everything else as merged.
+    public func shownValue(_ field: String) -> FieldValue? {
+        if ref.kind == .signal && field == "contact" { return visibleContact.map(FieldValue.string) }
+        return value(field)
+    }
+
+    /// The kept conflicts as any audience may see them: a signal's contact values (won or
+    /// lost) only while the winning consent is `given` (R-MODEL-3). The merge keeps them all;
+    /// views, reports and exports use this instead of `allConflicts`.
+    public var shownConflicts: [(field: String, head: RegisterState.Head)] {
+        allConflicts.filter { ref.kind != .signal || $0.field != "contact" || string("consent") == "given" }
+    }
+
     /// What a writer that has seen this record must list in `supersedes` for `field`.
     public func heads(_ field: String) -> [OperationID] {
         if case let .register(reg)? = fields[field] { return reg.headIDs }

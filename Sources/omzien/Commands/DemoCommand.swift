@@ -134,7 +134,7 @@ struct DemoCommand: Command {
 
         let merged = try till.store.loadRecord(signal)!
         let audit = try server.service.auditEntries(.admin)
-        let conflicts = merged.allConflicts
+        let conflicts = merged.shownConflicts
         let count12 = try till.store.loadRecord(lane12.ref)!.count("count")
         let count31 = try other.store.loadRecord(lane31.ref)!.count("count")
         let digests: [(String, String, SHA256Digest)] = [

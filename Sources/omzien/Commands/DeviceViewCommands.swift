@@ -39,7 +39,7 @@ enum RecordPresenter {
         case .probe:
             break
         }
-        let conflicts = r.allConflicts
+        let conflicts = r.shownConflicts
         if !conflicts.isEmpty {
             out["conflicts"] = conflicts.map { ["field": $0.field, "value": "\($0.head.value)", "operation": $0.head.op.description] }
         }
@@ -47,7 +47,7 @@ enum RecordPresenter {
     }
 
     static func row(_ r: RecordState) -> [String] {
-        let conflicts = r.allConflicts.count
+        let conflicts = r.shownConflicts.count
         if r.erased { return [r.ref.kind.rawValue, r.ref.id.rawValue, "(erased)", ""] }
         switch r.ref.kind {
         case .signal:
@@ -130,7 +130,7 @@ struct DeviceShowCommand: Command {
             let text = (v as? [String])?.joined(separator: ", ") ?? (v is NSNull ? "-" : "\(v)")
             Output.line(key.padding(toLength: 12, withPad: " ", startingAt: 0) + text)
         }
-        for c in record.allConflicts {
+        for c in record.shownConflicts {
             Output.line("conflict    \(c.field) = \(c.head.value) (from \(c.head.op), lost to the newer value; edit the field to resolve)")
         }
     }
@@ -158,8 +158,8 @@ struct DeviceConflictsCommand: Command {
         var rows: [[String]] = []
         var objects: [[String: Any]] = []
         for record in try store.records() where !record.erased {
-            for c in record.allConflicts {
-                let winner = record.value(c.field).map { "\($0)" } ?? "-"
+            for c in record.shownConflicts {
+                let winner = record.shownValue(c.field).map { "\($0)" } ?? "-"
                 rows.append([record.ref.description, c.field, winner, "\(c.head.value)", c.head.op.description])
                 objects.append(["record": record.ref.description, "field": c.field, "winner": winner, "kept": "\(c.head.value)", "operation": c.head.op.description])
             }

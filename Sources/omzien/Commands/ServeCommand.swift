@@ -31,14 +31,20 @@ struct ServeCommand: Command {
           --record-max-mb N    start a new log file once the current one holds N MiB (default 64)
           --record-max-hours N start a new log file once the current one is N hours old (default 24)
           --record-keep N      keep only the newest N log files of this run (default: all)
+          --record-keep-days N delete session logs in DIR older than N days, at start and at
+                               every new file (default 14)
+          --record-plain       record notes, contacts and case notes in the clear (debugging only:
+                               no erase reaches these files). By default every such text is
+                               recorded as its HMAC pseudonym under the server secret
+                               (PATH.server-key), as 'omzien redact' writes them
           --backup-dir DIR     take an online backup into DIR every --backup-every seconds
                                (default 3600), keeping the newest --keep-backups (default 24);
                                'omzien admin backup' writes there too (default: PATH.backups)
         """
     static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record",
-                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "backup-dir", "backup-every", "keep-backups"]
+                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "record-keep-days", "backup-dir", "backup-every", "keep-backups"]
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
-    let recordOptions: SessionRecorder.Options
+    let recordOptions: SessionRecorder.Options, recordPlain: Bool
     let backupDir: String?, backupEvery: Int, keepBackups: Int
 
     init(_ args: inout ArgumentReader) throws {
@@ -56,6 +62,8 @@ struct ServeCommand: Command {
         o.maxFileBytes = try args.integer("record-max-mb", default: 64, range: 1...1_000_000) << 20
         o.maxAgeSeconds = Double(try args.integer("record-max-hours", default: 24, range: 1...100_000)) * 3600
         o.keepFiles = args.option("record-keep") == nil ? nil : try args.integer("record-keep", default: 1, range: 1...1_000_000)
+        o.retentionSeconds = Double(try args.integer("record-keep-days", default: 14, range: 1...3650)) * 86_400
+        recordPlain = args.flag("record-plain")
         recordOptions = o
         backupDir = args.option("backup-dir")
         backupEvery = try args.integer("backup-every", default: 3600, range: 1...(7 * 86_400))
@@ -73,8 +81,21 @@ struct ServeCommand: Command {
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = UInt64(drift)
         sync.backupDirectory = backupDir
+        var recordOptions = self.recordOptions
+        if let record {
+            if recordPlain {
+                Output.error("warning: --record-plain writes every note, contact and case note in the clear to \(record); no erase reaches these files. Use it only to debug, and delete the files afterwards.")
+            } else {
+                let secretPath = ServerSecret.path(besideDatabase: db)
+                let secret: ServerSecret
+                do { secret = try ServerSecret.loadOrCreate(at: secretPath) } catch { throw CLIError.failure("\(error)") }
+                recordOptions.pseudonymKey = secret.key(for: "recording-pseudonyms")
+            }
+        }
         let server = try SyncServer(databasePath: db, http: http, service: sync, recordTo: record, recordOptions: recordOptions)
-        if let path = server.recorder?.path { Output.line("Recording sessions to \(path)") }
+        if let path = server.recorder?.path {
+            Output.line("Recording sessions to \(path) (\(recordPlain ? "plain bodies" : "personal texts pseudonymised"), kept \(Int((recordOptions.retentionSeconds ?? 0) / 86_400)) days)")
+        }
         if let token = try server.service.bootstrapAdminToken() {
             let file = db + ".admin-token"
             FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
