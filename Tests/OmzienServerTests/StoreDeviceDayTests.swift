@@ -100,3 +100,44 @@ struct StoreDeviceDayTests {
         #expect(try unsent(db) == 0, "seed \(seed) after \(script)")
     }
 }
+
+extension StoreDeviceDayTests {
+    /// Item 3: the ids `device list` prints work in `show` and `update` (any unique prefix, like
+    /// git), `show` finds the kind itself, and a chat moment is called `chat-moment` everywhere.
+    @Test func theIdsTheListShowsWorkEverywhere() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let db = try enrollTill(h, store: "store-a", name: "kassa-ids")
+        let signal = try recordSignal(db, ["--note", "eerste"])
+        #expect(try CLITests.run(["device", "feedback", "--db", db, "--category", "queue-at-till", "--nps", "7"]).status == 0)
+        #expect(try CLITests.run(["device", "chat", "--db", db, "--lane", "2"]).status == 0)
+        let list = try CLITests.run(["device", "list", "--db", db])
+        #expect(list.status == 0, "\(list.err)")
+        let rows = list.out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        let shownSignal = try #require(rows.first { $0.first == "signal" }?[1])
+        let shownFeedback = try #require(rows.first { $0.first == "feedback" }?[1])
+        #expect(signal.hasPrefix(shownSignal) && shownSignal.count < signal.count)
+        #expect(rows.contains { $0.first == "chat-moment" }, "one name for the kind: \(list.out)")
+        #expect(list.out.contains("1 conversation") && !list.out.contains("1 conversations"), "\(list.out)")
+        let show = try CLITests.run(["device", "show", shownSignal, "--db", db])
+        #expect(show.status == 0 && show.out.contains(signal), "\(show.out)\(show.err)")
+        let feedback = try CLITests.run(["device", "show", shownFeedback, "--db", db])
+        #expect(feedback.status == 0 && feedback.out.contains("queue-at-till"), "show finds the kind itself: \(feedback.out)\(feedback.err)")
+        let short = String(signal.prefix(6))
+        let update = try CLITests.run(["device", "update", short, "--note", "tweede", "--db", db])
+        #expect(update.status == 0 && update.out.contains(signal), "\(update.out)\(update.err)")
+        let unknown = try CLITests.run(["device", "show", "zzzz", "--db", db])
+        #expect(unknown.status == 65 && unknown.err.contains("device list"), "\(unknown.err)")
+    }
+}
+
+extension StoreDeviceDayTests {
+    /// Item 5: an unreachable server during enroll is reported for what it
+    /// is (exit 69), without promising that anything "stays recorded on this device".
+    @Test func anUnreachableServerIsToldForTheCommandThatMetIt() throws {
+        let nowhere = "http://127.0.0.1:1"
+        let enroll = try CLITests.run(["device", "enroll", "--server", nowhere, "--code", "abcd-efgh", "--db", path("never.sqlite")])
+        #expect(enroll.status == 69, "\(enroll.status) \(enroll.err)")
+        #expect(enroll.err.contains("unreachable") && !enroll.err.contains("stays recorded"), "\(enroll.err)")
+    }
+}
