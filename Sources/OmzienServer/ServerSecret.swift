@@ -13,14 +13,19 @@ public struct ServerSecret: Sendable {
 
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
+    /// A secret that lives only in this process (an in-memory database).
+    public static func random() -> ServerSecret {
+        var g = SystemRandomNumberGenerator()
+        return ServerSecret(bytes: (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) })
+    }
+
     /// Where the secret of the database at `database` lives.
     public static func path(besideDatabase database: String) -> String { database + ".server-key" }
 
     /// Reads the secret at `path`, or creates it (mode 0600) when there is none.
     public static func loadOrCreate(at path: String) throws -> ServerSecret {
         if FileManager.default.fileExists(atPath: path) { return try load(at: path) }
-        var g = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &g) }
+        let bytes = random().bytes
         let text = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw ServerSecretError(description: "cannot write the server secret to '\(path)': check that its directory exists and is writable")

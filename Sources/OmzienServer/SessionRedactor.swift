@@ -107,14 +107,16 @@ public struct SessionRedactor {
         return (records, StateDigest.of(states).hex)
     }
 
-    /// Partner bodies are plain JSON: redact the named keys wherever they occur (and case notes).
+    /// Partner bodies are plain JSON: redact the named keys wherever they occur (and case notes:
+    /// `caseNote`, and `text` of the notes endpoints, PARTNERS.md R-PART-24). A `partner:` author
+    /// is kept, as in operations: the server derives the default one from the partner id.
     static func redactJSONStrings(_ body: [UInt8], _ pseudonym: (String) -> String) -> [UInt8] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) else { return body }
         func walk(_ v: Any) -> Any {
             if let d = v as? [String: Any] {
                 var out: [String: Any] = [:]
                 for (k, x) in d {
-                    if let text = x as? String, redactedFields.contains(k) || k == "caseNote" || k == "author" { out[k] = pseudonym(text) } else { out[k] = walk(x) }
+                    if let text = x as? String, redactedFields.contains(k) || k == "caseNote" || k == "text" || (k == "author" && !text.hasPrefix("partner:")) { out[k] = pseudonym(text) } else { out[k] = walk(x) }
                 }
                 return out
             }

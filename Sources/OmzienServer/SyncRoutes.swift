@@ -123,6 +123,15 @@ public enum SyncRoutes {
                 return try service.updateReferral(principal, id: try req.parameter("id"), try decode(ReferralUpdateRequest.self, req))
             }
         }
+        on("POST", "/v1/partner/referrals/:id/notes") { req, _ in
+            try answer(req, status: .created) {
+                let principal = try auth(service, req)
+                return try service.addCaseNote(principal, id: try req.parameter("id"), try decode(CaseNoteRequest.self, req))
+            }
+        }
+        on("GET", "/v1/partner/referrals/:id/notes") { req, _ in
+            try answer(req) { try service.caseNotes(try auth(service, req), id: try req.parameter("id")) }
+        }
         return r
     }
 

@@ -185,7 +185,7 @@ extension SyncService {
                       let view = Self.referralView(state, store: storeID, region: region) else { continue }
                 views.append(view)
             }
-            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "pull", referrals: views.map(\.id))
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "pull", referrals: views.map(\.id))
             let next = page.last?[0].int64 ?? after
             let nextHandover = handovers.prefix(limit).last?[0].int64 ?? afterHandover
             return ReferralPage(referrals: views, cursor: nextHandover > 0 ? "p\(next)h\(nextHandover)" : "p\(next)",
@@ -202,29 +202,15 @@ extension SyncService {
                   let view = Self.referralView(state, store: place.store, region: region) else {
                 throw Problems.notFound("no such referral in your region")
             }
-            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "read", referrals: [view.id])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "read", referrals: [view.id])
             return view
         }
     }
 
     public func updateReferral(_ principal: Principal, id: String, _ request: ReferralUpdateRequest) throws -> ReferralView {
         let (partner, region, token) = try requirePartner(principal)
-        let lattice = Vocabulary.signalStatus
-        let partnerStates = ["accepted", "contact-attempted", "in-contact", "declined", "closed", "reopened"]
-        guard partnerStates.contains(request.state) else {
-            throw Problems.badRequest("state must be one of \(partnerStates.joined(separator: ", ")), got '\(request.state)'")
-        }
-        if request.state == "closed" {
-            guard let o = request.outcome, Vocabulary.outcomes.contains(o) else {
-                throw Problems.badRequest("closing needs an outcome: \(Vocabulary.outcomes.joined(separator: ", "))")
-            }
-        }
-        if request.state == "declined" {
-            guard let r = request.declineReason, !r.isEmpty, r.utf8.count <= 500 else { throw Problems.badRequest("declining needs a declineReason (1-500 bytes)") }
-        }
-        if let note = request.caseNote, note.utf8.count > 4000 { throw Problems.badRequest("caseNote is longer than 4000 bytes") }
-        let author: AuthorID
-        do { author = try AuthorID(request.author ?? "partner:\(partner)") } catch { throw Problems.badRequest("author: \(error)") }
+        try Self.checkFollowUpRequest(request)
+        let author = try Self.partnerAuthor(request.author, partner: partner)
         let now = self.now
         return try worker.write { store in
             guard let rid = try? RecordID(id), let place = try Self.locate(rid, region: region, in: store),
@@ -237,18 +223,7 @@ extension SyncService {
                 throw Problem("referral-kept", status: 409, title: "Kept for your records only",
                               detail: "\(storeID) moved to region '\(place.storeRegion)'; you keep this \(current.state) case to read until retention, but any follow-up is for the partner of '\(place.storeRegion)'")
             }
-            var changes: [FieldChange] = []
-            if request.state == "reopened" {
-                changes.append(.reopen(field: "status", epoch: current.epoch + 1))
-            } else {
-                guard lattice.rank(of: request.state)! > lattice.rank(of: current.state)! else {
-                    throw Problem("status-conflict", status: 409, title: "Status would move back",
-                                  detail: "the referral is '\(current.state)'; a referral never moves back to '\(request.state)' (reopen it explicitly first)")
-                }
-                changes.append(.advance(field: "status", epoch: current.epoch, state: request.state))
-            }
-            if let outcome = request.outcome { changes.append(.set(field: "outcome", value: .string(outcome), supersedes: state.heads("outcome"))) }
-            if let reason = request.declineReason { changes.append(.set(field: "declineReason", value: .string(reason), supersedes: state.heads("declineReason"))) }
+            let changes = try Self.followUpChanges(request, state: state, current: current)
             let replica = Self.partnerReplica(partner)
             let head = store.logHead(of: replica)
             let previous = try store.operations(from: replica, after: head.held > 0 ? head.held - 1 : 0, limit: 1).first?.timestamp ?? .zero
@@ -261,7 +236,7 @@ extension SyncService {
                 try store.database.execute("INSERT INTO case_notes(partner, referral, at, author, text) VALUES (?, ?, ?, ?, ?)",
                                            [.text(partner), .text(id), .integer(Int64(now)), .text(author.rawValue), .text(note)])
             }
-            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "update:" + request.state, referrals: [id])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "update:" + request.state, referrals: [id])
             try Self.recordFollowUp(request.state, referral: id, store: storeID, at: now, in: store)
             guard let updated = try store.loadRecord(state.ref), let view = Self.referralView(updated, store: storeID, region: region) else {
                 throw ServerError.corrupt("referral \(id) vanished")

@@ -23,6 +23,10 @@ public final class SyncService: Sendable {
 
     let worker: DatabaseWorker
     let configuration: Configuration
+    /// The audit chain's key, from the server secret beside the database (R-PRIV-5).
+    let auditKey: [UInt8]
+    /// The audit head kept outside the database (`<database>.audit-head`).
+    let auditHeadFile: String?
     private let principals = Mutex<[[UInt8]: CachedPrincipal]>([:])
     let quarantineLoads = Mutex(0)
     public static let serverReplica = ReplicaID(trusted: "server")
@@ -32,8 +36,23 @@ public final class SyncService: Sendable {
     /// Opens (or creates) the server database at `path`.
     public init(path: String, configuration: Configuration = .init(), options: Database.Options = .init()) throws {
         let store = try ReplicaStore(path: path, replica: Self.serverReplica, options: options, extraMigrations: ServerSchema.migrations)
+        let inMemory = path == ":memory:" || path.isEmpty
+        let secret = inMemory ? ServerSecret.random() : try ServerSecret.loadOrCreate(at: ServerSecret.path(besideDatabase: path))
+        let auditKey = secret.key(for: "audit-chain"), headFile = inMemory ? nil : AuditLog.headFile(besideDatabase: path)
+        if !options.readOnly {
+            try store.database.transaction { _ = try AuditLog.upgradeToKeyed(store.database, key: auditKey, headFile: headFile) }
+        }
         worker = DatabaseWorker(store: store)
         self.configuration = configuration
+        self.auditKey = auditKey
+        self.auditHeadFile = headFile
+    }
+
+    /// What is wrong with these audit entries, checked with this server's key and its head
+    /// file (R-PRIV-5); empty when intact.
+    public func auditProblems(_ entries: [AuditLog.Entry], head: AuditLog.Head?) throws -> [String] {
+        let anchor = try auditHeadFile.flatMap { try AuditLog.readHeadFile($0) }
+        return AuditLog.verify(entries, key: auditKey, head: head, anchors: anchor.map { [($0, "the head file")] } ?? [])
     }
 
     public func stop() { worker.stop() }
@@ -50,6 +69,16 @@ public final class SyncService: Sendable {
         try worker.read { store in
             let pages = try store.database.firstRow("PRAGMA page_count")?.first?.int64 ?? 0
             try store.database.execute("PRAGMA max_page_count = \(pages + Int64(extraPages))")
+        }
+    }
+
+    /// Tests: a write job that succeeds inside its savepoint but makes the group's COMMIT fail
+    /// (a deferred foreign-key violation, checked only at COMMIT): every write job that shares
+    /// its group transaction sees a failing COMMIT. Throws that failure.
+    public func _writeThatFailsTheCommit() throws {
+        try worker.write { store in
+            try store.database.execute("PRAGMA defer_foreign_keys = ON")
+            try store.database.execute("INSERT INTO stores(id, region, name, created_at) VALUES ('commit-breaker', 'no-such-region', 'x', 0)")
         }
     }
 

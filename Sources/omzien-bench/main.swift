@@ -18,6 +18,10 @@ if args.first == "replay" {
     try runReplayBenchmark(total: option("ops", 1_000_000), batch: option("batch", 1000), devices: option("devices", 8), keepLog: keep)
     exit(0)
 }
+if args.first == "merge" {
+    try runMergeBenchmark(replicas: option("replicas", 5), writes: option("writes", 100_000), records: option("records", 10_000), batch: option("batch", 500))
+    exit(0)
+}
 if args.first == "json" {
     try runJSONBenchmark()
     exit(0)

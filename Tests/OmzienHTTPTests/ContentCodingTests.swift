@@ -22,6 +22,7 @@ struct ContentCodingTests {
         return try client.readResponse()
     }
 
+    /// R-SYNC-1: bodies may be sent with Content-Encoding: gzip.
     @Test("gzip and deflate request bodies reach the handler decoded")
     func decodesRequestBodies() throws {
         let original = Array(String(repeating: "sync operations ", count: 500).utf8)

@@ -130,6 +130,7 @@ struct ExternalClientTests {
         }
     }
 
+    /// R-SYNC-1: HTTP/1.1 JSON bodies, problem+json errors.
     @Test("URLSession: JSON round trip, echo, problem+json")
     func urlSession() async throws {
         let server = HTTPServer(configuration: .testing(), router: Self.router())

@@ -32,6 +32,7 @@ struct EncodingTests {
         #expect(decoded.map(\.hash) == ops.map(\.hash))
     }
 
+    /// R-MODEL-10: a receiver recomputes both hashes and rejects a mismatch.
     @Test func aTamperedJSONOperationIsRejected() throws {
         let op = try #require(try sampleHistory().first { if case .changes = $0.body { true } else { false } })
         var json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(op)) as? [String: Any])
@@ -78,6 +79,7 @@ struct EncodingTests {
         #expect(throws: ModelError.unsupportedEncodingVersion(what: "operation payload", version: 9)) { try OperationBody.decode(unknownVersion) }
     }
 
+    /// R-MODEL-5: the HLC packs wall << 16 | counter and strictly increases.
     @Test func hybridClockNeverGoesBackwards() {
         var clock = HybridClock()
         var last = HLCTimestamp.zero

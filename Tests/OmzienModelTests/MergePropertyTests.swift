@@ -15,6 +15,7 @@ struct MergePropertyTests {
     /// every record's state must not depend on the order its operations are applied in, even
     /// orders that ignore the per-replica sequence (commutativity), nor on how deliveries
     /// are grouped through relays (associativity), nor on repeats (idempotence).
+    /// R-MODEL-7: the fold is commutative, associative and idempotent.
     @Test func everyDeliveryOrderConvergesToOneDigest() throws {
         var converged = 0
         for seed in Self.firstSeed..<(Self.firstSeed + UInt64(Self.cases)) {

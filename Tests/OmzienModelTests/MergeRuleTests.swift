@@ -31,6 +31,7 @@ struct MergeRuleTests {
         }
     }
 
+    /// R-MODEL-8: merge order is hlc, then replica bytes, then sequence.
     @Test func equalTimestampsBreakTiesOnReplicaID() throws {
         var a = factory("dev-a"), b = factory("dev-b")
         let wa = try a.make(record: probe, author: author, body: .changes([.set(field: "number", value: .int(1), supersedes: [])]), physicalMillis: 5_000)
@@ -130,6 +131,7 @@ struct MergeRuleTests {
         #expect(removed.elements.isEmpty)
     }
 
+    /// R-MODEL-9: an erase absorbs earlier, concurrent and later operations.
     @Test func eraseBeatsConcurrentAndLaterChanges() throws {
         var a = factory("dev-a"), b = factory("dev-b")
         let create = try a.make(record: probe, author: author, body: .changes([.set(field: "text", value: .string("persoonlijk"), supersedes: [])]), physicalMillis: 1_000)
@@ -147,6 +149,7 @@ struct MergeRuleTests {
         #expect(!bytes.containsSubsequence(Array("persoonlijk".utf8)), "the erased text is gone from the state")
     }
 
+    /// R-MODEL-1: strings compare by UTF-8 bytes, no normalization.
     @Test func stringsCompareByBytesNotByUnicodeEquivalence() throws {
         var a = factory("dev-a")
         let composed = try a.make(record: probe, author: author, body: .changes([.add(field: "tags", element: "caf\u{E9}")]), physicalMillis: 1)

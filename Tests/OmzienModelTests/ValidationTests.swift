@@ -31,6 +31,7 @@ struct ValidationTests {
         rejects(signal, [.add(field: "indicators", element: "sad-face")], mentioning: ["indicators", "sad-face", "mentions-alone"])
     }
 
+    /// R-MODEL-3: contact needs consent given in the same operation; consent other than given clears contact.
     @Test func contactDetailsWithoutConsentAreRejected() throws {
         rejects(signal, [.set(field: "contact", value: .string("06-1234"), supersedes: [])], mentioning: ["consent"])
         rejects(signal, [.set(field: "consent", value: .string("refused"), supersedes: []),
@@ -52,6 +53,7 @@ struct ValidationTests {
         rejects(signal, [.set(field: "note", value: .string("a\u{7}b"), supersedes: [])], mentioning: ["control character"])
     }
 
+    /// R-MODEL-4: an operation that sets one register field twice is rejected (among other mismatches).
     @Test func unknownFieldsAndMismatchedChangesAreRejected() {
         rejects(signal, [.set(field: "name", value: .string("Mevrouw Jansen"), supersedes: [])], mentioning: ["no field", "name"])
         rejects(signal, [.increment(field: "urgency", amount: 1)], mentioning: ["urgency", "register", "increment"])

@@ -32,6 +32,7 @@ struct VectorTests {
         return .init(digest: state.digest.hex, records: records)
     }
 
+    /// R-MODEL-12: the state digest and record states of every vector, in two delivery orders.
     @Test func vectorsMatchTheReferenceImplementation() throws {
         if ProcessInfo.processInfo.environment["OMZIEN_WRITE_VECTORS"] == "1" {
             try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)

@@ -49,14 +49,36 @@ struct CLITests {
         #expect(command.status == 64)
     }
 
-    @Test func everyCommandHasHelp() throws {
+    /// The command names as `omzien --help` lists them: its list is `CommandRegistry.all`
+    /// (main.swift), so a command added to the registry is checked here without a test edit.
+    static func registeredCommands() throws -> [String] {
+        let list = try run(["--help"])
+        let lines = list.out.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(of: "commands:") else { return [] }
+        return lines[(start + 1)...].prefix { $0.hasPrefix("  ") }.compactMap { line in
+            line.dropFirst(2).components(separatedBy: "  ").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+    }
+
+    @Test func everyCommandOfTheRegistryHasHelp() throws {
         let list = try Self.run(["--help"])
         #expect(list.status == 0)
-        for name in ["demo", "serve", "admin enroll", "device sync", "device signal", "device conflicts"] {
-            #expect(list.out.contains(name), "--help lists \(name)")
-            let help = try Self.run(name.split(separator: " ").map(String.init) + ["--help"])
-            #expect(help.status == 0)
-            #expect(help.out.hasPrefix("usage: omzien \(name)"), "\(name) --help: \(help.out.prefix(80))")
+        let names = try Self.registeredCommands()
+        #expect(names.count >= 40, "the registry lists \(names.count) commands: \(names)")
+        for name in ["demo", "serve", "admin enroll", "device sync", "partner list", "partner note", "partner notes", "admin headoffice-token list"] {
+            #expect(names.contains(name), "--help lists \(name)")
+        }
+        for name in names {
+            let words = name.split(separator: " ").map(String.init)
+            for flag in ["--help", "-h"] {
+                let help = try Self.run(words + [flag])
+                #expect(help.status == 0, "\(name) \(flag): exit \(help.status) \(help.err)")
+                #expect(help.out.hasPrefix("usage: omzien \(name)"), "\(name) \(flag): \(help.out.prefix(80))")
+                #expect(help.err.isEmpty, "\(name) \(flag) writes to stderr: \(help.err)")
+            }
+            // The usage names only options the command reads: an unknown option is refused with 64.
+            let unknown = try Self.run(words + ["--no-such-option"])
+            #expect(unknown.status == 64, "\(name) --no-such-option: exit \(unknown.status) \(unknown.err)")
         }
     }
 

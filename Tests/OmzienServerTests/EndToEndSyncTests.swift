@@ -12,6 +12,7 @@ import Testing
 struct EndToEndSyncTests {
     let author = AuthorID(trusted: "kassa-1")
 
+    /// R-SYNC-11: pulls deliver the other replicas' logs and every replica converges.
     @Test func threeDevicesWithInterleavedOfflineEditsConvergeToOneDigest() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -92,6 +93,7 @@ struct EndToEndSyncTests {
         #expect(throws: ClientError.self) { _ = try bad.call("GET", "v1/sync/pull", as: PullResponse.self) }
     }
 
+    /// R-SYNC-11: a pull delivers only what falls in the caller's scope.
     @Test func aDeviceOfStoreACannotReadOrWriteStoreB() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
@@ -151,6 +153,7 @@ struct EndToEndSyncTests {
         #expect(try a.client.call("GET", "v1/sync/status", as: StatusResponse.self).held == 0)
     }
 
+    /// R-MODEL-6, R-SYNC-13: operations too far ahead are quarantined, not applied and not dropped.
     @Test func operationsFromAClockTooFarAheadAreQuarantinedNotLost() throws {
         let h = try SyncHarness(maxDriftMillis: 60_000)
         try h.setUpStores([("store-a", "noord")])
@@ -194,6 +197,7 @@ struct EndToEndSyncTests {
         for d in devices { #expect(d.store.acknowledged == 20) }
     }
 
+    /// R-SYNC-9: a snapshot is the merged state of the scope with a cursor to pull from.
     @Test func aFreshDeviceStartsFromASnapshot() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])

@@ -24,6 +24,7 @@ import Testing
         return p.terminationStatus
     }
 
+    /// R-OPS-1: on SIGTERM or SIGINT serve finishes what is in flight and exits 0.
     @Test(arguments: [SIGTERM, SIGINT])
     func aSignalDrainsExitsZeroAndClosesTheSessionLog(signal: Int32) throws {
         let dir = try Self.scratch()

@@ -42,6 +42,7 @@ import Testing
 
     // MARK: Defect 1: untrusted integers
 
+    /// R-MODEL-13: sequences and timestamps above 2^63 - 1 are refused.
     @Test func aHugeSequenceWithAFutureClockIsRefusedAndTheServerLives() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -86,6 +87,7 @@ import Testing
         reopened.close()
     }
 
+    /// R-MODEL-13: a restored clock beyond the largest timestamp is brought back.
     @Test func aRestoredClockBeyondTheLargestTimestampIsBroughtBack() {
         var clock = HybridClock(restoring: UInt64.max)
         let t = clock.tick(physicalMillis: Self.now)
@@ -94,6 +96,7 @@ import Testing
 
     // MARK: Defect 2: quarantine checks everything but the clock, and is bounded
 
+    /// R-SYNC-7, R-SYNC-13: every push check of R-SYNC-7 (hashes, schema, gap, fork, chain, scope) runs before an operation is parked.
     @Test func quarantineChecksEverythingButTheClock() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
@@ -129,6 +132,7 @@ import Testing
         #expect(try h.admin.call("GET", "v1/admin/quarantine", as: [QuarantineEntry].self).map(\.operation) == [parked.id.description])
     }
 
+    /// R-SYNC-13: the quarantine is bounded (quarantine-full).
     @Test func quarantineIsBoundedAndNotReadOnEveryPush() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -156,6 +160,7 @@ import Testing
         #expect(size < 16 << 20, "the database stays small: \(size) bytes")
     }
 
+    /// R-SYNC-14: the admin lists and releases parked operations without payloads.
     @Test func adminListsAndReleasesQuarantineWithoutSeeingPayloads() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -198,6 +203,7 @@ import Testing
 
     // MARK: Defect 4: enrollment is retry-safe
 
+    /// R-SYNC-2a, R-SYNC-6: a retried enrollment with its nonce is the same device; a used or unknown code is 401 invalid-code.
     @Test func anEnrollmentWhoseAnswerIsLostIsRetriedAsTheSameDevice() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -239,6 +245,7 @@ import Testing
         }
     }
 
+    /// R-SYNC-2a: enrollment is retry-safe.
     @Test func anEnrollmentStoppedHalfWayFinishesWhenRunAgain() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -306,6 +313,7 @@ import Testing
 
     final class LogLines: Sendable { let entries = Mutex<[RequestLogEntry]>([]) }
 
+    /// R-SYNC-15: a full disk is 503 service-unavailable with Retry-After.
     @Test func aFullDiskIs503WithRetryAfterAndHealthzSaysSo() throws {
         let s = try LoggedServer()
         let device = try s.enrolledDevice()
@@ -332,6 +340,7 @@ import Testing
         #expect(try URLSessionTransport().send(method: "GET", url: s.baseURL.appendingPathComponent("healthz"), headers: [:], body: nil).status == 200)
     }
 
+    /// R-SYNC-15: an internal error is logged and answered 500 without detail.
     @Test func anInternalErrorDuringAPushIsLoggedAndAnswered500WithoutDetail() throws {
         let s = try LoggedServer()
         let device = try s.enrolledDevice()
@@ -367,6 +376,7 @@ import Testing
         #expect(try h.admin.call("GET", "v1/admin/regions", as: [RegionInfo].self).map(\.id) == ["noord"], "nothing was created")
     }
 
+    /// R-SYNC-1b: names and labels with control characters are refused.
     @Test func namesWithControlCharactersAreRefused() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -380,6 +390,7 @@ import Testing
         #expect(try h.admin.call("GET", "v1/admin/regions", as: [RegionInfo].self).map(\.id) == ["noord"])
     }
 
+    /// R-MODEL-15: a chat moment id must match its store, lane and day.
     @Test func aChatMomentIdMustMatchItsFields() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
@@ -419,6 +430,7 @@ import Testing
 
     // MARK: Defect 12: replica name spaces
 
+    /// R-SYNC-2b: device and partner replica ids never collide.
     @Test func aStoreCannotBeNamedLikeAPartnerReplica() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])

@@ -110,6 +110,7 @@ struct SessionLogTests {
         }),
     ] }
 
+    /// R-LOG-1, R-LOG-2, R-LOG-3: recorded logs (gzip JSON lines, header, exchanges) read back and replay.
     @Test func recordedScenariosReplayToTheSameAnswersAndDigests() throws {
         for (name, scenario) in Self.scenarios {
             let (path, _) = try record(name, scenario)
@@ -141,6 +142,7 @@ struct SessionLogTests {
         }
     }
 
+    /// R-LOG-7: replay checks every step and names the step and field that differ.
     @Test func anAlteredFixtureIsCaughtWithTheStepAndField() throws {
         let file = Self.fixtures.appendingPathComponent("conflicting-offline-edits.jsonl.gz")
         var log = try SessionLogReader.read(path: file.path)
@@ -151,6 +153,7 @@ struct SessionLogTests {
         #expect(result.difference?.field == "digest after")
     }
 
+    /// R-LOG-4: truncated, damaged and non-log input give clear errors.
     @Test func badLogsGiveClearErrors() throws {
         let file = Self.fixtures.appendingPathComponent("erase.jsonl.gz")
         let bytes = Array(try Data(contentsOf: file))

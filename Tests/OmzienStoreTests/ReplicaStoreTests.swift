@@ -62,6 +62,7 @@ struct ReplicaStoreTests {
         #expect(try store.stateDigest() == digest)
     }
 
+    /// R-MODEL-2, R-MODEL-11: sequences are gap-free; a gap is rejected.
     @Test func aGapRejectsTheWholeBatchAndNamesTheOperation() throws {
         let ops = try history(seed: 6).filter { $0.id.replica == ReplicaID(trusted: "r0") }
         try #require(ops.count >= 3)
@@ -73,6 +74,7 @@ struct ReplicaStoreTests {
         #expect(try store.records().isEmpty)
     }
 
+    /// R-MODEL-11: a broken previous-hash link and a fork are rejected.
     @Test func aBrokenHashLinkAndAForkAreRejected() throws {
         let ops = try history(seed: 6).filter { $0.id.replica == ReplicaID(trusted: "r0") }
         try #require(ops.count >= 2)
@@ -108,6 +110,7 @@ struct ReplicaStoreTests {
         #expect(throws: StoreError.acknowledgementBeyondLog(acknowledged: 9, held: 4)) { try store.acknowledge(upTo: 9) }
     }
 
+    /// R-MODEL-9: erased payloads leave no bytes on disk.
     @Test func erasedTextLeavesNoTraceInTheFiles() throws {
         let dir = try TempDir()
         let path = dir.path("device.sqlite")

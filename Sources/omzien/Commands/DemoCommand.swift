@@ -156,7 +156,7 @@ struct DemoCommand: Command {
                 "digests": digests.map { ["replica": $0.0, "store": $0.1, "digest": $0.2.hex] },
                 "converged": converged, "crossStoreLeak": leaked, "seconds": seconds,
                 "referralStatus": merged.status("status")?.state ?? "", "auditEntries": audit.entries.count,
-                "auditIntact": AuditLog.verify(audit.entries, head: audit.head).isEmpty,
+                "auditIntact": (try server.service.auditProblems(audit.entries, head: audit.head)).isEmpty,
             ])
         } else {
             Output.line()
@@ -170,7 +170,7 @@ struct DemoCommand: Command {
             }
             Output.line("Chat moments today: store-12 lane 3 = \(count12) (5 + 2), store-31 lane 1 = \(count31): no increment lost.")
             Output.line(leaked ? "A record crossed stores: THIS IS A BUG." : "No record crossed from one store to the other.")
-            Output.line("Audit log: \(audit.entries.count) partner action(s) on referrals recorded, chain \(AuditLog.verify(audit.entries, head: audit.head).isEmpty ? "intact" : "BROKEN").")
+            Output.line("Audit log: \(audit.entries.count) partner action(s) on referrals recorded, chain \((try server.service.auditProblems(audit.entries, head: audit.head)).isEmpty ? "intact" : "BROKEN").")
             Output.line()
             Output.table(["REPLICA", "STORE", "STATE DIGEST"], digests.map { [$0.0, $0.1, $0.2.hex] })
             Output.line()

@@ -27,6 +27,7 @@ enum RecordPresenter {
             out["contact"] = r.visibleContact ?? NSNull()
             out["status"] = r.status("status")?.state ?? "draft"
             if let o = r.string("outcome") { out["outcome"] = o }
+            if let d = r.string("declineReason") { out["declineReason"] = d }  // the partner's reason (PARTNERS.md R-PART-27)
         case .feedback:
             out["category"] = r.string("category") ?? ""
             out["nps"] = r.value("nps")?.intValue ?? 0
@@ -130,7 +131,7 @@ struct DeviceShowCommand: Command {
         for key in view.keys.sorted() where key != "conflicts" {
             let v = view[key]!
             let text = (v as? [String])?.joined(separator: ", ") ?? (v is NSNull ? "-" : "\(v)")
-            Output.line(key.padding(toLength: 12, withPad: " ", startingAt: 0) + text)
+            Output.line(key.padding(toLength: max(12, key.count + 1), withPad: " ", startingAt: 0) + text)
         }
         for c in record.shownConflicts {
             Output.line("conflict    \(c.field) = \(c.head.value) (from \(c.head.op), lost to the newer value; edit the field to resolve)")

@@ -23,7 +23,9 @@ struct PartnerContext {
         do {
             return try client.call(method, path, query: query, body: body, as: T.self)
         } catch let e as ClientError {
-            if case .offline = e { throw CLIError.unavailable(e.description) }
+            if case let .offline(why) = e {
+                throw CLIError.unavailable("cannot reach the server at \(client.baseURL.absoluteString) (\(why)): check --server or OMZIEN_SERVER and the network; nothing was changed")
+            }
             if case let .problem(p) = e, [400, 404, 409, 422].contains(p.status) { throw CLIError.dataError(e.description) }
             throw CLIError.failure(e.description)
         }
@@ -40,38 +42,67 @@ struct PartnerContext {
     }
 }
 
-struct PartnerPullCommand: Command {
-    static let name = "partner pull"
-    static let summary = "fetch the referrals of your region that changed (table, --json or --csv)"
-    static let usage = """
-        usage: omzien partner pull [--cursor-file PATH] [--from-start] [--json | --csv] [--server URL] [--token TOKEN]
-
-        Prints the referrals that changed since the last pull and remembers where it got to in
-        the cursor file (default: omzien-partner.cursor). Every referral fetched is recorded in
-        the server's audit log.
-          --from-start        ignore the cursor file and fetch every referral
-          --csv               one line per referral, for import into a case system
-        \(PartnerContext.help)
+/// Where `partner pull` remembers how far a consumer got (R-PART-26): one cursor per consumer,
+/// so a quick look does not empty the next export for the case system.
+struct PartnerCursor {
+    static let help = """
+          --cursor-name NAME  whose cursor: each consumer has its own (default: 'table', 'csv' or
+                              'json' by output, so a quick look never empties the next export);
+                              kept in omzien-partner-NAME.cursor
+          --cursor-file PATH  keep the cursor in PATH instead
         """
-    static let valueOptions: Set<String> = PartnerContext.options.union(["cursor-file"])
-    let context: PartnerContext, cursorFile: String, fromStart: Bool, json: Bool, csv: Bool
+    let name: String, path: String
 
-    init(_ args: inout ArgumentReader) throws {
-        cursorFile = args.option("cursor-file", default: "omzien-partner.cursor")
-        fromStart = args.flag("from-start")
-        json = args.flag("json")
-        csv = args.flag("csv")
-        if json && csv { throw CLIError.usage("choose --json or --csv, not both", command: Self.name) }
-        context = try PartnerContext(&args)
+    init(_ args: inout ArgumentReader, format: String) throws {
+        let file = args.option("cursor-file"), named = args.option("cursor-name")
+        if file != nil && named != nil { throw CLIError.usage("choose --cursor-name or --cursor-file, not both", command: args.command) }
+        if let named {
+            guard !named.isEmpty, named.utf8.count <= 64, named.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }) else {
+                throw CLIError.usage("--cursor-name must be 1-64 characters of a-z, 0-9, '.', '_' and '-', got '\(named)'", command: args.command)
+            }
+        }
+        if let file {
+            name = file
+            path = file
+        } else {
+            name = named ?? format
+            path = "omzien-partner-\(name).cursor"
+        }
     }
 
-    func run() throws {
-        var cursor = fromStart ? "" : ((try? String(contentsOfFile: cursorFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+    /// The cursor and when it was last used (ms), or nil before the first pull.
+    func load() -> (cursor: String, at: Int64?)? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let cursor = lines.first else { return nil }
+        let at = lines.dropFirst().first { $0.hasPrefix("pulled-at ") }.flatMap { Int64($0.dropFirst("pulled-at ".count)) }
+        return (cursor, at)
+    }
+
+    func save(_ cursor: String, at: UInt64) throws {
+        do { try (cursor + "\npulled-at \(at)\n").write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw CLIError.io("cannot write the cursor file '\(path)': \(error.localizedDescription)")
+        }
+    }
+}
+
+enum PartnerOutput {
+    static func localTime(_ ms: Int64) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+
+    /// Every referral from the start (or from `cursor`), the last version of each, and the server's time.
+    static func fetch(_ context: PartnerContext, from start: String) throws -> (referrals: [ReferralView], cursor: String, serverTime: UInt64) {
+        var cursor = start
         var all: [ReferralView] = []
+        var serverTime: UInt64 = 0
         while true {
             let page = try context.call("GET", "v1/partner/referrals", query: ["cursor": cursor], as: ReferralPage.self)
             all += page.referrals
             cursor = page.cursor
+            serverTime = page.serverTime
             if !page.more { break }
         }
         // Later pages carry newer versions of a referral: keep the last one of each.
@@ -81,27 +112,124 @@ struct PartnerPullCommand: Command {
             if latest[r.id] == nil { order.append(r.id) }
             latest[r.id] = r
         }
-        let referrals = order.map { latest[$0]! }
-        do { try (cursor + "\n").write(toFile: cursorFile, atomically: true, encoding: .utf8) } catch {
-            throw CLIError.io("cannot write the cursor file '\(cursorFile)': \(error.localizedDescription)")
+        return (order.map { latest[$0]! }, cursor, serverTime)
+    }
+
+    static func isOpen(_ r: ReferralView) -> Bool { r.erased != true && !["closed", "declined"].contains(r.status ?? "") }
+
+    static func json(_ value: some Encodable) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        Output.line(String(decoding: try e.encode(value), as: UTF8.self))
+    }
+
+    static func csv(_ referrals: [ReferralView]) {
+        Output.line("id,store,region,observedAt,urgency,status,epoch,indicators,consent,contact,outcome,declineReason,erased,note")
+        for r in referrals {
+            let fields = [r.id, r.store, r.region, r.observedAt.map(String.init) ?? "", r.urgency ?? "", r.status ?? "", r.epoch.map(String.init) ?? "",
+                          (r.indicators ?? []).joined(separator: ";"), r.consent ?? "", r.contact ?? "", r.outcome ?? "", r.declineReason ?? "",
+                          r.erased == true ? "true" : "", r.note ?? ""]
+            Output.line(fields.map(PartnerContext.csvField).joined(separator: ","))
         }
+    }
+
+    /// `key  value`, a value of several lines indented under its first (R-PART-29).
+    static func field(_ key: String, _ value: String, width: Int = 11) -> String {
+        let lines = value.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
+        let pad = String(repeating: " ", count: width)
+        return lines.enumerated().map { i, l in (i == 0 ? key.padding(toLength: width, withPad: " ", startingAt: 0) : pad) + l }.joined(separator: "\n")
+    }
+
+    /// What changed, in words: "2 new referrals, 1 with new follow-up, 1 erased".
+    static func summary(_ referrals: [ReferralView]) -> String {
+        let erased = referrals.filter { $0.erased == true }.count
+        let fresh = referrals.filter { $0.erased != true && $0.status == "submitted" }.count
+        let updated = referrals.count - erased - fresh
+        var parts: [String] = []
+        if fresh > 0 { parts.append("\(fresh) new referral\(fresh == 1 ? "" : "s")") }
+        if updated > 0 { parts.append("\(updated) with new follow-up") }
+        if erased > 0 { parts.append("\(erased) erased by the store") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+struct PartnerPullCommand: Command {
+    static let name = "partner pull"
+    static let summary = "fetch the referrals of your region that changed since your last pull (table, --json or --csv)"
+    static let usage = """
+        usage: omzien partner pull [--cursor-name NAME | --cursor-file PATH] [--from-start] [--json | --csv] [--server URL] [--token TOKEN]
+
+        Prints the referrals that changed since the last pull with the same cursor, says what is
+        new, and remembers where it got to. Every referral fetched is recorded in the server's
+        audit log. To see everything open without moving a cursor: omzien partner list.
+          --from-start        ignore the cursor and fetch every referral
+          --csv               one line per referral, for import into a case system
+        \(PartnerCursor.help)
+        \(PartnerContext.help)
+        """
+    static let valueOptions: Set<String> = PartnerContext.options.union(["cursor-file", "cursor-name"])
+    let context: PartnerContext, cursor: PartnerCursor, fromStart: Bool, json: Bool, csv: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        fromStart = args.flag("from-start")
+        json = args.flag("json")
+        csv = args.flag("csv")
+        if json && csv { throw CLIError.usage("choose --json or --csv, not both", command: Self.name) }
+        cursor = try PartnerCursor(&args, format: json ? "json" : csv ? "csv" : "table")
+        context = try PartnerContext(&args)
+    }
+
+    func run() throws {
+        let saved = fromStart ? nil : cursor.load()
+        let (referrals, next, serverTime) = try PartnerOutput.fetch(context, from: saved?.cursor ?? "")
+        try cursor.save(next, at: serverTime)
+        let since = saved == nil ? "since the start (first pull with cursor '\(cursor.name)')"
+            : "since the last pull with cursor '\(cursor.name)'" + (saved?.at.map { " at \(PartnerOutput.localTime($0))" } ?? "")
+        let what = referrals.isEmpty ? "No referrals changed \(since)." : "\(PartnerOutput.summary(referrals)) \(since)."
         if json {
-            let e = JSONEncoder()
-            e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            Output.line(String(decoding: try e.encode(referrals), as: UTF8.self))
+            Output.error(what)
+            try PartnerOutput.json(referrals)
         } else if csv {
-            Output.line("id,store,region,observedAt,urgency,status,epoch,indicators,consent,contact,outcome,declineReason,erased,note")
-            for r in referrals {
-                let fields = [r.id, r.store, r.region, r.observedAt.map(String.init) ?? "", r.urgency ?? "", r.status ?? "", r.epoch.map(String.init) ?? "",
-                              (r.indicators ?? []).joined(separator: ";"), r.consent ?? "", r.contact ?? "", r.outcome ?? "", r.declineReason ?? "",
-                              r.erased == true ? "true" : "", r.note ?? ""]
-                Output.line(fields.map(PartnerContext.csvField).joined(separator: ","))
-            }
-        } else if referrals.isEmpty {
-            Output.line("No referrals changed since the last pull.")
+            Output.error(what)
+            PartnerOutput.csv(referrals)
         } else {
-            Output.table(["REFERRAL", "STORE", "URGENCY", "STATUS", "INDICATORS", "CONTACT"], referrals.map(PartnerContext.row))
+            Output.line(what)
+            if !referrals.isEmpty { Output.table(["REFERRAL", "STORE", "URGENCY", "STATUS", "INDICATORS", "CONTACT"], referrals.map(PartnerContext.row)) }
         }
+    }
+}
+
+struct PartnerListCommand: Command {
+    static let name = "partner list"
+    static let summary = "list every open referral of your region (moves no cursor)"
+    static let usage = """
+        usage: omzien partner list [--all] [--json | --csv] [--server URL] [--token TOKEN]
+
+        Lists the referrals of your region that are still open (not closed, declined or erased),
+        in their current state. Unlike 'partner pull' it is not incremental and moves no cursor,
+        so it never takes anything away from a later pull or export. Every referral fetched is
+        recorded in the server's audit log.
+          --all               also closed, declined and erased referrals
+        \(PartnerContext.help)
+        """
+    static let valueOptions: Set<String> = PartnerContext.options
+    let context: PartnerContext, all: Bool, json: Bool, csv: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        all = args.flag("all")
+        json = args.flag("json")
+        csv = args.flag("csv")
+        if json && csv { throw CLIError.usage("choose --json or --csv, not both", command: Self.name) }
+        context = try PartnerContext(&args)
+    }
+
+    func run() throws {
+        let referrals = try PartnerOutput.fetch(context, from: "").referrals.filter { all || PartnerOutput.isOpen($0) }
+        if json { return try PartnerOutput.json(referrals) }
+        if csv { return PartnerOutput.csv(referrals) }
+        let kind = all ? "referral" : "open referral"
+        Output.line(referrals.isEmpty ? "No \(kind)s in your region." : "\(referrals.count) \(kind)\(referrals.count == 1 ? "" : "s") in your region.")
+        if !referrals.isEmpty { Output.table(["REFERRAL", "STORE", "URGENCY", "STATUS", "INDICATORS", "CONTACT"], referrals.map(PartnerContext.row)) }
     }
 }
 
@@ -120,16 +248,12 @@ struct PartnerShowCommand: Command {
 
     func run() throws {
         let r = try context.call("GET", "v1/partner/referrals/\(id)", as: ReferralView.self)
-        if json {
-            let e = JSONEncoder()
-            e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Output.line(String(decoding: try e.encode(r), as: UTF8.self))
-            return
-        }
-        let lines: [(String, String?)] = [("referral", r.id), ("store", r.store), ("region", r.region), ("urgency", r.urgency), ("status", r.status.map { "\($0) (epoch \(r.epoch ?? 0))" }),
+        if json { return try PartnerOutput.json(r) }
+        let lines: [(String, String?)] = [("referral", r.id), ("store", r.store), ("region", r.region), ("observed", r.observedAt.map(PartnerOutput.localTime)),
+                                          ("urgency", r.urgency), ("status", r.status.map { "\($0) (epoch \(r.epoch ?? 0))" }),
                                           ("indicators", r.indicators?.joined(separator: ", ")), ("note", r.note), ("consent", r.consent), ("contact", r.contact),
                                           ("outcome", r.outcome), ("decline", r.declineReason), ("erased", r.erased == true ? "yes: delete your copy" : nil)]
-        for (k, v) in lines { if let v { Output.line(k.padding(toLength: 11, withPad: " ", startingAt: 0) + v) } }
+        for (k, v) in lines { if let v { Output.line(PartnerOutput.field(k, v)) } }
     }
 }
 
@@ -137,30 +261,93 @@ struct PartnerUpdateCommand: Command {
     static let name = "partner update"
     static let summary = "post follow-up on a referral (accepted, contact, closed…)"
     static let usage = """
-        usage: omzien partner update ID --state STATE [--outcome O] [--reason TEXT] [--case-note TEXT] [--author NAME] [--server URL] [--token TOKEN]
+        usage: omzien partner update ID --state STATE [--outcome O] [--reason TEXT] [--case-note TEXT] [--author NAME] [--json] [--server URL] [--token TOKEN]
 
           --state STATE     accepted, contact-attempted, in-contact, closed (needs --outcome),
-                            declined (needs --reason), reopened
-          --outcome O       linked-to-activity, home-visit, referred-elsewhere, no-help-wanted, unreachable, other
-          --reason TEXT     why the referral was declined (the store sees it)
+                            declined (needs --reason), reopened (only a closed or declined referral)
+          --outcome O       with closed only: linked-to-activity, home-visit, referred-elsewhere,
+                            no-help-wanted, unreachable, other
+          --reason TEXT     with declined only: why the referral was declined (the store sees it)
           --case-note TEXT  your internal note: kept on the server, never shown to the store
-          --author NAME     your pseudonym (default: partner:<your partner id>)
+                            (a note without a state change: omzien partner note ID TEXT)
+          --author NAME     your pseudonym, 2-48 characters of a-z 0-9 . _ - : (no names or
+                            spaces), e.g. partner:wz-noord:eline (default: partner:<your partner id>)
         \(PartnerContext.help)
         """
     static let valueOptions: Set<String> = PartnerContext.options.union(["state", "outcome", "reason", "case-note", "author"])
-    let context: PartnerContext, id: String, request: ReferralUpdateRequest
+    let context: PartnerContext, id: String, request: ReferralUpdateRequest, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
         id = try args.positional("the referral id")
         let state = try args.requiredOption("state", "accepted, contact-attempted, in-contact, closed, declined or reopened")
         request = ReferralUpdateRequest(state: state, outcome: args.option("outcome"), declineReason: args.option("reason"),
                                         caseNote: args.option("case-note"), author: args.option("author"))
+        json = args.flag("json")
         context = try PartnerContext(&args)
     }
 
     func run() throws {
         let r = try context.call("POST", "v1/partner/referrals/\(id)/status", body: request, as: ReferralView.self)
-        Output.line("Referral \(r.id) is now \(r.status ?? "-")\(r.outcome.map { " (\($0))" } ?? ""). The store sees it on its next sync.")
+        if json { return try PartnerOutput.json(r) }
+        let detail = r.outcome.map { " (\($0))" } ?? r.declineReason.map { ": \($0)" } ?? ""
+        Output.line("Referral \(r.id) is now \(r.status ?? "-")\(detail). The store sees it on its next sync.")
+        if request.caseNote?.isEmpty == false { Output.line("Your case note is kept on the server (read it with 'omzien partner notes \(r.id)').") }
+    }
+}
+
+struct PartnerNoteCommand: Command {
+    static let name = "partner note"
+    static let summary = "add an internal case note to a referral (no state change; the store never sees it)"
+    static let usage = """
+        usage: omzien partner note ID TEXT [--author NAME] [--json] [--server URL] [--token TOKEN]
+
+        Keeps TEXT (1-4000 bytes, several lines allowed) on the server with the referral, the time
+        and the author. Only your organisation reads it back (omzien partner notes ID).
+          --author NAME     your pseudonym, 2-48 characters of a-z 0-9 . _ - : (no names or
+                            spaces), e.g. partner:wz-noord:eline (default: partner:<your partner id>)
+        \(PartnerContext.help)
+        """
+    static let valueOptions: Set<String> = PartnerContext.options.union(["author"])
+    let context: PartnerContext, id: String, request: CaseNoteRequest, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        id = try args.positional("the referral id")
+        let text = try args.positional("the note's text")
+        request = CaseNoteRequest(text: text, author: args.option("author"))
+        json = args.flag("json")
+        context = try PartnerContext(&args)
+    }
+
+    func run() throws {
+        let n = try context.call("POST", "v1/partner/referrals/\(id)/notes", body: request, as: CaseNote.self)
+        if json { return try PartnerOutput.json(n) }
+        Output.line("Case note added to referral \(n.referral) by \(n.author) at \(PartnerOutput.localTime(Int64(n.at))). The store never sees it.")
+    }
+}
+
+struct PartnerNotesCommand: Command {
+    static let name = "partner notes"
+    static let summary = "read your internal case notes on a referral, oldest first"
+    static let usage = "usage: omzien partner notes ID [--json] [--server URL] [--token TOKEN]\n" + PartnerContext.help
+    static let valueOptions: Set<String> = PartnerContext.options
+    let context: PartnerContext, id: String, json: Bool
+
+    init(_ args: inout ArgumentReader) throws {
+        id = try args.positional("the referral id")
+        json = args.flag("json")
+        context = try PartnerContext(&args)
+    }
+
+    func run() throws {
+        let list = try context.call("GET", "v1/partner/referrals/\(id)/notes", as: CaseNoteList.self)
+        if json { return try PartnerOutput.json(list) }
+        if list.notes.isEmpty { return Output.line("No case notes on referral \(list.referral) yet (add one with 'omzien partner note \(list.referral) TEXT').") }
+        Output.line("\(list.notes.count) case note\(list.notes.count == 1 ? "" : "s") on referral \(list.referral):")
+        for n in list.notes {
+            Output.line("")
+            Output.line("\(PartnerOutput.localTime(Int64(n.at)))  \(n.author)")
+            Output.line(PartnerOutput.field("", n.text, width: 2))
+        }
     }
 }
 
