@@ -449,7 +449,12 @@ public final class SyncService: Sendable {
                 }
             }
             if confirmed.contains(op.record) { continue }
-            if setsStore {
+            // A record erased on the device before its first sync arrives with its first
+            // operation's payload dropped (R-DEV-1): nothing left to read, so it cannot say
+            // its store. It is claimed for the pushing device's store when no store holds it
+            // yet, or one erase would refuse the device's every later push.
+            let carriesNoPayload = op.body == .redacted || op.body == .erase
+            if setsStore || carriesNoPayload {
                 if op.record.kind == .chatMoment, !op.record.id.rawValue.hasPrefix(storeID + "/") {
                     throw Problems.forbidden("chat moment ids start with the store ('\(storeID)/lane/day'); got \(op.record.id)", operation: op.id)
                 }

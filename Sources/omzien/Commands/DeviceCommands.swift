@@ -67,7 +67,14 @@ struct DeviceEnrollCommand: Command {
     }
 
     func run() throws {
-        let device = try DeviceSync.enroll(server: server, code: code, label: label, path: db)
+        let device: DeviceSync
+        do {
+            device = try DeviceSync.enroll(server: server, code: code, label: label, path: db)
+        } catch let e as ClientError {
+            if case let .offline(why) = e { throw CLIError.unavailable("the server is unreachable (\(why))" + "; nothing was enrolled: check --server \(server.absoluteString) and run the same command again") }
+            if case let .problem(p) = e, p.status == 401 || p.status == 400 { throw CLIError.dataError(e.description) }
+            throw CLIError.failure(e.description)
+        }
         if let author { try device.store.setSetting("author", author) }
         let records = try device.store.records().count
         if json {

@@ -17,12 +17,11 @@ struct DeviceUpdateSignalCommand: Command {
         \(DeviceContext.authorHelp)
         """
     static let valueOptions: Set<String> = ["urgency", "note", "add-indicator", "remove-indicator", "consent", "contact", "db", "author"]
-    let id: RecordID, db: String, author: String?
+    let id: String, db: String, author: String?
     let urgency: String?, note: String?, add: String?, remove: String?, consent: String?, contact: String?, submit: Bool, erase: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        let raw = try args.positional("the signal id")
-        do { id = try RecordID(raw) } catch { throw CLIError.usage("\(error)", command: Self.name) }
+        id = try args.positional("the signal id")
         db = DeviceContext.dbPath(&args)
         author = args.option("author")
         urgency = args.option("urgency"); note = args.option("note"); add = args.option("add-indicator"); remove = args.option("remove-indicator")
@@ -38,13 +37,13 @@ struct DeviceUpdateSignalCommand: Command {
     func run() throws {
         let store = try DeviceContext.open(db)
         let who = try DeviceContext.author(author, store: store)
-        let ref = RecordRef(kind: .signal, id: id)
-        guard let current = try store.loadRecord(ref) else { throw CLIError.dataError("no signal \(id) on this device ('omzien device list' shows them)") }
-        guard !current.erased else { throw CLIError.dataError("signal \(id) was erased") }
+        let current = try RecordLookup.find(id, kinds: [.signal], in: store, command: Self.name)
+        let ref = current.ref
+        guard !current.erased else { throw CLIError.dataError("signal \(ref.id) was erased") }
         var changes: [FieldChange] = []
         if erase {
             try store.appendLocal(record: ref, author: who, body: .erase)
-            Output.line("Erased signal \(id). The erase reaches every replica on the next sync.")
+            Output.line("Erased signal \(ref.id). The erase reaches every replica on the next sync.")
             return
         }
         if let urgency { changes.append(.set(field: "urgency", value: .string(urgency), supersedes: current.heads("urgency"))) }
@@ -67,7 +66,7 @@ struct DeviceUpdateSignalCommand: Command {
         } catch let e as ModelError {
             throw CLIError.dataError(e.description)
         }
-        Output.line("Updated signal \(id) (\(changes.count) change\(changes.count == 1 ? "" : "s")).")
+        Output.line("Updated signal \(ref.id) (\(changes.count) change\(changes.count == 1 ? "" : "s")).")
     }
 }
 

@@ -57,7 +57,8 @@ enum RecordPresenter {
         case .feedback:
             return ["feedback", String(r.ref.id.rawValue.prefix(12)), "\(r.string("category") ?? "-"), NPS \(r.value("nps")?.intValue ?? 0)", conflicts > 0 ? "\(conflicts) conflict(s)" : ""]
         case .chatMoment:
-            return ["chat", r.ref.id.rawValue, "\(r.count("count")) conversations", ""]
+            let n = r.count("count")
+            return ["chat-moment", r.ref.id.rawValue, "\(n) conversation\(n == 1 ? "" : "s")", ""]
         case .probe:
             return ["probe", r.ref.id.rawValue, "", ""]
         }
@@ -105,22 +106,23 @@ struct DeviceShowCommand: Command {
         usage: omzien device show ID [--kind signal|feedback|chat-moment] [--db PATH] [--json]
         """
     static let valueOptions: Set<String> = ["kind", "db"]
-    let db: String, id: String, kind: RecordKind, json: Bool
+    let db: String, id: String, kind: RecordKind?, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
         id = try args.positional("the record id")
         db = DeviceContext.dbPath(&args)
-        let k = args.option("kind", default: "signal")
-        guard let kind = RecordKind(rawValue: k) else { throw CLIError.usage("--kind must be signal, feedback or chat-moment", command: Self.name) }
-        self.kind = kind
+        if let k = args.option("kind") {
+            guard let kind = RecordKind(rawValue: k), kind != .probe else { throw CLIError.usage("--kind must be signal, feedback or chat-moment", command: Self.name) }
+            self.kind = kind
+        } else {
+            kind = nil  // found from the id
+        }
         json = args.flag("json")
     }
 
     func run() throws {
         let store = try DeviceContext.open(db)
-        guard let rid = try? RecordID(id), let record = try store.loadRecord(RecordRef(kind: kind, id: rid)) else {
-            throw CLIError.dataError("no \(kind.rawValue) '\(id)' on this device")
-        }
+        let record = try RecordLookup.find(id, kinds: kind.map { [$0] }, in: store, command: Self.name)
         let view = RecordPresenter.json(record)
         if json {
             try Output.json(view)
