@@ -101,7 +101,7 @@ extension SyncService {
             let (rid, _, _) = try Self.partnerReferralState(id, region: region, writing: true, in: store)
             try store.database.execute("INSERT INTO case_notes(partner, referral, at, author, text) VALUES (?, ?, ?, ?, ?)",
                                        [.text(partner), .text(rid.rawValue), .integer(Int64(now)), .text(author.rawValue), .text(request.text)])
-            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "note", referrals: [rid.rawValue])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "note", referrals: [rid.rawValue])
             return CaseNote(referral: rid.rawValue, at: now, author: author.rawValue, text: request.text)
         }
     }
@@ -115,7 +115,7 @@ extension SyncService {
             let rows = try store.database.rows("SELECT at, author, text FROM case_notes WHERE partner = ? AND referral = ? ORDER BY at, id",
                                                [.text(partner), .text(rid.rawValue)])
             let notes = rows.map { CaseNote(referral: rid.rawValue, at: UInt64($0[0].int64 ?? 0), author: $0[1].text ?? "", text: $0[2].text ?? "") }
-            try AuditLog.append(store.database, at: now, actor: "partner:" + partner, token: token, action: "notes", referrals: [rid.rawValue])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "notes", referrals: [rid.rawValue])
             return CaseNoteList(referral: rid.rawValue, notes: notes)
         }
     }

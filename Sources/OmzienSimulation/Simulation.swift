@@ -109,7 +109,7 @@ public enum Simulation {
         public var hostile = true
         /// Open defects the workload steers around, so that the seeds find the others
         /// (each has a named regression seed in OmzienSimulationTests). Empty: walk into all.
-        public var avoid: Set<KnownDefect> = [.eraseBeforeFirstSync, .lateEnrollReplacesToken]
+        public var avoid: Set<KnownDefect> = [.lateEnrollReplacesToken]
         /// Where the databases go (one directory per run, removed afterwards).
         public var directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         public init() {}

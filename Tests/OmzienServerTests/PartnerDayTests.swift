@@ -166,7 +166,8 @@ struct PartnerDayTests {
         #expect(none.err.contains("closing needs an outcome, one of linked-to-activity"), "\(none.err)")
     }
 
-    /// Item 8 (R-PART-24/25): a case note without a state change, read back, never at the store.
+    /// Item 8 (R-PART-24, R-PART-25, R-PART-28): a case note without a state change (API and
+    /// CLI `partner note`), read back (`partner notes`, GET …/notes), never at the store.
     @Test func caseNotesAreAddedWithoutAStateChangeAndReadBack() throws {
         let id = try signal("x")
         let secret = "Gesprek met buurvrouw-\(UUID().uuidString)\ntweede regel"

@@ -45,7 +45,7 @@ struct StoreDeviceDayTests {
         return try #require(json["unsent"] as? Int)
     }
 
-    /// Item 1: a signal erased before its first sync does not wedge the till; the urgent signal
+    /// Item 1 (SYNC.md R-DEV-1): a signal erased before its first sync does not wedge the till; the urgent signal
     /// with consent recorded after it still reaches the server, and so does everything later.
     @Test func anEraseBeforeTheFirstSyncDoesNotWedgeTheTill() throws {
         let h = try SyncHarness()

@@ -35,31 +35,30 @@ struct SimulationTests {
     }
 
     /// The invariants can fail, and a failure shrinks to a short case with its reproducer:
-    /// the open defect below (erase before the first sync) is walked into on purpose.
+    /// the open defect below (a late enroll replaces the token) is walked into on purpose.
     @Test func aFailingSeedShrinksToAShortCase() throws {
         var options = Self.options
         options.steps = 60
         options.avoid = []
-        let steps = Simulation.plan(seed: 10, options: options)
-        let failure = try #require(Simulation.run(seed: 10, steps: steps, options: options).failure)
-        let shrunk = Simulation.shrink(seed: 10, steps: steps, invariant: failure.invariant, options: options)
-        #expect(shrunk.count <= 3, "\(shrunk)")
-        #expect(Simulation.run(seed: 10, steps: shrunk, options: options).failure?.invariant == failure.invariant)
-        #expect(Simulation.reproduce(seed: 10, options: options) == "Tools/simulate.sh --seed 10 --steps 60 --all-defects")
+        let steps = Simulation.plan(seed: 44, options: options)
+        let failure = try #require(Simulation.run(seed: 44, steps: steps, options: options).failure)
+        let shrunk = Simulation.shrink(seed: 44, steps: steps, invariant: failure.invariant, options: options)
+        #expect(shrunk.count < steps.count && shrunk.count <= 10, "\(shrunk)")
+        #expect(Simulation.run(seed: 44, steps: shrunk, options: options).failure?.invariant == failure.invariant)
+        #expect(Simulation.reproduce(seed: 44, options: options) == "Tools/simulate.sh --seed 44 --steps 60 --all-defects")
     }
 
-    // MARK: - Open defects found by the simulation (regression seeds)
+    // MARK: - Defects found by the simulation (regression seeds)
 
-    /// Issue 12 (erase before the first sync wedges a device): seed 10, shrunk to
-    /// `record` then `erase` on one device, then its sync: 403 "must set store" forever.
-    @Test func knownSeed10EraseBeforeFirstSync() {
+    /// Issue 12 item 1 (erase before the first sync wedged a device; SYNC.md R-DEV-1): seed
+    /// 10, shrunk to `record` then `erase` on one device, then its sync, got 403 "must set
+    /// store" forever before the fix; it holds every invariant since.
+    @Test func seed10EraseBeforeFirstSyncNoLongerWedges() {
         var options = Self.options
         options.steps = 60
-        options.avoid = []
-        withKnownIssue("seed 10: erase-before-first-sync (issue 12) — 403 'must set store' wedges the device") {
-            let outcome = Simulation.run(seed: 10, steps: Simulation.plan(seed: 10, options: options), options: options)
-            #expect(outcome.failure == nil, "\(outcome.failure.map(String.init(describing:)) ?? "")")
-        }
+        options.avoid = [.lateEnrollReplacesToken]
+        let outcome = Simulation.run(seed: 10, steps: Simulation.plan(seed: 10, options: options), options: options)
+        #expect(outcome.failure == nil, "\(outcome.failure.map(String.init(describing:)) ?? "")")
     }
 
     /// R-SYNC-2a as written: a late second delivery of an enroll request (same code and
@@ -68,7 +67,7 @@ struct SimulationTests {
     @Test func knownSeed44LateEnrollReplacesToken() {
         var options = Self.options
         options.steps = 60
-        options.avoid = [.eraseBeforeFirstSync]
+        options.avoid = []
         withKnownIssue("seed 44: late-enroll-replaces-token (R-SYNC-2a) — a replayed enroll makes the enrolled device's token 401") {
             let outcome = Simulation.run(seed: 44, steps: Simulation.plan(seed: 44, options: options), options: options)
             #expect(outcome.failure == nil, "\(outcome.failure.map(String.init(describing:)) ?? "")")
