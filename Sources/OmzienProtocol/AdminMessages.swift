@@ -68,6 +68,23 @@ public struct DeviceInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// A welfare partner as the admin sees it (`GET /v1/admin/partners`): its region, and its
+/// tokens that are neither expired nor revoked, with the latest expiry among them.
+public struct PartnerInfo: Codable, Sendable, Equatable {
+    public var id: String
+    public var region: String
+    public var name: String
+    public var activeTokens: Int
+    public var tokenExpiresAt: UInt64?
+    public init(id: String, region: String, name: String, activeTokens: Int, tokenExpiresAt: UInt64?) {
+        self.id = id
+        self.region = region
+        self.name = name
+        self.activeTokens = activeTokens
+        self.tokenExpiresAt = tokenExpiresAt
+    }
+}
+
 public struct RegionInfo: Codable, Sendable, Equatable {
     public var id: String
     public var name: String

@@ -105,6 +105,7 @@ public enum SyncRoutes {
                 return try service.rotatePartnerToken(principal, partner: try req.parameter("id"), try decode(PartnerTokenRequest.self, req))
             }
         }
+        on("GET", "/v1/admin/partners") { req, _ in try answer(req) { try service.listPartners(try auth(service, req)) } }
         on("POST", "/v1/admin/partners") { req, _ in
             try answer(req, status: .created) { try service.createPartner(try auth(service, req), try decode(CreatePartnerRequest.self, req)) }
         }

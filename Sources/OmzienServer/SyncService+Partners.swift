@@ -66,6 +66,21 @@ extension SyncService {
         return created
     }
 
+    /// Every partner with its region and active tokens (issue 10 item 13: `admin list partners`).
+    public func listPartners(_ principal: Principal) throws -> [PartnerInfo] {
+        try requireAdmin(principal)
+        let now = self.now
+        return try worker.read { store in
+            try store.database.rows("""
+                SELECT p.id, p.region, p.name, count(t.token_hash), max(t.expires_at) FROM partners p
+                LEFT JOIN partner_tokens t ON t.partner = p.id AND t.revoked_at IS NULL AND t.expires_at > ?
+                GROUP BY p.id ORDER BY p.id
+                """, [.integer(Int64(now))]).map {
+                PartnerInfo(id: $0[0].text ?? "", region: $0[1].text ?? "", name: $0[2].text ?? "", activeTokens: Int($0[3].int64 ?? 0), tokenExpiresAt: $0[4].unsigned)
+            }
+        }
+    }
+
     func requirePartner(_ p: Principal) throws -> (id: String, region: String, token: String) {
         guard case let .partner(id, region, token) = p else { throw Problems.forbidden("this needs a partner token") }
         return (id, region, token)

@@ -127,7 +127,11 @@ final class World {
         return Data(answer.body)
     }
 
-    struct AdminRefused: Error { var status: Int; var body: String }
+    struct AdminRefused: Error, CustomStringConvertible {
+        var status: Int
+        var body: String
+        var description: String { "the admin step was refused with \(status): \(body)" }
+    }
 
     func heldByServer() throws -> [String: UInt64] {
         let list = try JSONDecoder().decode([DeviceInfo].self, from: admin("GET", "/v1/admin/devices"))

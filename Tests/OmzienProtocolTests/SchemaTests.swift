@@ -51,6 +51,8 @@ struct SchemaTests {
         case "region-list": try roundTrip([RegionInfo].self, data)
         case "store-info": try roundTrip(StoreInfo.self, data)
         case "store-list": try roundTrip([StoreInfo].self, data)
+        case "partner-info": try roundTrip(PartnerInfo.self, data)
+        case "partner-list": try roundTrip([PartnerInfo].self, data)
         case "referral-view": try roundTrip(ReferralView.self, data)
         case "referral-page": try roundTrip(ReferralPage.self, data)
         case "referral-update-request": try roundTrip(ReferralUpdateRequest.self, data)
@@ -423,6 +425,10 @@ enum SwiftMessages {
         let stores = [StoreInfo(id: "store-12", region: "noord", name: "Filiaal Groningen Oosterpoort")]
         try add("store", "store-info", stores[0])
         try add("stores", "store-list", stores)
+        let partners = [PartnerInfo(id: "wz-noord", region: "noord", name: "Welzijn Noord", activeTokens: 1, tokenExpiresAt: 1_771_576_000_000),
+                        PartnerInfo(id: "wz-zuid", region: "zuid", name: "Welzijn Zuid", activeTokens: 0, tokenExpiresAt: nil)]
+        try add("partner", "partner-info", partners[0])
+        try add("partners", "partner-list", partners)
 
         // Partners and reports (PARTNERS.md).
         var referral = ReferralView(id: "5c2f0e9a41d84b7f9a0c3e2d1b6f7a80", store: "store-12", region: "noord")

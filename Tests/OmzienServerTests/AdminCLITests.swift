@@ -1,4 +1,6 @@
 import Foundation
+import OmzienModel
+import OmzienProtocol
 import Testing
 
 /// The admin CLI covers the admin endpoints an operator needs (issue 10 defect 13):
@@ -87,5 +89,25 @@ extension AdminCLITests {
         #expect(q["lastPushAt"] == nil, "a device that never pushed has no last push")
         let table = try CLITests.run(["admin", "list", "devices", "--server", h.baseURL.absoluteString, "--token", h.adminToken])
         #expect(table.out.contains("LAST PUSH") && table.out.contains("applied"), "\(table.out)")
+    }
+
+    /// Issue 10 item 13: `admin list partners`, with the tokens that still work. A partner
+    /// whose only token was revoked shows none, and the table says what to do.
+    @Test func thePartnerListShowsRegionsAndActiveTokens() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord"), ("store-b", "zuid")])
+        _ = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "Welzijn Noord"), as: PartnerCreated.self)
+        _ = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-zuid", region: "zuid", name: "Welzijn Zuid"), as: PartnerCreated.self)
+        var rotate = PartnerTokenRequest()
+        rotate.revokeOthers = true
+        _ = try h.admin.call("POST", "v1/admin/partners/wz-noord/tokens", body: rotate, as: PartnerCreated.self)
+        let out = try CLITests.run(["admin", "list", "partners", "--json", "--server", h.baseURL.absoluteString, "--token", h.adminToken])
+        #expect(out.status == 0, "\(out.err)")
+        let list = try JSONDecoder().decode([PartnerInfo].self, from: Data(out.out.utf8))
+        #expect(list.map(\.id) == ["wz-noord", "wz-zuid"] && list.map(\.region) == ["noord", "zuid"])
+        #expect(list.map(\.activeTokens) == [1, 1], "the rotation revoked the first noord token: \(list)")
+        #expect(list.allSatisfy { ($0.tokenExpiresAt ?? 0) > HybridClock.physicalNowMillis() })
+        let table = try CLITests.run(["admin", "list", "partners", "--server", h.baseURL.absoluteString, "--token", h.adminToken])
+        #expect(table.out.contains("ACTIVE TOKENS") && table.out.contains("Welzijn Zuid"), "\(table.out)")
     }
 }

@@ -72,6 +72,7 @@ struct AuthorizationMatrixTests {
             Endpoint(method: "GET", path: "v1/partner/referrals/\(signal.id)/notes", pattern: "/v1/partner/referrals/:id/notes", body: { _ in nil }, expected: oneReferral),
             Endpoint(method: "GET", path: "v1/admin/devices", body: { _ in nil }, expected: adminOnly),
             Endpoint(method: "GET", path: "v1/admin/stores", body: { _ in nil }, expected: adminOnly),
+            Endpoint(method: "GET", path: "v1/admin/partners", body: { _ in nil }, expected: adminOnly),
             Endpoint(method: "POST", path: "v1/admin/enrollments", body: { _ in try? encoder.encode(CreateEnrollmentRequest(store: "store-a")) },
                      expected: adminOnly.merging([.admin: 201]) { $1 }),
             Endpoint(method: "GET", path: "v1/reports/response-times", body: { _ in nil }, expected: reports),

@@ -19,13 +19,21 @@ final class ServeProcess: @unchecked Sendable {
         process.arguments = ["-c", "umask 022; exec " + quoted.joined(separator: " ")]
         process.standardOutput = out
         process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { [unowned self] h in
-            let d = h.availableData
-            self.collected.lock(); self.outText += String(decoding: d, as: UTF8.self); self.collected.unlock()
-        }
-        err.fileHandleForReading.readabilityHandler = { [unowned self] h in
-            let d = h.availableData
-            self.collected.lock(); self.errText += String(decoding: d, as: UTF8.self); self.collected.unlock()
+        // Blocking reads on two plain threads, not `readabilityHandler`: a dispatch source on
+        // a pipe whose other end goes away with the child has crashed libdispatch's manager
+        // thread (Bad pointer dereference in _dispatch_event_loop_drain) under load.
+        for (pipe, isOut) in [(out, true), (err, false)] {
+            let handle = pipe.fileHandleForReading
+            let thread = Thread { [collected = self.collected, weak self] in
+                while true {
+                    let d = handle.availableData
+                    if d.isEmpty { break }
+                    collected.lock()
+                    if isOut { self?.outText += String(decoding: d, as: UTF8.self) } else { self?.errText += String(decoding: d, as: UTF8.self) }
+                    collected.unlock()
+                }
+            }
+            thread.start()
         }
         try process.run()
         guard expectListening else { return }
@@ -65,7 +73,5 @@ final class ServeProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        out.fileHandleForReading.readabilityHandler = nil
-        err.fileHandleForReading.readabilityHandler = nil
     }
 }

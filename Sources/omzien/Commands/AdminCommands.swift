@@ -118,13 +118,15 @@ struct AdminEnrollCommand: Command {
 
 struct AdminListCommand: Command {
     static let name = "admin list"
-    static let summary = "list regions, stores or devices"
-    static let usage = "usage: omzien admin list regions|stores|devices [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
+    static let summary = "list regions, stores, partners or devices"
+    static let usage = "usage: omzien admin list regions|stores|partners|devices [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
     static let valueOptions: Set<String> = AdminContext.options
     let context: AdminContext, what: String
     init(_ args: inout ArgumentReader) throws {
-        what = try args.positional("what to list: regions, stores or devices")
-        guard ["regions", "stores", "devices"].contains(what) else { throw CLIError.usage("list regions, stores or devices, not '\(what)'", command: Self.name) }
+        what = try args.positional("what to list: regions, stores, partners or devices")
+        guard ["regions", "stores", "partners", "devices"].contains(what) else {
+            throw CLIError.usage("list regions, stores, partners or devices, not '\(what)'", command: Self.name)
+        }
         context = try AdminContext(&args)
     }
     func run() throws {
@@ -135,6 +137,12 @@ struct AdminListCommand: Command {
         case "stores":
             let list = try context.call("GET", "v1/admin/stores", as: [StoreInfo].self)
             try context.print(list) { Output.table(["STORE", "REGION", "NAME"], list.map { [$0.id, $0.region, $0.name] }) }
+        case "partners":
+            let list = try context.call("GET", "v1/admin/partners", as: [PartnerInfo].self)
+            try context.print(list) {
+                Output.table(["PARTNER", "REGION", "NAME", "ACTIVE TOKENS", "TOKEN EXPIRES"],
+                             list.map { [$0.id, $0.region, $0.name, "\($0.activeTokens)", $0.tokenExpiresAt.map { ExpiryText.utc($0) } ?? "none: rotate with 'admin partner token'"] })
+            }
         default:
             let list = try context.call("GET", "v1/admin/devices", as: [DeviceInfo].self)
             try context.print(list) {
