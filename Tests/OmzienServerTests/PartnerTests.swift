@@ -145,7 +145,7 @@ struct PartnerCLITests {
         #expect(csv.status == 0, "\(csv.err)")
         let lines = csv.out.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines.first?.hasPrefix("id,store,region") == true)
+        #expect(lines.first?.hasPrefix("\u{FEFF}id,store,region") == true, "a BOM, then the header")
         #expect(lines.last?.contains("\"Komt elke dag, \"\"zegt\"\" weinig\"") == true, "CSV quoting: \(lines.last ?? "")")
         let again = try CLITests.run(["partner", "pull", "--cursor-file", cursor], environment: env)
         #expect(again.out.contains("No referrals changed"), "the cursor file remembers: \(again.out)")

@@ -36,10 +36,6 @@ struct PartnerContext {
         let contact = r.consent == "given" ? (r.contact ?? "-") : "(\(r.consent ?? "not asked"))"
         return [r.id, r.store, r.urgency ?? "-", r.status ?? "-", (r.indicators ?? []).joined(separator: "+"), contact]
     }
-
-    static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
 }
 
 /// Where `partner pull` remembers how far a consumer got (R-PART-26): one cursor per consumer,
@@ -123,13 +119,16 @@ enum PartnerOutput {
         Output.line(String(decoding: try e.encode(value), as: UTF8.self))
     }
 
-    static func csv(_ referrals: [ReferralView]) {
-        Output.line("id,store,region,observedAt,urgency,status,epoch,indicators,consent,contact,outcome,declineReason,erased,note")
+    /// The CSV export (PRIVACY.md R-PRIV-7: formulas neutralised, BOM, dialect, ISO local times).
+    static func csv(_ referrals: [ReferralView], dialect: CSVWriter.Dialect) {
+        let w = CSVWriter(dialect: dialect)
+        Output.line(CSVWriter.byteOrderMark + w.line(["id", "store", "region", "observedAt", "urgency", "status", "epoch", "indicators", "consent", "contact",
+                                                      "outcome", "declineReason", "erased", "note"]))
         for r in referrals {
-            let fields = [r.id, r.store, r.region, r.observedAt.map(String.init) ?? "", r.urgency ?? "", r.status ?? "", r.epoch.map(String.init) ?? "",
-                          (r.indicators ?? []).joined(separator: ";"), r.consent ?? "", r.contact ?? "", r.outcome ?? "", r.declineReason ?? "",
+            let fields = [r.id, r.store, r.region, r.observedAt.map(CSVWriter.isoLocal) ?? "", r.urgency ?? "", r.status ?? "", r.epoch.map(String.init) ?? "",
+                          (r.indicators ?? []).joined(separator: "+"), r.consent ?? "", r.contact ?? "", r.outcome ?? "", r.declineReason ?? "",
                           r.erased == true ? "true" : "", r.note ?? ""]
-            Output.line(fields.map(PartnerContext.csvField).joined(separator: ","))
+            Output.line(w.line(fields))
         }
     }
 
@@ -157,23 +156,28 @@ struct PartnerPullCommand: Command {
     static let name = "partner pull"
     static let summary = "fetch the referrals of your region that changed since your last pull (table, --json or --csv)"
     static let usage = """
-        usage: omzien partner pull [--cursor-name NAME | --cursor-file PATH] [--from-start] [--json | --csv] [--server URL] [--token TOKEN]
+        usage: omzien partner pull [--cursor-name NAME | --cursor-file PATH] [--from-start] [--json | --csv [--csv-dialect D]] [--server URL] [--token TOKEN]
 
         Prints the referrals that changed since the last pull with the same cursor, says what is
         new, and remembers where it got to. Every referral fetched is recorded in the server's
         audit log. To see everything open without moving a cursor: omzien partner list.
           --from-start        ignore the cursor and fetch every referral
-          --csv               one line per referral, for import into a case system
+          --csv               one line per referral, for import into a case system or a spreadsheet:
+                              starts with a UTF-8 BOM, times in ISO 8601 local time, a field that
+                              starts with = + - @ gets a leading ' so it is never run as a formula
+          --csv-dialect D     excel (',', the default) or excel-nl (';', for a Dutch spreadsheet)
         \(PartnerCursor.help)
         \(PartnerContext.help)
         """
-    static let valueOptions: Set<String> = PartnerContext.options.union(["cursor-file", "cursor-name"])
-    let context: PartnerContext, cursor: PartnerCursor, fromStart: Bool, json: Bool, csv: Bool
+    static let valueOptions: Set<String> = PartnerContext.options.union(["cursor-file", "cursor-name", "csv-dialect"])
+    let context: PartnerContext, cursor: PartnerCursor, fromStart: Bool, json: Bool, csv: Bool, dialect: CSVWriter.Dialect
 
     init(_ args: inout ArgumentReader) throws {
         fromStart = args.flag("from-start")
         json = args.flag("json")
-        csv = args.flag("csv")
+        let dialectName = args.option("csv-dialect")
+        dialect = try CSVWriter.dialect(dialectName, command: Self.name)
+        csv = args.flag("csv") || dialectName != nil
         if json && csv { throw CLIError.usage("choose --json or --csv, not both", command: Self.name) }
         cursor = try PartnerCursor(&args, format: json ? "json" : csv ? "csv" : "table")
         context = try PartnerContext(&args)
@@ -191,7 +195,7 @@ struct PartnerPullCommand: Command {
             try PartnerOutput.json(referrals)
         } else if csv {
             Output.error(what)
-            PartnerOutput.csv(referrals)
+            PartnerOutput.csv(referrals, dialect: dialect)
         } else {
             Output.line(what)
             if !referrals.isEmpty { Output.table(["REFERRAL", "STORE", "URGENCY", "STATUS", "INDICATORS", "CONTACT"], referrals.map(PartnerContext.row)) }
@@ -203,22 +207,25 @@ struct PartnerListCommand: Command {
     static let name = "partner list"
     static let summary = "list every open referral of your region (moves no cursor)"
     static let usage = """
-        usage: omzien partner list [--all] [--json | --csv] [--server URL] [--token TOKEN]
+        usage: omzien partner list [--all] [--json | --csv [--csv-dialect D]] [--server URL] [--token TOKEN]
 
         Lists the referrals of your region that are still open (not closed, declined or erased),
         in their current state. Unlike 'partner pull' it is not incremental and moves no cursor,
         so it never takes anything away from a later pull or export. Every referral fetched is
         recorded in the server's audit log.
           --all               also closed, declined and erased referrals
+          --csv, --csv-dialect excel|excel-nl   as 'partner pull --csv'
         \(PartnerContext.help)
         """
-    static let valueOptions: Set<String> = PartnerContext.options
-    let context: PartnerContext, all: Bool, json: Bool, csv: Bool
+    static let valueOptions: Set<String> = PartnerContext.options.union(["csv-dialect"])
+    let context: PartnerContext, all: Bool, json: Bool, csv: Bool, dialect: CSVWriter.Dialect
 
     init(_ args: inout ArgumentReader) throws {
         all = args.flag("all")
         json = args.flag("json")
-        csv = args.flag("csv")
+        let dialectName = args.option("csv-dialect")
+        dialect = try CSVWriter.dialect(dialectName, command: Self.name)
+        csv = args.flag("csv") || dialectName != nil
         if json && csv { throw CLIError.usage("choose --json or --csv, not both", command: Self.name) }
         context = try PartnerContext(&args)
     }
@@ -226,7 +233,7 @@ struct PartnerListCommand: Command {
     func run() throws {
         let referrals = try PartnerOutput.fetch(context, from: "").referrals.filter { all || PartnerOutput.isOpen($0) }
         if json { return try PartnerOutput.json(referrals) }
-        if csv { return PartnerOutput.csv(referrals) }
+        if csv { return PartnerOutput.csv(referrals, dialect: dialect) }
         let kind = all ? "referral" : "open referral"
         Output.line(referrals.isEmpty ? "No \(kind)s in your region." : "\(referrals.count) \(kind)\(referrals.count == 1 ? "" : "s") in your region.")
         if !referrals.isEmpty { Output.table(["REFERRAL", "STORE", "URGENCY", "STATUS", "INDICATORS", "CONTACT"], referrals.map(PartnerContext.row)) }
