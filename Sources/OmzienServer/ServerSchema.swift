@@ -177,5 +177,11 @@ enum ServerSchema {
                 SELECT h.referral, h.store, h.to_region, h.at FROM handovers h
                 WHERE h.seq = (SELECT max(seq) FROM handovers WHERE referral = h.referral);
             """),
+        // A device token's first use (R-SYNC-2a): once used, a late copy of its enrollment
+        // cannot replace it. Devices enrolled before this are taken as used.
+        Migration(name: "2026-12-03-principal-first-use", sql: """
+            ALTER TABLE principals ADD COLUMN first_used_at INTEGER;
+            UPDATE principals SET first_used_at = created_at WHERE kind = 'device';
+            """),
     ]
 }

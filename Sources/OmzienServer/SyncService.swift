@@ -119,6 +119,9 @@ public final class SyncService: Sendable {
     struct CachedPrincipal {
         let principal: Principal
         let expiresAt: UInt64?
+        /// A device token used for the first time: recorded, so that a late copy of its
+        /// enrollment can no longer replace it (R-SYNC-2a).
+        var firstUse = false
     }
 
     /// The principal of a bearer token (R-SYNC-3), or a 401 problem whose detail says what
@@ -147,7 +150,7 @@ public final class SyncService: Sendable {
                     """, [.blob(hash), .integer(Int64(now))]), case let .text(id) = row[0], case let .text(region) = row[1] else { return nil }
                 return CachedPrincipal(principal: .partner(id: id, region: region, tokenPrefix: String(token.prefix(12))), expiresAt: row[2].unsigned)
             }
-            guard let row = try db.firstRow("SELECT kind, replica, store, revoked_at, expires_at FROM principals WHERE token_hash = ?", [.blob(hash)]),
+            guard let row = try db.firstRow("SELECT kind, replica, store, revoked_at, expires_at, first_used_at FROM principals WHERE token_hash = ?", [.blob(hash)]),
                   row[3] == .null else { return nil }
             switch row[0] {
             case .text("admin"):
@@ -156,11 +159,16 @@ public final class SyncService: Sendable {
                 return CachedPrincipal(principal: .admin, expiresAt: expires)
             case .text("device"):
                 guard case let .text(r) = row[1], let replica = try? ReplicaID(r), case let .text(s) = row[2] else { return nil }
-                return CachedPrincipal(principal: .device(replica: replica, store: s), expiresAt: nil)
+                return CachedPrincipal(principal: .device(replica: replica, store: s), expiresAt: nil, firstUse: row[5] == .null)
             default: return nil
             }
         }
         guard let found else { throw Problems.unauthorized(Tokens.refusal(token)) }
+        if found.firstUse {
+            try worker.write { store in
+                try store.database.execute("UPDATE principals SET first_used_at = ? WHERE token_hash = ? AND first_used_at IS NULL", [.integer(Int64(now)), .blob(hash)])
+            }
+        }
         principals.withLock { $0[hash] = found }
         return found.principal
     }
@@ -203,8 +211,10 @@ public final class SyncService: Sendable {
     /// Exchanges a one-time code for a device identity (R-SYNC-2a). The code is spent by the
     /// first enrollment; a retry with the same code and the same `nonce` gets the same
     /// replica back with a fresh token (the one sent before was lost with its answer, so it
-    /// is replaced), as long as the device is not revoked and the code expired less than a
-    /// day ago. Without a nonce, or with another one, a used code is refused.
+    /// is replaced), as long as the device is not revoked, has never used its token, and the
+    /// code expired less than a day ago. A token that was used proves the answer arrived: a
+    /// late copy of the request (found by the simulation, seed 44) is then refused instead of
+    /// locking the device out. Without a nonce, or with another one, a used code is refused.
     public func enroll(_ request: EnrollRequest) throws -> EnrollResponse {
         try Self.checkVersion(request.protocolVersion)
         if let label = request.label { try Self.checkName(label, "label", maxBytes: 100) }
@@ -232,7 +242,7 @@ public final class SyncService: Sendable {
                 // A used code: a retry of the same enrollment, or a second device.
                 guard let nonceHash, case let .blob(stored) = row[3], stored == nonceHash, case let .text(r) = row[4],
                       now <= expires + Self.enrollmentRetryGraceMillis,
-                      try db.firstRow("SELECT 1 FROM principals WHERE replica = ? AND revoked_at IS NULL", [.text(r)]) != nil else {
+                      try db.firstRow("SELECT 1 FROM principals WHERE replica = ? AND revoked_at IS NULL AND first_used_at IS NULL", [.text(r)]) != nil else {
                     throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code was already used; ask the admin for a new one")
                 }
                 try db.execute("UPDATE principals SET token_hash = ? WHERE replica = ?", [.blob(Tokens.hash(token)), .text(r)])

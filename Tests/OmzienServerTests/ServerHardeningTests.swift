@@ -224,6 +224,25 @@ import Testing
         #expect(other.status == 401)
     }
 
+    /// R-SYNC-2a, found by the simulation (seed 44): a late copy of an enrollment request
+    /// (same code, same nonce) that arrives after the device got its answer and used its
+    /// token must not replace that token; before the first use it still may (a lost answer).
+    @Test func aLateCopyOfAnEnrollmentCannotLockTheDeviceOut() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let code = try h.admin.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: "store-a"), as: EnrollmentCodeResponse.self)
+        let request = try JSONEncoder().encode(EnrollRequest(code: code.code, nonce: "late-copy-nonce-0123456789"))
+        let first = try Self.post(h, "v1/enroll", token: nil, request)
+        let lost = try Self.post(h, "v1/enroll", token: nil, request)
+        #expect((200...201).contains(first.status) && (200...201).contains(lost.status), "before its first use the token may still be replaced (the answer was lost)")
+        let token = try #require(lost.json["token"] as? String)
+        let client = SyncClient(baseURL: h.baseURL, token: token, retry: .none)
+        _ = try client.call("GET", "v1/sync/status", as: StatusResponse.self)
+        let late = try Self.post(h, "v1/enroll", token: nil, request)
+        #expect(late.status == 401 && Self.code(late.json) == "invalid-code", "a used token was replaced by a late copy: \(late)")
+        _ = try client.call("GET", "v1/sync/status", as: StatusResponse.self)
+    }
+
     /// Fails chosen requests before sending them (the network went away at that point).
     final class FailingTransport: HTTPTransport, @unchecked Sendable {
         let inner = URLSessionTransport(timeout: 10)
