@@ -263,3 +263,129 @@ extension StoreDeviceDayTests {
         #expect(usage.status == 64, "\(usage.status) \(usage.err)")
     }
 }
+
+extension StoreDeviceDayTests {
+    /// Runs a device command with --json and returns its object (asserting exit 0).
+    func json(_ args: [String]) throws -> [String: Any] {
+        let run = try CLITests.run(args + ["--json"])
+        #expect(run.status == 0, "\(args): \(run.err)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any], "\(args): '\(run.out)'")
+    }
+
+    /// Item 6: every command that records or changes something answers in JSON with `--json`
+    /// (signal, update, erase, feedback, chat), and `device list` shortens erased ids too.
+    @Test func everyRecordingCommandAnswersInJSON() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let db = try enrollTill(h, store: "store-a", name: "kassa-json2")
+        let signal = try recordSignal(db)
+        let update = try json(["device", "update", signal, "--urgency", "soon", "--db", db])
+        #expect(update["id"] as? String == signal && update["changes"] as? [String] == ["urgency"], "\(update)")
+        let feedback = try json(["device", "feedback", "--category", "queue-at-till", "--nps", "3", "--db", db])
+        let feedbackID = try #require(feedback["id"] as? String)
+        #expect(feedback["kind"] as? String == "feedback" && feedback["operation"] != nil)
+        let chat = try json(["device", "chat", "--lane", "4", "--count", "2", "--db", db])
+        #expect(chat["count"] as? Int == 2 && chat["kind"] as? String == "chat-moment", "\(chat)")
+        let erase = try json(["device", "update", signal, "--erase", "--db", db])
+        #expect(erase["erased"] as? Bool == true && erase["id"] as? String == signal, "\(erase)")
+        let list = try CLITests.run(["device", "list", "--db", db])
+        #expect(list.out.contains(String(signal.prefix(12))) && !list.out.contains(signal), "erased ids are shortened like the others: \(list.out)")
+        #expect(list.out.contains(String(feedbackID.prefix(12))), "\(list.out)")
+    }
+
+    /// Item 6: people read local dates and times, not epoch milliseconds; conflict values
+    /// without nested quotes; "1 conversation"; a note limit told in characters with the
+    /// actual count; a future --day refused; and item 5: --consent refused --contact X says
+    /// what the consent rule is instead of "a field is changed twice".
+    @Test func whatTheCashierReadsIsInTheirWords() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let a = try enrollTill(h, store: "store-a", name: "kassa-a")
+        let b = try enrollTill(h, store: "store-a", name: "kassa-b")
+        let id = try recordSignal(a, ["--note", "eerste"])
+        #expect(try CLITests.run(["device", "sync", "--db", a]).status == 0)
+        #expect(try CLITests.run(["device", "sync", "--db", b]).status == 0)
+        #expect(try CLITests.run(["device", "update", id, "--note", "van kassa a", "--db", a]).status == 0)
+        #expect(try CLITests.run(["device", "update", id, "--note", "van kassa b", "--db", b]).status == 0)
+        for db in [a, b, a] { #expect(try CLITests.run(["device", "sync", "--db", db]).status == 0) }
+        let show = try CLITests.run(["device", "show", id, "--db", a])
+        #expect(show.status == 0, "\(show.err)")
+        let observed = try #require(show.out.split(separator: "\n").first { $0.hasPrefix("observedAt") }, "\(show.out)")
+        #expect(observed.range(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"#, options: .regularExpression) != nil, "a local date and time: \(observed)")
+        #expect(show.out.range(of: #"\d{13}"#, options: .regularExpression) == nil, "no epoch milliseconds: \(show.out)")
+        let conflictLine = try #require(show.out.split(separator: "\n").first { $0.hasPrefix("conflict") }, "a kept conflict: \(show.out)")
+        #expect(!conflictLine.contains("\""), "no nested quotes: \(conflictLine)")
+        #expect(conflictLine.contains("note = van kassa"), "\(conflictLine)")
+        let conflicts = try CLITests.run(["device", "conflicts", "--db", a])
+        #expect(conflicts.out.contains("van kassa") && !conflicts.out.contains("\""), "\(conflicts.out)")
+        let chat = try CLITests.run(["device", "chat", "--lane", "1", "--db", a])
+        #expect(chat.out.contains("1 conversation ") && !chat.out.contains("1 conversations"), "\(chat.out)")
+        let long = String(repeating: "é", count: 1_200)
+        let tooLong = try CLITests.run(["device", "update", id, "--note", long, "--db", a])
+        #expect(tooLong.status == 65 && tooLong.err.contains("1200 characters") && tooLong.err.contains("1000 of these fit")
+                && tooLong.err.contains("by 200 characters") && !tooLong.err.contains("bytes"), "\(tooLong.err)")
+        let future = try CLITests.run(["device", "chat", "--lane", "1", "--day", "2999-01-01", "--db", a])
+        #expect(future.status == 64 && future.err.contains("in the future"), "\(future.err)")
+        for command in [["device", "update", id, "--consent", "refused", "--contact", "06-1234"],
+                        ["device", "signal", "--indicators", "withdrawn", "--consent", "refused", "--contact", "06-1234"]] {
+            let run = try CLITests.run(command + ["--db", a])
+            #expect(run.status == 65 && run.err.contains("consent") && run.err.contains("--consent given") && !run.err.contains("twice"), "\(command): \(run.err)")
+        }
+    }
+
+    /// Item 6: a feedback recorded wrongly is corrected (`device update ID --nps`) or erased,
+    /// and the server (what another till of the store pulls) has the corrected or no feedback.
+    @Test func feedbackCanBeCorrectedOrErased() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let db = try enrollTill(h, store: "store-a", name: "kassa-fb")
+        let wrong = try #require(try json(["device", "feedback", "--category", "queue-at-till", "--nps", "2", "--db", db])["id"] as? String)
+        let mistaken = try #require(try json(["device", "feedback", "--category", "cleanliness", "--nps", "9", "--db", db])["id"] as? String)
+        #expect(try CLITests.run(["device", "sync", "--db", db]).status == 0)
+        let fix = try CLITests.run(["device", "update", String(wrong.prefix(8)), "--nps", "8", "--comment", "verkeerd getikt", "--db", db])
+        #expect(fix.status == 0 && fix.out.contains("feedback"), "\(fix.out)\(fix.err)")
+        let mixed = try CLITests.run(["device", "update", wrong, "--nps", "8", "--urgency", "soon", "--db", db])
+        #expect(mixed.status == 64, "a signal option on a feedback: \(mixed.err)")
+        #expect(try CLITests.run(["device", "update", mistaken, "--erase", "--db", db]).status == 0)
+        #expect(try CLITests.run(["device", "sync", "--db", db]).status == 0)
+        let check = try h.enroll("store-a", name: "check-fb")
+        defer { check.store.close() }
+        try check.sync()
+        let seen = try check.store.records(kind: .feedback)
+        let corrected = try #require(seen.first { $0.ref.id.rawValue == wrong })
+        #expect(corrected.value("nps")?.intValue == 8 && corrected.string("comment") == "verkeerd getikt")
+        #expect(seen.first { $0.ref.id.rawValue == mistaken }.map(\.erased) ?? true, "the erased feedback is gone or erased on the server")
+    }
+
+    /// Item 6 (MODEL.md R-MODEL-30): a miscounted chat moment is corrected with
+    /// `device chat --remove N`, a PN-counter: two tills correcting concurrently while one
+    /// also counts converge on counted − removed, and so does the server's copy (a new till's
+    /// snapshot). A till cannot take back more than it shows.
+    @Test func chatMomentCorrectionsFromTwoTillsAddUp() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let a = try enrollTill(h, store: "store-a", name: "kassa-ca")
+        let b = try enrollTill(h, store: "store-a", name: "kassa-cb")
+        #expect(try json(["device", "chat", "--lane", "3", "--count", "5", "--db", a])["count"] as? Int == 5)
+        for db in [a, b] { #expect(try CLITests.run(["device", "sync", "--db", db]).status == 0) }
+        // Offline, concurrently: a takes back 2, b takes back 1 and counts 3 more.
+        #expect(try json(["device", "chat", "--lane", "3", "--remove", "2", "--db", a])["count"] as? Int == 3)
+        #expect(try json(["device", "chat", "--lane", "3", "--remove", "1", "--db", b])["count"] as? Int == 4)
+        #expect(try json(["device", "chat", "--lane", "3", "--count", "3", "--db", b])["count"] as? Int == 7)
+        let tooMany = try CLITests.run(["device", "chat", "--lane", "3", "--remove", "4", "--db", a])
+        #expect(tooMany.status == 65 && tooMany.err.contains("at most 3"), "\(tooMany.err)")
+        for db in [a, b, a] { #expect(try CLITests.run(["device", "sync", "--db", db]).status == 0) }
+        func count(_ db: String) throws -> Int? {
+            let list = try CLITests.run(["device", "list", "--kind", "chat-moment", "--db", db, "--json"])
+            let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]])
+            return rows.first?["count"] as? Int
+        }
+        #expect(try count(a) == 5 && count(b) == 5, "5 counted + 3 counted − 2 − 1 taken back")
+        let check = try h.enroll("store-a", name: "check-chat")
+        defer { check.store.close() }
+        let serverCopy = try #require(try check.store.records(kind: .chatMoment).first)
+        #expect(serverCopy.chatMomentCount == 5 && serverCopy.count("removed") == 3, "the server's snapshot has the corrected count")
+        let digests = try [a, b].map { try json(["device", "status", "--db", $0])["digest"] as? String }
+        #expect(digests[0] == digests[1], "both tills converge")
+    }
+}

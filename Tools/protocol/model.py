@@ -36,6 +36,7 @@ SCHEMA = {
     },
     "chat-moment": {
         "store": ("register", False), "lane": ("register", False), "day": ("register", False), "count": ("counter",),
+        "removed": ("counter",),
     },
     "probe": {
         "text": ("register", True), "number": ("register", False), "real": ("register", True),

@@ -28,4 +28,15 @@ public struct ChatMomentKey: Sendable, Hashable {
             .increment(field: "count", amount: count),
         ]
     }
+
+    /// The changes that take back `count` conversations counted by mistake (R-MODEL-30): an
+    /// increment of the `removed` counter, so that concurrent corrections and counts all add up.
+    public func correction(removing count: UInt64) -> [FieldChange] {
+        [
+            .set(field: "store", value: .string(store), supersedes: []),
+            .set(field: "lane", value: .int(lane), supersedes: []),
+            .set(field: "day", value: .string(day), supersedes: []),
+            .increment(field: "removed", amount: count),
+        ]
+    }
 }

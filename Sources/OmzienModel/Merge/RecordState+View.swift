@@ -29,6 +29,14 @@ extension RecordState {
         return 0
     }
 
+    /// A chat moment's conversations as every audience sees them (R-MODEL-30): those counted
+    /// minus those taken back, never below zero (a correction may arrive before the counts it
+    /// corrects; the raw counters keep both, so the sum is right once both are in).
+    public var chatMomentCount: UInt64 {
+        let counted = count("count"), removed = count("removed")
+        return counted > removed ? counted - removed : 0
+    }
+
     /// The status (state name and epoch) of a status field.
     public func status(_ field: String) -> (state: String, epoch: UInt32)? {
         guard case let .status(s)? = fields[field], case let .status(lattice) = (try? RecordSchema.of(ref.kind).field(field))?.merge else { return nil }

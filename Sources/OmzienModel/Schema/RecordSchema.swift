@@ -56,6 +56,9 @@ public struct RecordSchema: Sendable {
         FieldSpec("lane", .register(keepsConflicts: false), .integer(1...99)),
         FieldSpec("day", .register(keepsConflicts: false), .day),
         FieldSpec("count", .counter),
+        // Conversations counted by mistake and taken back (MODEL.md R-MODEL-30): the shown
+        // count is count - removed, a PN-counter made of two grow-only counters.
+        FieldSpec("removed", .counter),
     ])
 
     /// For tests and vectors only: one field of each merge kind, any values.

@@ -101,7 +101,7 @@ struct DeviceRecordSignalCommand: Command {
 
           --indicators LIST  comma-separated: \(Vocabulary.indicators.joined(separator: ", "))
           --urgency U        routine (default), soon or urgent
-          --note TEXT        what you noticed (at most \(Vocabulary.noteMaxBytes) bytes); never the customer's name
+          --note TEXT        what you noticed (\(DeviceInput.limit(Vocabulary.noteMaxBytes))); never the customer's name
           --consent C        did the customer agree to be contacted: given, refused, not-asked (default)
           --contact TEXT     phone or address: only with --consent given
           --draft            keep it on this device as a draft (not yet a referral)
@@ -119,6 +119,9 @@ struct DeviceRecordSignalCommand: Command {
         draftArgs = (indicators, args.option("urgency", default: "routine"), args.option("note"), args.option("consent", default: "not-asked"), args.option("contact"), args.flag("draft"))
         author = args.option("author")
         json = args.flag("json")
+        try DeviceInput.checkLength(draftArgs.note, option: "note", maxBytes: Vocabulary.noteMaxBytes)
+        try DeviceInput.checkLength(draftArgs.contact, option: "contact", maxBytes: Vocabulary.contactMaxBytes)
+        try DeviceInput.checkConsent(consent: draftArgs.consent, contact: draftArgs.contact)
     }
 
     func run() throws {

@@ -16,6 +16,18 @@ enum RecordPresenter {
         return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
     }
 
+    /// A value as a person reads it: text without quotes, nothing as "-".
+    static func plain(_ v: FieldValue?) -> String {
+        switch v {
+        case nil, .null?: "-"
+        case let .string(s)?: s
+        case let v?: v.description
+        }
+    }
+
+    /// Fields that hold a time in ms (shown as local date and time to people).
+    static let timeFields: Set<String> = ["observedAt", "givenAt"]
+
     static func json(_ r: RecordState) -> [String: Any] {
         var out: [String: Any] = ["kind": r.ref.kind.rawValue, "id": r.ref.id.rawValue]
         if r.erased { out["erased"] = true; return out }
@@ -39,20 +51,21 @@ enum RecordPresenter {
         case .chatMoment:
             out["lane"] = r.value("lane")?.intValue ?? 0
             out["day"] = r.string("day") ?? ""
-            out["count"] = r.count("count")
+            out["count"] = r.chatMomentCount
+            if r.count("removed") > 0 { out["takenBack"] = r.count("removed") }  // R-MODEL-30
         case .probe:
             break
         }
         let conflicts = r.shownConflicts
         if !conflicts.isEmpty {
-            out["conflicts"] = conflicts.map { ["field": $0.field, "value": "\($0.head.value)", "operation": $0.head.op.description] }
+            out["conflicts"] = conflicts.map { ["field": $0.field, "value": plain($0.head.value), "operation": $0.head.op.description] }
         }
         return out
     }
 
     static func row(_ r: RecordState) -> [String] {
         let conflicts = r.shownConflicts.count
-        if r.erased { return [r.ref.kind.rawValue, r.ref.id.rawValue, "(erased)", ""] }
+        if r.erased { return [r.ref.kind.rawValue, r.ref.kind == .chatMoment ? r.ref.id.rawValue : String(r.ref.id.rawValue.prefix(12)), "(erased)", ""] }
         switch r.ref.kind {
         case .signal:
             let summary = "\(r.status("status")?.state ?? "draft"), \(r.string("urgency") ?? "-"), \(r.elements("indicators").joined(separator: "+"))"
@@ -60,7 +73,7 @@ enum RecordPresenter {
         case .feedback:
             return ["feedback", String(r.ref.id.rawValue.prefix(12)), "\(r.string("category") ?? "-"), NPS \(r.value("nps")?.intValue ?? 0)", conflicts > 0 ? "\(conflicts) conflict(s)" : ""]
         case .chatMoment:
-            let n = r.count("count")
+            let n = r.chatMomentCount
             return ["chat-moment", r.ref.id.rawValue, "\(n) conversation\(n == 1 ? "" : "s")", ""]
         case .probe:
             return ["probe", r.ref.id.rawValue, "", ""]
@@ -133,11 +146,12 @@ struct DeviceShowCommand: Command {
         }
         for key in view.keys.sorted() where key != "conflicts" {
             let v = view[key]!
-            let text = (v as? [String])?.joined(separator: ", ") ?? (v is NSNull ? "-" : "\(v)")
+            let text = RecordPresenter.timeFields.contains(key) ? RecordPresenter.date((v as? NSNumber)?.int64Value)
+                : (v as? [String])?.joined(separator: ", ") ?? (v is NSNull ? "-" : "\(v)")
             Output.line(key.padding(toLength: max(12, key.count + 1), withPad: " ", startingAt: 0) + text)
         }
         for c in record.shownConflicts {
-            Output.line("conflict    \(c.field) = \(c.head.value) (from \(c.head.op), lost to the newer value; edit the field to resolve)")
+            Output.line("conflict    \(c.field) = \(RecordPresenter.plain(c.head.value)) (from \(c.head.op), lost to the newer value; edit the field to resolve)")
         }
     }
 }
@@ -165,9 +179,10 @@ struct DeviceConflictsCommand: Command {
         var objects: [[String: Any]] = []
         for record in try store.records() where !record.erased {
             for c in record.shownConflicts {
-                let winner = record.shownValue(c.field).map { "\($0)" } ?? "-"
-                rows.append([record.ref.description, c.field, winner, "\(c.head.value)", c.head.op.description])
-                objects.append(["record": record.ref.description, "field": c.field, "winner": winner, "kept": "\(c.head.value)", "operation": c.head.op.description])
+                let winner = RecordPresenter.plain(record.shownValue(c.field))
+                let kept = RecordPresenter.plain(c.head.value)
+                rows.append([record.ref.description, c.field, winner, kept, c.head.op.description])
+                objects.append(["record": record.ref.description, "field": c.field, "winner": winner, "kept": kept, "operation": c.head.op.description])
             }
         }
         if json { try Output.json(objects); return }
