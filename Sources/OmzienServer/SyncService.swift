@@ -25,6 +25,8 @@ public final class SyncService: Sendable {
     let configuration: Configuration
     /// The audit chain's key, from the server secret beside the database (R-PRIV-5).
     let auditKey: [UInt8]
+    /// Derives the device token of an enrollment from its code and nonce (R-SYNC-2a).
+    let enrollmentKey: [UInt8]
     /// The audit head kept outside the database (`<database>.audit-head`).
     let auditHeadFile: String?
     private let principals = Mutex<[[UInt8]: CachedPrincipal]>([:])
@@ -45,6 +47,7 @@ public final class SyncService: Sendable {
         worker = DatabaseWorker(store: store)
         self.configuration = configuration
         self.auditKey = auditKey
+        self.enrollmentKey = secret.key(for: "enrollment-token")
         self.auditHeadFile = headFile
     }
 
@@ -210,11 +213,12 @@ public final class SyncService: Sendable {
 
     /// Exchanges a one-time code for a device identity (R-SYNC-2a). The code is spent by the
     /// first enrollment; a retry with the same code and the same `nonce` gets the same
-    /// replica back with a fresh token (the one sent before was lost with its answer, so it
-    /// is replaced), as long as the device is not revoked, has never used its token, and the
-    /// code expired less than a day ago. A token that was used proves the answer arrived: a
-    /// late copy of the request (found by the simulation, seed 44) is then refused instead of
-    /// locking the device out. Without a nonce, or with another one, a used code is refused.
+    /// replica and the same token back (the token is derived from code and nonce under the
+    /// server's enrollment key, so no copy of the request can replace the token the device
+    /// holds), as long as the device is not revoked, has never used its token, and the code
+    /// expired less than a day ago. A token that was used proves the answer arrived: a late
+    /// copy of the request (found by the simulation, seed 44) is then refused. Without a
+    /// nonce, or with another one, a used code is refused.
     public func enroll(_ request: EnrollRequest) throws -> EnrollResponse {
         try Self.checkVersion(request.protocolVersion)
         if let label = request.label { try Self.checkName(label, "label", maxBytes: 100) }
@@ -237,7 +241,7 @@ public final class SyncService: Sendable {
                 throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
             }
             let expires = UInt64(max(expiresAt, 0))
-            let token = Tokens.random(prefix: "omz_d_")
+            let token = request.nonce.map { Tokens.enrollment(codeHash: codeHash, nonce: $0, key: self.enrollmentKey) } ?? Tokens.random(prefix: "omz_d_")
             guard row[2] == .null else {
                 // A used code: a retry of the same enrollment, or a second device.
                 guard let nonceHash, case let .blob(stored) = row[3], stored == nonceHash, case let .text(r) = row[4],

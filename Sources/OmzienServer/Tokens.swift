@@ -7,9 +7,21 @@ enum Tokens {
         var g = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 32)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &g) }
-        let b64 = Data(bytes).base64EncodedString()
+        return prefix + base64URL(bytes)
+    }
+
+    /// The device token of an enrollment with a nonce (R-SYNC-2a): HMAC-SHA-256 under the
+    /// server's enrollment key of the code's hash and the nonce, so that every copy of the
+    /// same enrollment request (a retry whose answer was lost, a late duplicate) gets the
+    /// same token and none replaces the token the device already holds. Unguessable without
+    /// the key, like a random one; the key lives outside the database (ServerSecret).
+    static func enrollment(codeHash: [UInt8], nonce: String, key: [UInt8]) -> String {
+        "omz_d_" + base64URL(HMACSHA256.authenticationCode(for: codeHash + Array(nonce.utf8), key: key).bytes)
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return prefix + b64
     }
 
     /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L), in groups of 4.
