@@ -46,7 +46,9 @@ enum Tokens {
         case "omz_a_": "the admin token is unknown, expired or revoked; with a valid one run 'omzien admin token', or on the server host 'omzien admin token --db PATH'"
         case "omz_p_": "the partner token is unknown, expired or revoked; ask the operator for a new one ('omzien admin partner token ID')"
         case "omz_h_": "the head-office token is unknown, expired or revoked; ask the operator for a new one ('omzien admin headoffice-token')"
-        default: "the device token is unknown or was revoked; enroll the device again"
+        case "omz_d_": "the device token is unknown or was revoked; enroll the device again"
+        // Not a token of any kind this server issues: say what the kinds look like (issue 12 item 5).
+        default: "the token is not one this server issued (admin tokens start omz_a_, partner omz_p_, head-office omz_h_, device omz_d_); check that it was copied whole"
         }
     }
 }
