@@ -163,7 +163,7 @@ public final class SyncService: Sendable {
             default: return nil
             }
         }
-        guard let found else { throw Problems.unauthorized(Tokens.refusal(token)) }
+        guard let found else { throw (token.hasPrefix("omz_d_") ? wipeRefusal(tokenHash: hash) : nil) ?? Problems.unauthorized(Tokens.refusal(token)) }
         if found.firstUse {
             try worker.write { store in
                 try store.database.execute("UPDATE principals SET first_used_at = ? WHERE token_hash = ? AND first_used_at IS NULL", [.integer(Int64(now)), .blob(hash)])

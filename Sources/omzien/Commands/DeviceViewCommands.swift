@@ -211,6 +211,7 @@ struct DeviceSyncCommand: Command {
         do {
             report = try device.sync(progress: json ? nil : { Output.line("  " + $0) })
         } catch let e as ClientError {
+            if let wiped = try device.wipeIfOrdered(by: e) { return RevocationWipeOutput.print(wiped, json: json) }  // PRIVACY.md R-PRIV-12
             if case .offline = e { throw CLIError.unavailable(e.description) }
             throw CLIError.failure(e.description)
         }
