@@ -67,6 +67,9 @@ public enum SyncRoutes {
                 return try service.revoke(principal, replica: try req.parameter("replica"), wipe: try decode(RevokeDeviceRequest.self, req, ifEmpty: .init()).wipe ?? true)
             }
         }
+        on("POST", "/v1/admin/erasures") { req, _ in  // PRIVACY.md R-PRIV-13
+            try answer(req) { try service.eraseByContact(try auth(service, req), try decode(ErasureRequest.self, req)) }
+        }
         on("GET", "/v1/admin/quarantine") { req, _ in try answer(req) { try service.listQuarantine(try auth(service, req)) } }
         on("POST", "/v1/admin/quarantine/:replica/release") { req, _ in
             try answer(req) { try service.releaseQuarantine(try auth(service, req), replica: try req.parameter("replica")) }

@@ -27,6 +27,10 @@ public final class SyncService: Sendable {
     let auditKey: [UInt8]
     /// The audit head kept outside the database (`<database>.audit-head`).
     let auditHeadFile: String?
+    /// Every erase applied, kept outside the database (`<database>.erasures`, R-PRIV-15).
+    let erasureLedger: ErasureLedger?
+    /// Erasures the ledger re-applied when this service opened its database (after a restore).
+    public let erasuresReapplied: Int
     private let principals = Mutex<[[UInt8]: CachedPrincipal]>([:])
     let quarantineLoads = Mutex(0)
     public static let serverReplica = ReplicaID(trusted: "server")
@@ -42,6 +46,9 @@ public final class SyncService: Sendable {
         if !options.readOnly {
             try store.database.transaction { _ = try AuditLog.upgradeToKeyed(store.database, key: auditKey, headFile: headFile) }
         }
+        let ledger = inMemory ? nil : ErasureLedger(path: ErasureLedger.path(besideDatabase: path))
+        erasuresReapplied = try ledger.flatMap { options.readOnly ? nil : try Self.replayErasureLedger($0, in: store, at: configuration.now()) } ?? 0
+        erasureLedger = ledger
         worker = DatabaseWorker(store: store)
         self.configuration = configuration
         self.auditKey = auditKey

@@ -1,4 +1,5 @@
 import Foundation
+import OmzienStore
 import Testing
 
 /// Issue 11 leak 4 (Protocol/PRIVACY.md R-PRIV-10, R-PRIV-11, R-PRIV-12): a revoked tablet
@@ -8,13 +9,16 @@ import Testing
 /// database file, WAL and SHM, and says how many unsent operations were dropped.
 struct WipeTests {
     /// A server with region noord, store-a and one enrolled device in its own directory.
+    /// Shared with ErasureLedgerTests and RetentionTests (the same walk through the CLI).
     struct Setup {
-        let dir: URL, server: ServeProcess, common: [String], deviceDir: URL, deviceDB: String, replica: String
+        let dir: URL, db: String, deviceDir: URL, deviceDB: String, replica: String, serveArgs: [String]
+        var server: ServeProcess, common: [String]
 
-        init() throws {
+        init(serveArgs: [String] = [], environment: [String: String] = [:]) throws {
             dir = try ServeLifecycleTests.scratch()
-            let db = dir.appendingPathComponent("server.sqlite").path
-            server = try ServeProcess(["--db", db, "--port", "0", "--quiet"])
+            db = dir.appendingPathComponent("server.sqlite").path
+            self.serveArgs = serveArgs
+            server = try ServeProcess(["--db", db, "--port", "0", "--quiet"] + serveArgs)
             common = ["--server", server.url.absoluteString, "--token-file", db + ".admin-token"]
             deviceDir = dir.appendingPathComponent("tablet")
             try FileManager.default.createDirectory(at: deviceDir, withIntermediateDirectories: true)
@@ -28,7 +32,47 @@ struct WipeTests {
             replica = try #require((try JSONSerialization.jsonObject(with: Data(enrolled.out.utf8)) as? [String: Any])?["replica"] as? String)
         }
 
-        func device(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try CLITests.run(["device"] + args + ["--db", deviceDB]) }
+        func device(_ args: [String], db: String? = nil) throws -> (status: Int32, out: String, err: String) { try CLITests.run(["device"] + args + ["--db", db ?? deviceDB]) }
+
+        /// Stops the server (SIGTERM, exit 0 expected).
+        func stop() { #expect(server.terminate() == 0) }
+
+        /// Starts the server again on the same database (a new port).
+        mutating func start() throws {
+            server = try ServeProcess(["--db", db, "--port", "0", "--quiet"] + serveArgs)
+            common = ["--server", server.url.absoluteString, "--token-file", db + ".admin-token"]
+        }
+
+        /// Devices keep the URL they enrolled with; after a restart on a new port, point the
+        /// device database at `path` to it (the device is not running: its file is free).
+        func pointDevice(_ path: String) throws {
+            let store = try ReplicaStore(path: path)
+            defer { store.close() }
+            try store.setSetting("server", server.url.absoluteString)
+        }
+
+        /// Enrolls one more device of store-a at `path`; its replica id.
+        func enrollAnother(at path: String) throws -> String {
+            let code = try admin(["enroll", "--store", "store-a", "--json"])
+            let codeText = try #require((try JSONSerialization.jsonObject(with: Data(code.out.utf8)) as? [String: Any])?["code"] as? String)
+            let enrolled = try CLITests.run(["device", "enroll", "--server", server.url.absoluteString, "--code", codeText, "--db", path, "--json"])
+            #expect(enrolled.status == 0, "\(enrolled.err)")
+            return (try JSONSerialization.jsonObject(with: Data(enrolled.out.utf8)) as? [String: Any])?["replica"] as? String ?? ""
+        }
+
+        /// `device ... --json` parsed.
+        func deviceJSON(_ args: [String], db: String? = nil) throws -> [String: Any] {
+            let r = try device(args + ["--json"], db: db)
+            #expect(r.status == 0, "device \(args): \(r.err)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "\(r.out)")
+        }
+
+        /// Server files (database, WAL, SHM, ledger, key and head files; not backups) holding `canary`.
+        func serverFilesHolding(_ canary: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+                .filter { $0.lastPathComponent.hasPrefix("server.sqlite") && !$0.hasDirectoryPath && !$0.lastPathComponent.contains(".before-restore-") }
+                .filter { (try? Data(contentsOf: $0))?.range(of: Data(canary.utf8)) != nil }.map(\.lastPathComponent)
+        }
         func admin(_ args: [String]) throws -> (status: Int32, out: String, err: String) { try CLITests.run(["admin"] + args + common) }
 
         /// Files of the device directory in which `canary` occurs in the raw bytes.
