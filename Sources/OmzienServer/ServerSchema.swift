@@ -183,5 +183,9 @@ enum ServerSchema {
             ALTER TABLE principals ADD COLUMN first_used_at INTEGER;
             UPDATE principals SET first_used_at = created_at WHERE kind = 'device';
             """),
+        // A revoked device may be told to erase its local data (PRIVACY.md R-PRIV-10).
+        Migration(name: "2026-12-03-lifecycle-wipe", sql: """
+            ALTER TABLE principals ADD COLUMN wipe INTEGER NOT NULL DEFAULT 0;
+            """),
     ]
 }

@@ -29,6 +29,10 @@ public final class SyncService: Sendable {
     let enrollmentKey: [UInt8]
     /// The audit head kept outside the database (`<database>.audit-head`).
     let auditHeadFile: String?
+    /// Every erase applied, kept outside the database (`<database>.erasures`, R-PRIV-15).
+    let erasureLedger: ErasureLedger?
+    /// Erasures the ledger re-applied when this service opened its database (after a restore).
+    public let erasuresReapplied: Int
     private let principals = Mutex<[[UInt8]: CachedPrincipal]>([:])
     let quarantineLoads = Mutex(0)
     public static let serverReplica = ReplicaID(trusted: "server")
@@ -44,6 +48,9 @@ public final class SyncService: Sendable {
         if !options.readOnly {
             try store.database.transaction { _ = try AuditLog.upgradeToKeyed(store.database, key: auditKey, headFile: headFile) }
         }
+        let ledger = inMemory ? nil : ErasureLedger(path: ErasureLedger.path(besideDatabase: path))
+        erasuresReapplied = try ledger.flatMap { options.readOnly ? nil : try Self.replayErasureLedger($0, in: store, at: configuration.now()) } ?? 0
+        erasureLedger = ledger
         worker = DatabaseWorker(store: store)
         self.configuration = configuration
         self.auditKey = auditKey
@@ -166,7 +173,7 @@ public final class SyncService: Sendable {
             default: return nil
             }
         }
-        guard let found else { throw Problems.unauthorized(Tokens.refusal(token)) }
+        guard let found else { throw (token.hasPrefix("omz_d_") ? wipeRefusal(tokenHash: hash) : nil) ?? Problems.unauthorized(Tokens.refusal(token)) }
         if found.firstUse {
             try worker.write { store in
                 try store.database.execute("UPDATE principals SET first_used_at = ? WHERE token_hash = ? AND first_used_at IS NULL", [.integer(Int64(now)), .blob(hash)])
