@@ -18,6 +18,10 @@ public final class SyncService: Sendable {
         public var replayAuthentication = false
         /// Where `backup` writes (nil: `<database>.backups`; see SyncService+Backup.swift).
         public var backupDirectory: String?
+        /// PBKDF2 iterations for new password hashes (R-WEB-1; tests lower it, never below 1).
+        public var passwordIterations = PBKDF2.defaultIterations
+        /// Web session cookies carry `Secure` (R-WEB-7); off only for `serve --web-insecure-loopback`.
+        public var webSecureCookies = true
         public init() {}
     }
 
@@ -153,6 +157,7 @@ public final class SyncService: Sendable {
                                                 [.blob(hash), .integer(Int64(now))]) else { return nil }
                 return CachedPrincipal(principal: .headOffice, expiresAt: row[0].unsigned)
             }
+            if token.hasPrefix("omz_u_") { return try Self.personalTokenPrincipal(db, hash: hash, token: token, now: now) }
             if token.hasPrefix("omz_p_") {
                 guard let row = try db.firstRow("""
                     SELECT p.id, p.region, t.expires_at FROM partner_tokens t JOIN partners p ON p.id = t.partner

@@ -45,6 +45,7 @@ enum Tokens {
         switch token.prefix(6) {
         case "omz_a_": "the admin token is unknown, expired or revoked; with a valid one run 'omzien admin token', or on the server host 'omzien admin token --db PATH'"
         case "omz_p_": "the partner token is unknown, expired or revoked; ask the operator for a new one ('omzien admin partner token ID')"
+        case "omz_u_": "the personal token is unknown, expired or revoked, or its account was disabled; get a new one with 'omzien account token'"
         case "omz_h_": "the head-office token is unknown, expired or revoked; ask the operator for a new one ('omzien admin headoffice-token')"
         case "omz_d_": "the device token is unknown or was revoked; enroll the device again"
         // Not a token of any kind this server issues: say what the kinds look like (issue 12 item 5).
