@@ -18,6 +18,8 @@ public final class SyncService: Sendable {
         public var replayAuthentication = false
         /// Where `backup` writes (nil: `<database>.backups`; see SyncService+Backup.swift).
         public var backupDirectory: String?
+        /// Response-time targets per urgency (PARTNERS.md R-PART-30; `serve --target-*`).
+        public var responseTargets = ResponseTargets.standard
         public init() {}
     }
 
