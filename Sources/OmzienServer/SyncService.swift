@@ -22,6 +22,8 @@ public final class SyncService: Sendable {
         public var passwordIterations = PBKDF2.defaultIterations
         /// Web session cookies carry `Secure` (R-WEB-7); off only for `serve --web-insecure-loopback`.
         public var webSecureCookies = true
+        /// Response-time targets per urgency (PARTNERS.md R-PART-30; `serve --target-*`).
+        public var responseTargets = ResponseTargets.standard
         public init() {}
     }
 
