@@ -36,6 +36,12 @@ extension SyncService {
             }
             guard let region else { throw Problems.unauthorized("the partner is unknown to this server; ask the operator to add it ('omzien admin partner add')") }
             return .partner(id: id, region: region, tokenPrefix: "omz_p_replay")
+        case _ where name.hasPrefix("person:"):
+            let account = String(name.dropFirst("person:".count))
+            guard let person = try worker.read({ store in try Self.person(store.database, name: account, credential: "omz_u_replay") }) else {
+                throw Problems.unauthorized(Self.refusedAuthentication)
+            }
+            return .person(person)
         default:
             throw Problems.unauthorized(Self.refusedAuthentication)
         }

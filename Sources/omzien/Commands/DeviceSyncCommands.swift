@@ -59,6 +59,7 @@ struct DeviceSyncCommand: Command {
         do {
             report = try device.sync(progress: json ? nil : { Output.line("  " + $0) })
         } catch let e as ClientError {
+            if let wiped = try device.wipeIfOrdered(by: e) { return RevocationWipeOutput.print(wiped, json: json) }  // PRIVACY.md R-PRIV-12
             throw fail(e, server: device.client.baseURL.absoluteString)
         }
         let digest = try DeviceDatabase.with(db) { try $0.stateDigest().hex }
@@ -155,6 +156,10 @@ struct DeviceSyncWatch {
                 failures += 1
                 wait = Self.backoff(failures: failures)
                 let failure = ServerFailure.cliError(e, server: server, unreachable: "retrying quietly; everything stays recorded on this device")
+                if let wiped = try device.wipeIfOrdered(by: e) {  // PRIVACY.md R-PRIV-12
+                    RevocationWipeOutput.print(wiped, json: false)
+                    exit(0)
+                }
                 if case let .problem(p) = e, p.status == 401 || p.status == 403 {
                     // The device was revoked or its token is gone: retrying cannot help.
                     throw failure
