@@ -389,3 +389,26 @@ extension StoreDeviceDayTests {
         #expect(digests[0] == digests[1], "both tills converge")
     }
 }
+
+extension StoreDeviceDayTests {
+    /// Item 2 (SYNC.md R-DEV-21): SIGTERM while the watch waits on a server that never answers
+    /// stops it at once (no step is open during a network wait) with exit 0, and the cashier
+    /// recorded meanwhile; everything is still there for the next sync.
+    @Test func watchStopsOnSIGTERMWhileTheServerHangs() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let db = try enrollTill(h, store: "store-a", name: "kassa-hang")
+        let stuck = try SilentListener()
+        try pointTill(db, at: stuck.url)
+        let watch = try ServeProcess(["--db", db], expectListening: false, command: ["device", "sync", "--watch"])
+        #expect(stuck.waitForClient(), "the watch reached the stuck server: \(watch.stdout)\(watch.stderr)")
+        let id = try recordSignal(db, ["--note", "terwijl de server hangt"])
+        let status = watch.terminate(signal: SIGTERM)
+        #expect(status == 0, "\(String(describing: status)) \(watch.stdout)\(watch.stderr)")
+        #expect(watch.stdout.contains("stopped"), "\(watch.stdout)")
+        stuck.close()
+        try pointTill(db, at: h.baseURL)
+        #expect(try CLITests.run(["device", "sync", "--db", db]).status == 0)
+        #expect(try signalsOnServer(h, store: "store-a").contains(id))
+    }
+}
