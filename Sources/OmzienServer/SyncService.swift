@@ -18,6 +18,8 @@ public final class SyncService: Sendable {
         public var replayAuthentication = false
         /// Where `backup` writes (nil: `<database>.backups`; see SyncService+Backup.swift).
         public var backupDirectory: String?
+        /// Retention periods (PRIVACY.md R-PRIV-17..19); nil: no purge (`serve --no-retention`).
+        public var retention: RetentionPolicy? = .defaults
         public init() {}
     }
 

@@ -13,9 +13,10 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Starts `omzien serve ARGS` and waits (up to 20 s) until it prints its port, unless
     /// `expectListening` is false (then it only starts it; see `waitForExit`).
-    init(_ args: [String], expectListening: Bool = true) throws {
+    /// `prefix`: a command that runs the server (e.g. `faketime -f +181d`).
+    init(_ args: [String], expectListening: Bool = true, prefix: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let quoted = ([CLITests.binary.path, "serve"] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let quoted = (prefix + [CLITests.binary.path, "serve"] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         process.arguments = ["-c", "umask 022; exec " + quoted.joined(separator: " ")]
         process.standardOutput = out
         process.standardError = err

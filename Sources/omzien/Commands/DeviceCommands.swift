@@ -17,7 +17,9 @@ struct DeviceContext {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError.usage("no device database at '\(path)'; enroll first with 'omzien device enroll' or pass --db", command: "device")
         }
-        return try ReplicaStore(path: path)
+        let store = try ReplicaStore(path: path)
+        try DeviceSync.purgeExpired(store)  // PRIVACY.md R-PRIV-20: an offline device purges on its own clock
+        return store
     }
 
     static func author(_ given: String?, store: ReplicaStore) throws -> AuthorID {
