@@ -39,7 +39,12 @@ extension DeviceSync {
     /// the store is closed and must not be used.
     public func wipeIfOrdered(by error: any Error) throws -> WipeReport? {
         guard case let ClientError.problem(p) = error, p.code == Self.wipeProblemCode else { return nil }
-        var report = try Self.wipe(store)
+        let held: ReplicaStore
+        switch access {
+        case let .held(store): held = store
+        case let .file(path): held = try DeviceDatabase.open(path, wait: fileWait)
+        }
+        var report = try Self.wipe(held)
         report.reason = p.detail ?? p.title
         return report
     }

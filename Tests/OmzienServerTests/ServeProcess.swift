@@ -13,10 +13,11 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Starts `omzien serve ARGS` and waits (up to 20 s) until it prints its port, unless
     /// `expectListening` is false (then it only starts it; see `waitForExit`).
-    /// `prefix`: a command that runs the server (e.g. `faketime -f +181d`).
-    init(_ args: [String], expectListening: Bool = true, prefix: [String] = []) throws {
+    /// `command` runs another long-lived command instead (`["device", "sync", "--watch"]`);
+    /// `prefix`: a command that runs the binary (e.g. `faketime -f +181d`).
+    init(_ args: [String], expectListening: Bool = true, command: [String] = ["serve"], prefix: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let quoted = (prefix + [CLITests.binary.path, "serve"] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let quoted = (prefix + [CLITests.binary.path] + command + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         process.arguments = ["-c", "umask 022; exec " + quoted.joined(separator: " ")]
         process.standardOutput = out
         process.standardError = err
@@ -53,6 +54,16 @@ final class ServeProcess: @unchecked Sendable {
     var stdout: String { collected.lock(); defer { collected.unlock() }; return outText }
     var stderr: String { collected.lock(); defer { collected.unlock() }; return errText }
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    /// Waits up to `seconds` until `stdout` contains `text`; whether it does.
+    func waitForOutput(_ text: String, seconds: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if stdout.contains(text) { return true }
+            usleep(10_000)
+        }
+        return stdout.contains(text)
+    }
 
     /// Waits up to `seconds` for the process to exit; its status, or nil if it is still running.
     func waitForExit(seconds: Double = 20) -> Int32? {

@@ -44,9 +44,8 @@ struct AdminContext {
         do {
             return try client.call(method, path, body: body, as: T.self)
         } catch let e as ClientError {
-            if case .offline = e { throw CLIError.unavailable(e.description) }
-            if case let .problem(p) = e, p.status == 400 || p.status == 409 || p.status == 404 || p.status == 422 { throw CLIError.dataError(e.description) }
-            throw CLIError.failure(e.description)
+            throw ServerFailure.cliError(e, server: client.baseURL.absoluteString,
+                                         unreachable: "check --server or OMZIEN_SERVER and that the server runs; nothing was changed")
         }
     }
 

@@ -13,6 +13,7 @@ struct ServeCommand: Command {
                             [--backup-dir DIR [--backup-every SECONDS] [--keep-backups N]]
                             [--retention-closed-days N] [--retention-draft-days N]
                             [--retention-feedback-days N] [--no-retention]
+                            [--target-urgent DAYS] [--target-soon DAYS] [--target-routine DAYS] [--target-time-zone TZ]
 
         Runs the sync server until SIGTERM or SIGINT (then finishes requests in flight and exits 0).
         On first start it creates an admin token, writes it to PATH.admin-token (mode 0600) and
@@ -50,13 +51,20 @@ struct ServeCommand: Command {
           --retention-feedback-days N  erase feedback that carries a comment N days after its
                                        last change (default 365)
           --no-retention               no purge (the periods above run at start and hourly)
+          --target-urgent DAYS, --target-soon DAYS, --target-routine DAYS
+                               response-time targets: working days (Mon-Fri) from submission to
+                               first contact (default 1, 3, 10; 1-60); reports give the share within
+          --target-time-zone TZ  the time zone of working days and of report months
+                               (default Europe/Amsterdam)
         """
     static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record",
                                                   "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "record-keep-days", "backup-dir", "backup-every", "keep-backups",
+                                                  "target-urgent", "target-soon", "target-routine", "target-time-zone",
                                                   "retention-closed-days", "retention-draft-days", "retention-feedback-days"]
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
     let recordOptions: SessionRecorder.Options, recordPlain: Bool
     let backupDir: String?, backupEvery: Int, keepBackups: Int, retention: RetentionPolicy?
+    let targets: ResponseTargets
 
     init(_ args: inout ArgumentReader) throws {
         db = args.option("db", default: "omzien-server.sqlite")
@@ -83,6 +91,15 @@ struct ServeCommand: Command {
                                       draftDays: try args.integer("retention-draft-days", default: 30, range: 1...3650),
                                       feedbackCommentDays: try args.integer("retention-feedback-days", default: 365, range: 1...3650))
         retention = args.flag("no-retention") ? nil : periods
+        let d = ResponseTargets.standard, days = ResponseTargets.dayRange
+        do {
+            targets = try ResponseTargets(urgentDays: try args.integer("target-urgent", default: d.urgentDays, range: days),
+                                          soonDays: try args.integer("target-soon", default: d.soonDays, range: days),
+                                          routineDays: try args.integer("target-routine", default: d.routineDays, range: days),
+                                          timeZone: args.option("target-time-zone", default: d.timeZone)).validated()
+        } catch let e as ResponseTargets.InvalidTargets {
+            throw CLIError.usage("--target-time-zone: \(e)", command: Self.name)
+        }
     }
 
     func run() throws {
@@ -97,6 +114,7 @@ struct ServeCommand: Command {
         sync.maxDriftMillis = UInt64(drift)
         sync.backupDirectory = backupDir
         sync.retention = retention
+        sync.responseTargets = targets
         var recordOptions = self.recordOptions
         if let record {
             if recordPlain {
