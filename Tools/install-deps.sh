@@ -2,7 +2,7 @@
 # Installs what the build, the tests and the tools need on a fresh Debian 12 machine
 # that already has the Swift toolchain. Idempotent; skips apt-get when nothing is missing.
 set -euo pipefail
-pkgs=(libsqlite3-dev zlib1g-dev sqlite3 curl python3-pip librsvg2-bin)
+pkgs=(libsqlite3-dev zlib1g-dev sqlite3 curl python3-pip librsvg2-bin faketime)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

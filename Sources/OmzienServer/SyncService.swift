@@ -18,6 +18,8 @@ public final class SyncService: Sendable {
         public var replayAuthentication = false
         /// Where `backup` writes (nil: `<database>.backups`; see SyncService+Backup.swift).
         public var backupDirectory: String?
+        /// Retention periods (PRIVACY.md R-PRIV-17..19); nil: no purge (`serve --no-retention`).
+        public var retention: RetentionPolicy? = .defaults
         /// PBKDF2 iterations for new password hashes (R-WEB-1; tests lower it, never below 1).
         public var passwordIterations = PBKDF2.defaultIterations
         /// Web session cookies carry `Secure` (R-WEB-7); off only for `serve --web-insecure-loopback`.

@@ -104,6 +104,9 @@ struct AuthorizationMatrixTests {
             Endpoint(method: "POST", path: "v1/admin/backups", body: { _ in nil }, expected: adminOnly.merging([.admin: 201]) { $1 }),
             Endpoint(method: "POST", path: "v1/admin/devices/\(gone.store.replica)/revoke", pattern: "/v1/admin/devices/:replica/revoke",
                      body: { _ in nil }, expected: adminOnly),
+            // PRIVACY.md R-PRIV-13: erasure by contact (a dry run, so the matrix erases nothing).
+            Endpoint(method: "POST", path: "v1/admin/erasures", body: { _ in try? encoder.encode(ErasureRequest(contact: "06-12345678", dryRun: true)) },
+                     expected: adminOnly),
         ]
         // The list of endpoints is the router's: a route without a row here fails this test.
         let routed = SyncRoutes.router(for: h.server.service).endpoints.map { "\($0.method) \($0.pattern)" }

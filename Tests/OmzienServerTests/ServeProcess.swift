@@ -13,10 +13,11 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Starts `omzien serve ARGS` and waits (up to 20 s) until it prints its port, unless
     /// `expectListening` is false (then it only starts it; see `waitForExit`).
-    /// `command` runs another long-lived command instead (`["device", "sync", "--watch"]`).
-    init(_ args: [String], expectListening: Bool = true, command: [String] = ["serve"]) throws {
+    /// `command` runs another long-lived command instead (`["device", "sync", "--watch"]`);
+    /// `prefix`: a command that runs the binary (e.g. `faketime -f +181d`).
+    init(_ args: [String], expectListening: Bool = true, command: [String] = ["serve"], prefix: [String] = []) throws {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let quoted = ([CLITests.binary.path] + command + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let quoted = (prefix + [CLITests.binary.path] + command + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         process.arguments = ["-c", "umask 022; exec " + quoted.joined(separator: " ")]
         process.standardOutput = out
         process.standardError = err

@@ -38,8 +38,8 @@ struct WipeTests {
         func stop() { #expect(server.terminate() == 0) }
 
         /// Starts the server again on the same database (a new port).
-        mutating func start() throws {
-            server = try ServeProcess(["--db", db, "--port", "0", "--quiet"] + serveArgs)
+        mutating func start(prefix: [String] = []) throws {
+            server = try ServeProcess(["--db", db, "--port", "0", "--quiet"] + serveArgs, prefix: prefix)
             common = ["--server", server.url.absoluteString, "--token-file", db + ".admin-token"]
         }
 

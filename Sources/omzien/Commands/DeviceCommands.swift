@@ -22,9 +22,11 @@ struct DeviceContext {
     static func open(_ path: String) throws -> ReplicaStore {
         try requireFile(path)
         // A sync in another process holds the file only for short steps (R-DEV-20): wait for it.
-        return try DeviceDatabase.open(path, wait: DeviceDatabase.defaultWait) {
+        let store = try DeviceDatabase.open(path, wait: DeviceDatabase.defaultWait) {
             FileHandle.standardError.write(Data("omzien: the device database is busy (a sync is writing to it); waiting up to \(Int(DeviceDatabase.defaultWait)) s\n".utf8))
         }
+        try DeviceSync.purgeExpired(store)  // PRIVACY.md R-PRIV-20: an offline device purges on its own clock
+        return store
     }
 
     static func author(_ given: String?, store: ReplicaStore) throws -> AuthorID {

@@ -1,5 +1,6 @@
 import Foundation
 import OmzienHTTP
+import OmzienModel
 import OmzienProtocol
 import OmzienServer
 
@@ -10,6 +11,8 @@ struct ServeCommand: Command {
         usage: omzien serve [--db PATH] [--host ADDR] [--port N] [--max-drift-ms N] [--threads N]
                             [--max-connections N] [--max-body-bytes N] [--quiet] [--record DIR]
                             [--backup-dir DIR [--backup-every SECONDS] [--keep-backups N]]
+                            [--retention-closed-days N] [--retention-draft-days N]
+                            [--retention-feedback-days N] [--no-retention]
                             [--target-urgent DAYS] [--target-soon DAYS] [--target-routine DAYS] [--target-time-zone TZ]
 
         Runs the sync server until SIGTERM or SIGINT (then finishes requests in flight and exits 0).
@@ -41,6 +44,13 @@ struct ServeCommand: Command {
           --backup-dir DIR     take an online backup into DIR every --backup-every seconds
                                (default 3600), keeping the newest --keep-backups (default 24);
                                'omzien admin backup' writes there too (default: PATH.backups)
+          --retention-closed-days N    erase closed and declined referrals N days after their
+                                       last change (default 180; PRIVACY.md R-PRIV-17)
+          --retention-draft-days N     erase signals kept as a draft N days after their last
+                                       change (default 30)
+          --retention-feedback-days N  erase feedback that carries a comment N days after its
+                                       last change (default 365)
+          --no-retention               no purge (the periods above run at start and hourly)
           --target-urgent DAYS, --target-soon DAYS, --target-routine DAYS
                                response-time targets: working days (Mon-Fri) from submission to
                                first contact (default 1, 3, 10; 1-60); reports give the share within
@@ -49,10 +59,11 @@ struct ServeCommand: Command {
         """
     static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record",
                                                   "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "record-keep-days", "backup-dir", "backup-every", "keep-backups",
-                                                  "target-urgent", "target-soon", "target-routine", "target-time-zone"]
+                                                  "target-urgent", "target-soon", "target-routine", "target-time-zone",
+                                                  "retention-closed-days", "retention-draft-days", "retention-feedback-days"]
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
     let recordOptions: SessionRecorder.Options, recordPlain: Bool
-    let backupDir: String?, backupEvery: Int, keepBackups: Int
+    let backupDir: String?, backupEvery: Int, keepBackups: Int, retention: RetentionPolicy?
     let targets: ResponseTargets
 
     init(_ args: inout ArgumentReader) throws {
@@ -76,6 +87,10 @@ struct ServeCommand: Command {
         backupDir = args.option("backup-dir")
         backupEvery = try args.integer("backup-every", default: 3600, range: 1...(7 * 86_400))
         keepBackups = try args.integer("keep-backups", default: 24, range: 1...10_000)
+        let periods = RetentionPolicy(closedDays: try args.integer("retention-closed-days", default: 180, range: 1...3650),
+                                      draftDays: try args.integer("retention-draft-days", default: 30, range: 1...3650),
+                                      feedbackCommentDays: try args.integer("retention-feedback-days", default: 365, range: 1...3650))
+        retention = args.flag("no-retention") ? nil : periods
         let d = ResponseTargets.standard, days = ResponseTargets.dayRange
         do {
             targets = try ResponseTargets(urgentDays: try args.integer("target-urgent", default: d.urgentDays, range: days),
@@ -98,6 +113,7 @@ struct ServeCommand: Command {
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = UInt64(drift)
         sync.backupDirectory = backupDir
+        sync.retention = retention
         sync.responseTargets = targets
         var recordOptions = self.recordOptions
         if let record {
@@ -123,6 +139,14 @@ struct ServeCommand: Command {
             Output.line("Backups every \(backupEvery) s to \(dir), keeping \(keepBackups).")
             return BackupSchedule(service: server.service, interval: Double(backupEvery), keep: keepBackups) { Output.error($0) }
         }
+        if retention != nil {
+            // PRIVACY.md R-PRIV-18: the first purge runs before the server takes requests.
+            do {
+                let r = try server.service.purgeExpired()
+                if r.total > 0 { Output.line("Retention: " + r.summary) }
+            } catch { Output.error("retention purge failed: \(error)") }
+        }
+        let purge = retention.map { _ in RetentionSchedule(service: server.service) { Output.error($0) } }
         do {
             // A signal (SIGTERM, SIGINT) is the normal way to stop: drain, close, exit 0.
             let signal = try server.http.run(shutdownDeadline: .seconds(10)) { port in
@@ -132,6 +156,7 @@ struct ServeCommand: Command {
         } catch {
             schedule?.stop()
             server.recorder?.close()
+            purge?.stop()
             server.service.stop()
             if error.errno == EADDRINUSE {
                 throw CLIError.unavailable("cannot listen on \(host):\(port): the port is in use (another 'omzien serve' or another program listens there). Stop it or choose another --port.")
@@ -140,6 +165,7 @@ struct ServeCommand: Command {
         }
         schedule?.stop()
         server.recorder?.close()
+        purge?.stop()
         server.service.stop()
         Output.line("omzien serve: stopped")
     }

@@ -1,0 +1,97 @@
+import Foundation
+import OmzienModel
+import OmzienProtocol
+import OmzienStore
+
+/// Retention (Protocol/PRIVACY.md R-PRIV-17..19, R-PRIV-21): records whose time is up
+/// (`RetentionPolicy`) are erased by the server, as an ordinary erase in its own log
+/// (`serverErase`): devices and partners receive it, the server's copies go, and the ledger
+/// keeps it through a restore. Runs when the server starts and then every hour
+/// (`RetentionSchedule`); `serve --retention-*` set the periods, `--no-retention` turns it off.
+///
+/// What stays: the erased record's tombstone (its id and store, the erased flag), so that an
+/// operation a device sends for it later, however late, is applied as nothing and stored
+/// without its payload (the tombstone horizon is infinite: R-PRIV-21); and the
+/// `referral_events` timings of referrals (server times of submitted, accepted, first
+/// contact: no personal data), so response-time figures can still count them.
+extension SyncService {
+    /// What one purge did.
+    public struct PurgeReport: Sendable, Equatable {
+        public var erased: [String: Int] = [:]
+        public var total: Int { erased.values.reduce(0, +) }
+        /// "erased 2 closed, 1 draft".
+        public var summary: String { "erased " + erased.keys.sorted().map { "\(erased[$0]!) \($0)" }.joined(separator: ", ") }
+    }
+
+    /// Erases every record due under `configuration.retention` at the server's clock.
+    @discardableResult
+    public func purgeExpired() throws -> PurgeReport {
+        guard let policy = configuration.retention else { return PurgeReport() }
+        let now = self.now, ledger = erasureLedger
+        return try worker.write { store in
+            var report = PurgeReport()
+            var due: [(ref: RecordRef, store: String?)] = []
+            for kind in [RecordKind.signal, .feedback] {
+                for state in try store.records(kind: kind) {
+                    guard let reason = policy.due(state, now: now) else { continue }
+                    due.append((state.ref, nil))
+                    report.erased[reason.rawValue, default: 0] += 1
+                }
+            }
+            try Self.serverErase(due, author: Self.retentionEraser, by: "retention", at: now, ledger: ledger, in: store)
+            return report
+        }
+    }
+}
+
+/// Runs `SyncService.purgeExpired` every `interval` seconds (default one hour); `serve` runs
+/// the first purge itself, before it listens. A failed purge is reported through `log` and tried again at the next
+/// interval; it never stops the server. `stop()` wakes the thread and waits for it.
+public final class RetentionSchedule: @unchecked Sendable {
+    private let service: SyncService
+    private let interval: Double
+    private let log: @Sendable (String) -> Void
+    private let wake = NSCondition()
+    private var stopped = false
+    private let exited = DispatchSemaphore(value: 0)
+
+    public init(service: SyncService, interval seconds: Double = 3600, log: @escaping @Sendable (String) -> Void) {
+        self.service = service
+        interval = seconds
+        self.log = log
+        let t = Thread { [self] in
+            self.loop()
+            self.exited.signal()
+        }
+        t.name = "omzien-retention"
+        t.start()
+    }
+
+    private func loop() {
+        while true {
+            wake.lock()
+            let deadline = Date().addingTimeInterval(interval)
+            while !stopped, wake.wait(until: deadline) {}
+            let stop = stopped
+            wake.unlock()
+            if stop { return }
+            do {
+                let r = try service.purgeExpired()
+                if r.total > 0 { log("retention: " + r.summary) }
+            } catch ServerError.shuttingDown {
+                return
+            } catch {
+                log("retention purge failed: \(error)")
+            }
+        }
+    }
+
+    public func stop() {
+        wake.lock()
+        stopped = true
+        wake.broadcast()
+        wake.unlock()
+        exited.wait()
+        exited.signal()
+    }
+}
