@@ -1,5 +1,6 @@
 import Foundation
 import OmzienHTTP
+import OmzienModel
 import OmzienProtocol
 import OmzienServer
 
@@ -40,12 +41,19 @@ struct ServeCommand: Command {
           --backup-dir DIR     take an online backup into DIR every --backup-every seconds
                                (default 3600), keeping the newest --keep-backups (default 24);
                                'omzien admin backup' writes there too (default: PATH.backups)
+          --web-insecure-loopback  web session cookies without 'Secure', for plain http on
+                               127.0.0.1 only (a demo, a test); behind TLS leave it out
+          --password-iterations N  PBKDF2 iterations for new passwords (default \(PBKDF2.defaultIterations);
+                               lower only for tests: it makes stolen hashes cheaper to crack)
+        The web pages are at /web (login, the partner's inbox, head office's dashboard).
         """
     static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record",
-                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "record-keep-days", "backup-dir", "backup-every", "keep-backups"]
+                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "record-keep-days", "backup-dir", "backup-every", "keep-backups",
+                                                  "password-iterations"]
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
     let recordOptions: SessionRecorder.Options, recordPlain: Bool
     let backupDir: String?, backupEvery: Int, keepBackups: Int
+    let webInsecureLoopback: Bool, passwordIterations: Int
 
     init(_ args: inout ArgumentReader) throws {
         db = args.option("db", default: "omzien-server.sqlite")
@@ -68,6 +76,11 @@ struct ServeCommand: Command {
         backupDir = args.option("backup-dir")
         backupEvery = try args.integer("backup-every", default: 3600, range: 1...(7 * 86_400))
         keepBackups = try args.integer("keep-backups", default: 24, range: 1...10_000)
+        webInsecureLoopback = args.flag("web-insecure-loopback")
+        passwordIterations = try args.integer("password-iterations", default: PBKDF2.defaultIterations, range: 1_000...10_000_000)
+        if webInsecureLoopback, !["127.0.0.1", "::1", "localhost"].contains(host) {
+            throw CLIError.usage("--web-insecure-loopback is for a server on 127.0.0.1 only (got --host \(host)); put TLS in front of any other", command: Self.name)
+        }
     }
 
     func run() throws {
@@ -81,6 +94,11 @@ struct ServeCommand: Command {
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = UInt64(drift)
         sync.backupDirectory = backupDir
+        sync.webSecureCookies = !webInsecureLoopback
+        sync.passwordIterations = passwordIterations
+        if passwordIterations < PBKDF2.defaultIterations {
+            Output.error("warning: --password-iterations \(passwordIterations) is below the stated work factor \(PBKDF2.defaultIterations); use it for tests only")
+        }
         var recordOptions = self.recordOptions
         if let record {
             if recordPlain {
