@@ -183,6 +183,10 @@ enum ServerSchema {
             ALTER TABLE principals ADD COLUMN first_used_at INTEGER;
             UPDATE principals SET first_used_at = created_at WHERE kind = 'device';
             """),
+        // A revoked device may be told to erase its local data (PRIVACY.md R-PRIV-10).
+        Migration(name: "2026-12-03-lifecycle-wipe", sql: """
+            ALTER TABLE principals ADD COLUMN wipe INTEGER NOT NULL DEFAULT 0;
+            """),
         // Person accounts, personal tokens and the follow-up history the web pages show
         // (issue 13; PARTNERS.md section 9, R-WEB-1..6). `accounts`: one row per person, the
         // password as PBKDF2 (salt, hash, iterations), never the password; `person_tokens`:

@@ -62,7 +62,13 @@ public enum SyncRoutes {
             }
         }
         on("POST", "/v1/admin/devices/:replica/revoke") { req, _ in
-            try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
+            try answer(req) {
+                let principal = try auth(service, req)
+                return try service.revoke(principal, replica: try req.parameter("replica"), wipe: try decode(RevokeDeviceRequest.self, req, ifEmpty: .init()).wipe ?? true)
+            }
+        }
+        on("POST", "/v1/admin/erasures") { req, _ in  // PRIVACY.md R-PRIV-13
+            try answer(req) { try service.eraseByContact(try auth(service, req), try decode(ErasureRequest.self, req)) }
         }
         on("GET", "/v1/admin/quarantine") { req, _ in try answer(req) { try service.listQuarantine(try auth(service, req)) } }
         on("POST", "/v1/admin/quarantine/:replica/release") { req, _ in

@@ -23,11 +23,8 @@ struct PartnerContext {
         do {
             return try client.call(method, path, query: query, body: body, as: T.self)
         } catch let e as ClientError {
-            if case let .offline(why) = e {
-                throw CLIError.unavailable("cannot reach the server at \(client.baseURL.absoluteString) (\(why)): check --server or OMZIEN_SERVER and the network; nothing was changed")
-            }
-            if case let .problem(p) = e, [400, 404, 409, 422].contains(p.status) { throw CLIError.dataError(e.description) }
-            throw CLIError.failure(e.description)
+            throw ServerFailure.cliError(e, server: client.baseURL.absoluteString,
+                                         unreachable: "check --server or OMZIEN_SERVER and the network; nothing was changed")
         }
     }
 
