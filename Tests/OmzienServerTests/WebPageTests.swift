@@ -294,3 +294,18 @@ struct WebPageTests {
         #expect(try coby.get("/web/team").body.contains("disables workers only"))
     }
 }
+
+extension WebPageTests {
+    /// R-WEB-7: a server clock that steps back (NTP, a restored VM) neither crashes nor
+    /// ends a session; idle time is counted from the latest use.
+    @Test func aClockThatStepsBackKeepsTheSessionAndDoesNotTrap() throws {
+        let w = try world()
+        let c = try w.signedIn("eline")
+        w.h.clock.offset.withLock { $0 += 10 * 60_000 }
+        #expect(try c.get("/web/inbox").status == 200)
+        w.h.clock.offset.withLock { $0 -= 20 * 60_000 }
+        #expect(try c.get("/web/inbox").status == 200, "ten minutes before the login, by the clock")
+        _ = try w.signedIn("piet")  // a login sweeps expired sessions with the stepped-back clock
+        #expect(try c.get("/web/inbox").status == 200)
+    }
+}

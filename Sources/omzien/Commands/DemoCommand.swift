@@ -52,6 +52,10 @@ struct DemoCommand: Command {
         http.requestLog = nil
         var sync = SyncService.Configuration()
         sync.webSecureCookies = false  // plain http on 127.0.0.1 only
+        // The demo's database is temporary (deleted at exit) and on loopback: its two accounts
+        // use a lighter PBKDF2 work factor so that a debug build logs in at once (R-WEB-1 states
+        // the production default, which `serve` uses).
+        sync.passwordIterations = 20_000
         let server = try SyncServer(databasePath: dir + "/server.sqlite", http: http, service: sync)
         let port = try server.start()
         defer { server.stop(deadline: .seconds(2)) }
