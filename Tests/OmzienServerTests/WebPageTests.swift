@@ -168,8 +168,9 @@ struct WebPageTests {
         #expect(order.allSatisfy { $0 != nil })
         #expect(order.compactMap { $0 } == order.compactMap { $0 }.sorted(), "urgent (oldest first), soon, routine")
         #expect(!page.contains("Te laat"))
-        // Four calendar days later every urgent one is past its one working day; routine is not.
-        w.h.clock.offset.withLock { $0 += 4 * 86_400_000 }
+        // Eight calendar days later the urgent ones (1 working day) and the soon one (3) are
+        // past their deadline; the routine one (10 working days) is not.
+        w.h.clock.offset.withLock { $0 += 8 * 86_400_000 }
         let later = try w.signedIn("eline").get("/web/inbox").body  // a new session: the old one expired meanwhile
         #expect(later.components(separatedBy: "<tr class=\"verlopen\">").count - 1 == 3, "two urgent and the soon one are overdue")
         #expect(later.contains("doel 1 werkdag") && later.contains("doel 10 werkdagen"))
