@@ -72,6 +72,12 @@ struct SchemaTests {
         case "move-store-request": try roundTrip(MoveStoreRequest.self, data)
         case "move-store-response": try roundTrip(MoveStoreResponse.self, data)
         case "response-time-report": try roundTrip(ResponseTimeReport.self, data)
+        case "create-account-request": try roundTrip(CreateAccountRequest.self, data)
+        case "account-info": try roundTrip(AccountInfo.self, data)
+        case "account-list": try roundTrip([AccountInfo].self, data)
+        case "account-created": try roundTrip(AccountCreated.self, data)
+        case "personal-token-request": try roundTrip(PersonalTokenRequest.self, data)
+        case "personal-token-response": try roundTrip(PersonalTokenResponse.self, data)
         default: nil
         }
     }
@@ -467,6 +473,14 @@ enum SwiftMessages {
                   withinTarget: .init(decided: 6, within: 5)),
             .init(key: "store-31", referrals: nil, suppressed: true, acceptedMinutes: nil, firstContactMinutes: nil),
         ]))
+        // Person accounts (PARTNERS.md section 9).
+        try add("create account", "create-account-request", CreateAccountRequest(partner: "wz-noord", name: "eline", role: "worker"))
+        let account = AccountInfo(id: "eline", name: "eline", partner: "wz-noord", role: "worker", actor: "partner:wz-noord:eline", createdAt: now, disabledAt: nil, lockedUntil: now + 1)
+        try add("account", "account-info", account)
+        try add("accounts", "account-list", [account, AccountInfo(id: "anna", name: "anna", partner: nil, role: "head-office", actor: "headoffice:anna", createdAt: now, disabledAt: now, lockedUntil: nil)])
+        try add("account created", "account-created", AccountCreated(account: account, initialPassword: "k7mr-q2xa-h9tp-w4ne"))
+        try add("personal token request", "personal-token-request", PersonalTokenRequest(account: "eline", password: "een lange zin", tokenDays: 7))
+        try add("personal token", "personal-token-response", PersonalTokenResponse(account: "eline", actor: "partner:wz-noord:eline", token: "omz_u_" + String(repeating: "u", count: 43), expiresAt: now))
         return out
     }
 }

@@ -12,6 +12,9 @@ struct AuthorizationMatrixTests {
     enum Who: String, CaseIterable {
         case deviceA, deviceB, partnerX, partnerY, headOffice, admin, revoked, expiredPartner, revokedPartner, malformed, none
         case expiredAdmin, expiredHeadOffice, revokedHeadOffice  // R-OPS-6, R-OPS-7
+        // Person accounts with personal tokens (R-WEB-2, R-WEB-4): a worker of region X, of
+        // region Y, X's coordinator, a disabled worker of X, a head-office analyst.
+        case workerX, workerY, coordinatorX, disabledWorker, analyst
     }
 
     @Test func everyEndpointAnswersEveryPrincipalAsTheTableSays() throws {
@@ -29,6 +32,16 @@ struct AuthorizationMatrixTests {
         let rotated = try h.admin.call("POST", "v1/admin/partners/wz-west/tokens", body: PartnerTokenRequest(revokeOthers: true), as: PartnerCreated.self)
         #expect(rotated.token != replaced.token)
         #expect(try SyncClient(baseURL: h.baseURL, token: rotated.token, retry: .none).call("GET", "v1/partner/referrals", as: ReferralPage.self).referrals.isEmpty)
+        let password = "wachtwoord voor de matrix"
+        func person(_ partner: String?, _ name: String, _ role: String?) throws -> String {
+            _ = try h.admin.call("POST", "v1/accounts", body: CreateAccountRequest(partner: partner, headOffice: partner == nil ? true : nil, name: name, role: role, password: password), as: AccountCreated.self)
+            return try SyncClient(baseURL: h.baseURL, token: nil, retry: .none).call("POST", "v1/accounts/token", body: PersonalTokenRequest(account: name, password: password), as: PersonalTokenResponse.self).token
+        }
+        let workerX = try person("wz-noord", "eline", "worker"), workerY = try person("wz-zuid", "piet", "worker")
+        let coordinatorX = try person("wz-noord", "coby", "coordinator"), analyst = try person(nil, "anna", nil)
+        let disabledWorker = try person("wz-noord", "oud", "worker")
+        _ = try person("wz-noord", "target", "worker")
+        _ = try h.admin.call("POST", "v1/accounts/oud/disable", as: AccountInfo.self)
         let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-b", name: "till-b"), gone = try h.enroll("store-a", name: "till-gone")
         let secret = "Alleen-winkel-A-\(UUID().uuidString)"
         let signal = try a.recordSignal(note: secret)
@@ -41,11 +54,20 @@ struct AuthorizationMatrixTests {
             .headOffice: ho.token, .admin: h.adminToken, .revoked: try gone.store.setting("token"), .malformed: "not-a-token", .none: nil,
             .expiredPartner: shortLived.token, .revokedPartner: replaced.token,
             .expiredAdmin: shortAdmin.token, .expiredHeadOffice: shortHO.token, .revokedHeadOffice: revokedHO.token,
+            .workerX: workerX, .workerY: workerY, .coordinatorX: coordinatorX, .disabledWorker: disabledWorker, .analyst: analyst,
         ]
         let replicas: [Who: String] = [.deviceA: a.store.replica.rawValue, .deviceB: b.store.replica.rawValue]
         let unauthenticated: [Who: Int] = [.revoked: 401, .expiredPartner: 401, .revokedPartner: 401, .malformed: 401, .none: 401,
-                                            .expiredAdmin: 401, .expiredHeadOffice: 401, .revokedHeadOffice: 401]
-        func row(_ pairs: [Who: Int]) -> [Who: Int] { pairs.merging(unauthenticated) { $1 } }
+                                            .expiredAdmin: 401, .expiredHeadOffice: 401, .revokedHeadOffice: 401, .disabledWorker: 401]
+        /// A person answers like its organisation's token: X's worker and coordinator like X,
+        /// Y's worker like Y, the analyst like a head-office token (unless a row says otherwise).
+        func row(_ pairs: [Who: Int]) -> [Who: Int] {
+            var r = pairs.merging(unauthenticated) { $1 }
+            for (person, like) in [(Who.workerX, Who.partnerX), (.coordinatorX, .partnerX), (.workerY, .partnerY), (.analyst, .headOffice)] where r[person] == nil {
+                r[person] = r[like]
+            }
+            return r
+        }
         let deviceOnly = row([.deviceA: 200, .deviceB: 200, .partnerX: 403, .partnerY: 403, .headOffice: 403, .admin: 403])
         let partnerOnly = row([.deviceA: 403, .deviceB: 403, .partnerX: 200, .partnerY: 200, .headOffice: 403, .admin: 403])
         let oneReferral = row([.deviceA: 403, .deviceB: 403, .partnerX: 200, .partnerY: 404, .headOffice: 403, .admin: 403])
@@ -66,9 +88,11 @@ struct AuthorizationMatrixTests {
             Endpoint(method: "GET", path: "v1/partner/referrals", body: { _ in nil }, expected: partnerOnly),
             Endpoint(method: "GET", path: "v1/partner/referrals/\(signal.id)", pattern: "/v1/partner/referrals/:id", body: { _ in nil }, expected: oneReferral),
             Endpoint(method: "POST", path: "v1/partner/referrals/\(signal.id)/status", pattern: "/v1/partner/referrals/:id/status",
-                     body: { _ in try? encoder.encode(ReferralUpdateRequest(state: "accepted")) }, expected: oneReferral),
+                     body: { _ in try? encoder.encode(ReferralUpdateRequest(state: "accepted")) },
+                     expected: oneReferral.merging([.workerX: 409, .coordinatorX: 409]) { $1 }),  // X accepted it first
             Endpoint(method: "POST", path: "v1/partner/referrals/\(signal.id)/notes", pattern: "/v1/partner/referrals/:id/notes",
-                     body: { _ in try? encoder.encode(CaseNoteRequest(text: "intern")) }, expected: oneReferral.merging([.partnerX: 201]) { $1 }),
+                     body: { _ in try? encoder.encode(CaseNoteRequest(text: "intern")) },
+                     expected: oneReferral.merging([.partnerX: 201, .workerX: 201, .coordinatorX: 201]) { $1 }),
             Endpoint(method: "GET", path: "v1/partner/referrals/\(signal.id)/notes", pattern: "/v1/partner/referrals/:id/notes", body: { _ in nil }, expected: oneReferral),
             Endpoint(method: "GET", path: "v1/admin/devices", body: { _ in nil }, expected: adminOnly),
             Endpoint(method: "GET", path: "v1/admin/stores", body: { _ in nil }, expected: adminOnly),
@@ -79,8 +103,34 @@ struct AuthorizationMatrixTests {
             Endpoint(method: "GET", path: "v1/info", body: { _ in nil }, expected: open),
             Endpoint(method: "GET", path: "v1/admin/regions", body: { _ in nil }, expected: adminOnly),
             Endpoint(method: "GET", path: "v1/admin/quarantine", body: { _ in nil }, expected: adminOnly),
+            // Erasure by contact (PRIVACY.md R-PRIV-13), as a dry run: it changes nothing.
+            Endpoint(method: "POST", path: "v1/admin/erasures", body: { _ in try? encoder.encode(ErasureRequest(contact: "06-00000000", dryRun: true)) }, expected: adminOnly),
             Endpoint(method: "POST", path: "v1/admin/quarantine/\(a.store.replica)/release", pattern: "/v1/admin/quarantine/:replica/release",
                      body: { _ in nil }, expected: adminOnly.merging([.admin: 404]) { $1 }),  // nothing in quarantine
+            // Person accounts (R-WEB-2): the admin manages all, X's coordinator X's workers.
+            Endpoint(method: "GET", path: "v1/accounts", body: { _ in nil }, expected: adminOnly.merging([.coordinatorX: 200]) { $1 }),
+            Endpoint(method: "POST", path: "v1/accounts/target/disable", pattern: "/v1/accounts/:name/disable", body: { _ in nil },
+                     expected: adminOnly.merging([.coordinatorX: 200]) { $1 }),
+            Endpoint(method: "POST", path: "v1/accounts/target/enable", pattern: "/v1/accounts/:name/enable", body: { _ in nil },
+                     expected: adminOnly.merging([.coordinatorX: 200]) { $1 }),
+            Endpoint(method: "POST", path: "v1/accounts", body: { try? encoder.encode(CreateAccountRequest(partner: "wz-noord", name: "w-\($0.rawValue.lowercased())", role: "worker")) },
+                     expected: adminOnly.merging([.admin: 201, .coordinatorX: 201]) { $1 }),
+            // A token for a name and password: anyone may ask; a wrong password is 401 whoever asks.
+            Endpoint(method: "POST", path: "v1/accounts/token", body: { _ in try? encoder.encode(PersonalTokenRequest(account: "eline", password: "fout wachtwoord")) },
+                     expected: Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 401) })),
+            // The web pages take a session cookie, never a bearer token: without a session every
+            // page answers 303 to the login page, which URLSession follows (200, the login form;
+            // WebPageTests sees the 303 itself and has the session matrix).
+        ] + ["/web", "/web/inbox", "/web/inbox.csv", "/web/referrals/:id", "/web/team", "/web/dashboard"].map { pattern in
+            Endpoint(method: "GET", path: String(pattern.dropFirst()).replacingOccurrences(of: ":id", with: signal.id.rawValue), pattern: pattern, body: { _ in nil },
+                     expected: open)
+        } + ["/web/logout", "/web/referrals/:id/status", "/web/referrals/:id/notes", "/web/team", "/web/team/:name/disable", "/web/team/:name/enable"].map { pattern in
+            Endpoint(method: "POST", path: String(pattern.dropFirst()).replacingOccurrences(of: ":id", with: signal.id.rawValue).replacingOccurrences(of: ":name", with: "eline"),
+                     pattern: pattern, body: { _ in nil }, expected: open)
+        } + [
+            Endpoint(method: "GET", path: "web/style.css", body: { _ in nil }, expected: open),
+            Endpoint(method: "GET", path: "web/login", body: { _ in nil }, expected: open),
+            Endpoint(method: "POST", path: "web/login", body: { _ in nil }, expected: Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 403) })),  // no login cookie
             // Anyone may try a code; a wrong one is 401 whoever asks.
             Endpoint(method: "POST", path: "v1/enroll", body: { _ in try? encoder.encode(EnrollRequest(code: "WRONG-CODE")) },
                      expected: Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 401) })),
@@ -125,7 +175,7 @@ struct AuthorizationMatrixTests {
                 let expected = endpoint.expected[who]!
                 if status != expected { mismatches.append("\(endpoint.method) \(endpoint.path) as \(who): \(status), expected \(expected)") }
                 let text = String(decoding: body, as: UTF8.self)
-                let inScopeOfA = [.deviceA, .partnerX].contains(who)
+                let inScopeOfA = [.deviceA, .partnerX, .workerX, .coordinatorX].contains(who)
                 if !inScopeOfA, text.contains(secret) || text.contains(signal.id.rawValue) {
                     mismatches.append("\(endpoint.method) \(endpoint.path) as \(who): store A's signal leaked")
                 }

@@ -126,7 +126,7 @@ extension SyncService {
             }
             return Self.accountInfo(try db.firstRow("SELECT \(Self.accountColumns) FROM accounts a WHERE name = ?", [.text(name)])!, now: now)
         }
-        principalsForget { if case let .person(p) = $0 { p.account == name } else { false } }
+        principalsForget { if case let .person(p) = $0 { p.account == name } else { $0 == .headOffice } }
         return info
     }
 
@@ -213,6 +213,8 @@ extension SyncService {
         guard let row = try db.firstRow("SELECT account, expires_at FROM person_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
                                         [.blob(hash), .integer(Int64(now))]), case let .text(name) = row[0],
               let person = try person(db, name: name, credential: String(token.prefix(12))) else { return nil }
-        return CachedPrincipal(principal: .person(person), expiresAt: row[1].unsigned)
+        // A head-office person reads the aggregate reports exactly like a head-office token
+        // (reports are not per-person audited; they carry no referral).
+        return CachedPrincipal(principal: person.role == .headOffice ? .headOffice : .person(person), expiresAt: row[1].unsigned)
     }
 }

@@ -97,23 +97,26 @@ enum WebPages {
 
     /// A referral's response clock (R-WEB-11): time since submission against the target of
     /// its urgency; `late` when the deadline passed before (or without) first contact.
-    static func clock(_ e: InboxEntry, now: UInt64) -> (late: Bool, text: HTML) {
+    /// The clock is the shared `ResponseTargets` one (PARTNERS.md section 9), so the inbox
+    /// and the reports say the same.
+    static func clock(_ e: InboxEntry, targets: ResponseTargets, now: UInt64) -> (late: Bool, text: HTML) {
         guard let submitted = e.submittedAt else { return (false, "–") }
         let urgency = e.view.urgency ?? "routine"
-        let days = ResponseDeadline.workingDays(for: urgency)
-        let due = ResponseDeadline.deadline(submittedAt: submitted, urgency: urgency)
+        let days = targets.workingDays(for: urgency)
+        let c = targets.clock(submittedAt: submitted, urgency: urgency, firstContactAt: e.firstContactAt, now: now)
+        let due = c.deadline
         let target = "doel \(days) werkdag\(days == 1 ? "" : "en")"
         if let contact = e.firstContactAt {
-            let inTime = contact <= due
+            let inTime = c.state == .metInTime
             return (!inTime, "contact na \(duration(contact - min(contact, submitted))) (\(target), \(inTime ? "gehaald" : "te laat"))")
         }
         let waited = duration(now - min(now, submitted))
-        if now > due { return (true, "<strong>Te laat</strong>: \(waited) wachtend (\(target), termijn verliep \(time(due)))") }
+        if c.state == .overdue { return (true, "<strong>Te laat</strong>: \(waited) wachtend (\(target), termijn verliep \(time(due)))") }
         return (false, "\(waited) wachtend (\(target), uiterlijk \(time(due)))")
     }
 
-    static func clockCell(_ e: InboxEntry, now: UInt64) -> HTML {
-        let c = clock(e, now: now)
+    static func clockCell(_ e: InboxEntry, targets: ResponseTargets, now: UInt64) -> HTML {
+        let c = clock(e, targets: targets, now: now)
         return "<td class=\"\(c.late ? "te-laat" : "op-tijd")\">\(c.text)</td>"
     }
 
@@ -129,14 +132,14 @@ enum WebPages {
         }
     }
 
-    static func inbox(_ entries: [InboxEntry], person: Person, csrf: String, flash: (String?, Bool, String?), now: UInt64) -> HTML {
+    static func inbox(_ entries: [InboxEntry], person: Person, csrf: String, flash: (String?, Bool, String?), targets: ResponseTargets, now: UInt64) -> HTML {
         let rows: [HTML] = sorted(entries).map { e in
             let v = e.view
-            let overdue = e.firstContactAt == nil && clock(e, now: now).late
+            let overdue = e.firstContactAt == nil && clock(e, targets: targets, now: now).late
             return """
                 <tr class="\(overdue ? "verlopen" : "")"><td><a href="/web/referrals/\(v.id)">\(String(v.id.prefix(8)))</a></td>\
                 <td class="urgentie-\(v.urgency ?? "routine")">\(name(urgencyNames, v.urgency))</td><td>\(v.store)</td>\
-                <td>\(name(stateNames, v.status))</td><td>\(time(e.submittedAt))</td>\(clockCell(e, now: now))</tr>
+                <td>\(name(stateNames, v.status))</td><td>\(time(e.submittedAt))</td>\(clockCell(e, targets: targets, now: now))</tr>
                 """
         }
         let table: HTML = rows.isEmpty ? "<p>Er zijn geen open meldingen in uw regio.</p>" : """
@@ -155,7 +158,7 @@ enum WebPages {
     // MARK: Referral
 
     static func referral(_ v: ReferralView, history: (submittedAt: UInt64?, firstContactAt: UInt64?, steps: [HistoryEntry]), notes: [CaseNote],
-                         person: Person, csrf: String, flash: (String?, Bool, String?), now: UInt64) -> HTML {
+                         person: Person, csrf: String, flash: (String?, Bool, String?), targets: ResponseTargets, now: UInt64) -> HTML {
         let indicators: [HTML] = (v.indicators ?? []).map { "<li>\(name(indicatorNames, $0))</li>" }
         var facts: [HTML] = [
             "<dt>Winkel</dt><dd>\(v.store) (regio \(v.region))</dd>",
@@ -171,7 +174,7 @@ enum WebPages {
         facts.append("<dt>Notitie van de winkel</dt><dd class=\"tekst\">\(v.note ?? "–")</dd>")
         if let s = history.submittedAt {
             let entry = InboxEntry(view: v, submittedAt: s, firstContactAt: history.firstContactAt)
-            let c = clock(entry, now: now)
+            let c = clock(entry, targets: targets, now: now)
             facts.append("<dt>Reactietijd</dt><dd class=\"\(c.late ? "te-laat" : "op-tijd")\">\(c.text)</dd>")
         }
         var steps: [HTML] = ["<li>\(time(history.submittedAt)): ingediend door de winkel</li>"]

@@ -113,7 +113,8 @@ enum WebRoutes {
         signedIn("GET", "/web/inbox") { _, v in
             guard v.person.partner != nil else { return redirect(home(v.person)) }
             let entries = try service.inbox(v.principal)
-            return html(WebPages.inbox(entries, person: v.person, csrf: v.session.csrf, flash: sessions.takeFlash(v.id), now: service.now))
+            return html(WebPages.inbox(entries, person: v.person, csrf: v.session.csrf, flash: sessions.takeFlash(v.id),
+                                      targets: service.configuration.responseTargets, now: service.now))
         }
         signedIn("GET", "/web/inbox.csv") { req, v in
             guard v.person.partner != nil else { return redirect(home(v.person)) }
@@ -131,7 +132,8 @@ enum WebRoutes {
                 let view = try service.partnerReferral(v.principal, id: id)
                 let history = try service.referralHistory(v.principal, id: id)
                 let notes = try service.caseNotes(v.principal, id: id).notes
-                return html(WebPages.referral(view, history: history, notes: notes, person: v.person, csrf: v.session.csrf, flash: sessions.takeFlash(v.id), now: service.now))
+                return html(WebPages.referral(view, history: history, notes: notes, person: v.person, csrf: v.session.csrf, flash: sessions.takeFlash(v.id),
+                                            targets: service.configuration.responseTargets, now: service.now))
             } catch let p as Problem where p.status == 404 {
                 return html(WebPages.message(title: "Niet gevonden", "Deze melding bestaat niet of hoort niet bij uw regio.", person: v.person, csrf: v.session.csrf), status: .notFound)
             }

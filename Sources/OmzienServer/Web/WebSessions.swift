@@ -34,7 +34,7 @@ final class WebSessions: Sendable {
         let id = Self.random()
         let session = Session(account: account, csrf: Self.random(), createdAt: now, lastSeen: now)
         sessions.withLock { all in
-            all = all.filter { now - $0.value.lastSeen < Self.idleMillis && now - $0.value.createdAt < Self.absoluteMillis }
+            all = all.filter { Self.isLive($0.value, now: now) }
             all[Self.key(id)] = session
         }
         return id
@@ -45,7 +45,7 @@ final class WebSessions: Sendable {
         sessions.withLock { all in
             let k = Self.key(id)
             guard var s = all[k] else { return nil }
-            guard now >= s.createdAt, now - s.lastSeen < Self.idleMillis, now - s.createdAt < Self.absoluteMillis else {
+            guard Self.isLive(s, now: now) else {
                 all[k] = nil
                 return nil
             }
@@ -53,6 +53,13 @@ final class WebSessions: Sendable {
             all[k] = s
             return s
         }
+    }
+
+    /// Idle and absolute expiry; a clock that went back (now before the last use) counts as
+    /// no time passed, never as an underflow.
+    static func isLive(_ s: Session, now: UInt64) -> Bool {
+        let idle = now > s.lastSeen ? now - s.lastSeen : 0, age = now > s.createdAt ? now - s.createdAt : 0
+        return idle < idleMillis && age < absoluteMillis
     }
 
     func update(_ id: String, _ change: (inout Session) -> Void) {

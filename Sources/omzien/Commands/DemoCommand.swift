@@ -14,20 +14,24 @@ struct DemoCommand: Command {
     static let name = "demo"
     static let summary = "run a server on loopback, three offline devices of two stores, sync, and show convergence"
     static let usage = """
-        usage: omzien demo [--dir PATH] [--json]
+        usage: omzien demo [--dir PATH] [--json] [--keep-running]
 
         Everything runs on this machine: a sync server on 127.0.0.1 (a free port), its database
         and three device databases in a temporary directory (removed afterwards, unless --dir).
           --dir PATH   keep the databases in PATH
           --json       print the result as JSON
+          --keep-running  afterwards keep the server running (until Ctrl-C or SIGTERM) and print
+                       the web inbox's and the dashboard's URL with a login for each
         """
     static let valueOptions: Set<String> = ["dir"]
     let directory: String?
     let json: Bool
+    let keepRunning: Bool
 
     init(_ args: inout ArgumentReader) throws {
         directory = args.option("dir")
         json = args.flag("json")
+        keepRunning = args.flag("keep-running")
     }
 
     func run() throws {
@@ -46,7 +50,13 @@ struct DemoCommand: Command {
         var http = HTTPServer.Configuration()
         http.port = 0
         http.requestLog = nil
-        let server = try SyncServer(databasePath: dir + "/server.sqlite", http: http)
+        var sync = SyncService.Configuration()
+        sync.webSecureCookies = false  // plain http on 127.0.0.1 only
+        // The demo's database is temporary (deleted at exit) and on loopback: its two accounts
+        // use a lighter PBKDF2 work factor so that a debug build logs in at once (R-WEB-1 states
+        // the production default, which `serve` uses).
+        sync.passwordIterations = 20_000
+        let server = try SyncServer(databasePath: dir + "/server.sqlite", http: http, service: sync)
         let port = try server.start()
         defer { server.stop(deadline: .seconds(2)) }
         let url = URL(string: "http://127.0.0.1:\(port)")!
@@ -179,5 +189,33 @@ struct DemoCommand: Command {
         }
         till.store.close(); phone.store.close(); other.store.close()
         guard converged, !leaked else { throw CLIError.failure("the demo did not converge") }
+        try keepServing(admin: admin, url: url)
+    }
+
+    /// `--keep-running` (issue 13): accounts for a welfare worker and a head-office analyst,
+    /// their login, and the server until SIGINT / SIGTERM.
+    func keepServing(admin: SyncClient, url: URL) throws {
+        guard keepRunning else {
+            if !json { Output.line("Run 'omzien demo --keep-running' to open the partner's inbox and the dashboard in a browser.") }
+            return
+        }
+        let signals = try TerminationSignals()
+        let worker = try admin.call("POST", "v1/accounts", body: CreateAccountRequest(partner: "wz-noord", name: "eline", role: "worker"), as: AccountCreated.self)
+        let analyst = try admin.call("POST", "v1/accounts", body: CreateAccountRequest(headOffice: true, name: "anna"), as: AccountCreated.self)
+        let login = url.appendingPathComponent("web/login").absoluteString
+        if json {
+            try Output.json(["inbox": url.appendingPathComponent("web/inbox").absoluteString, "dashboard": url.appendingPathComponent("web/dashboard").absoluteString,
+                             "login": login, "worker": ["name": "eline", "password": worker.initialPassword ?? ""],
+                             "headOffice": ["name": "anna", "password": analyst.initialPassword ?? ""]] as [String: Any])
+        } else {
+            Output.line()
+            Output.line("The web pages run while this demo runs (Ctrl-C stops it):")
+            Output.line("  Partner's inbox:  \(url.appendingPathComponent("web/inbox").absoluteString)")
+            Output.line("                    log in at \(login) as eline, password \(worker.initialPassword ?? "?")")
+            Output.line("  Dashboard:        \(url.appendingPathComponent("web/dashboard").absoluteString)")
+            Output.line("                    log in as anna, password \(analyst.initialPassword ?? "?")")
+        }
+        _ = signals.wait()
+        if !json { Output.line("Stopping the demo server.") }
     }
 }

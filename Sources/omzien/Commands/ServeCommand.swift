@@ -56,15 +56,21 @@ struct ServeCommand: Command {
                                first contact (default 1, 3, 10; 1-60); reports give the share within
           --target-time-zone TZ  the time zone of working days and of report months
                                (default Europe/Amsterdam)
+          --web-insecure-loopback  web session cookies without 'Secure', for plain http on
+                               127.0.0.1 only (a demo, a test); behind TLS leave it out
+          --password-iterations N  PBKDF2 iterations for new passwords (default \(PBKDF2.defaultIterations);
+                               lower only for tests: it makes stolen hashes cheaper to crack)
+        The web pages are at /web (login, the partner's inbox, head office's dashboard).
         """
     static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record",
                                                   "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "record-keep-days", "backup-dir", "backup-every", "keep-backups",
                                                   "target-urgent", "target-soon", "target-routine", "target-time-zone",
-                                                  "retention-closed-days", "retention-draft-days", "retention-feedback-days"]
+                                                  "retention-closed-days", "retention-draft-days", "retention-feedback-days", "password-iterations"]
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
     let recordOptions: SessionRecorder.Options, recordPlain: Bool
     let backupDir: String?, backupEvery: Int, keepBackups: Int, retention: RetentionPolicy?
     let targets: ResponseTargets
+    let webInsecureLoopback: Bool, passwordIterations: Int
 
     init(_ args: inout ArgumentReader) throws {
         db = args.option("db", default: "omzien-server.sqlite")
@@ -100,6 +106,11 @@ struct ServeCommand: Command {
         } catch let e as ResponseTargets.InvalidTargets {
             throw CLIError.usage("--target-time-zone: \(e)", command: Self.name)
         }
+        webInsecureLoopback = args.flag("web-insecure-loopback")
+        passwordIterations = try args.integer("password-iterations", default: PBKDF2.defaultIterations, range: 1_000...10_000_000)
+        if webInsecureLoopback, !["127.0.0.1", "::1", "localhost"].contains(host) {
+            throw CLIError.usage("--web-insecure-loopback is for a server on 127.0.0.1 only (got --host \(host)); put TLS in front of any other", command: Self.name)
+        }
     }
 
     func run() throws {
@@ -115,6 +126,11 @@ struct ServeCommand: Command {
         sync.backupDirectory = backupDir
         sync.retention = retention
         sync.responseTargets = targets
+        sync.webSecureCookies = !webInsecureLoopback
+        sync.passwordIterations = passwordIterations
+        if passwordIterations < PBKDF2.defaultIterations {
+            Output.error("warning: --password-iterations \(passwordIterations) is below the stated work factor \(PBKDF2.defaultIterations); use it for tests only")
+        }
         var recordOptions = self.recordOptions
         if let record {
             if recordPlain {
