@@ -96,6 +96,7 @@ public enum SyncRoutes {
                 return try service.responseTimes(principal, by: req.queryValue("by") ?? "store", threshold: threshold)
             }
         }
+        on("GET", "/v1/reports/dashboard/:figure") { req, _ in try dashboard(service, req) }
         on("POST", "/v1/admin/stores/:id/move") { req, _ in
             try answer(req) { try service.moveStore(try auth(service, req), store: try req.parameter("id"), try decode(MoveStoreRequest.self, req)) }
         }

@@ -72,6 +72,7 @@ struct SchemaTests {
         case "move-store-request": try roundTrip(MoveStoreRequest.self, data)
         case "move-store-response": try roundTrip(MoveStoreResponse.self, data)
         case "response-time-report": try roundTrip(ResponseTimeReport.self, data)
+        case "dashboard-report": try roundTrip(DashboardReport.self, data)
         default: nil
         }
     }
@@ -466,6 +467,12 @@ enum SwiftMessages {
             .init(key: "store-12", referrals: 7, suppressed: false, acceptedMinutes: .init(count: 7, p50: 30, p90: 60, max: 61), firstContactMinutes: nil,
                   withinTarget: .init(decided: 6, within: 5)),
             .init(key: "store-31", referrals: nil, suppressed: true, acceptedMinutes: nil, firstContactMinutes: nil),
+        ]))
+        try add("dashboard", "dashboard-report", DashboardReport(figure: "chat-moments", by: "store", threshold: 5, targets: .standard, rows: [
+            .init(group: "store-12", region: "noord", period: "2026-W49", suppressed: false, count: 40),
+            .init(group: "store-12", region: "noord", period: "2026-W50", suppressed: true),
+            .init(group: "noord", period: "2026-12", suppressed: false, count: 6, firstContactMinutes: .init(count: 5, p50: 60, p90: 90, max: 91),
+                  withinTarget: .init(decided: 6, within: 5), nps: -12.5, chatMoments: 50, signalsPer100ChatMoments: 12),
         ]))
         return out
     }
