@@ -1,7 +1,7 @@
 import Foundation
 
-/// CSV for people who open it in a spreadsheet (issue 11 leak 7, PRIVACY.md R-PRIV-7), shared by
-/// the CLI's exports and the server's dashboard downloads (R-WEB-37).
+/// CSV for people who open it in a spreadsheet (the partner CLI's export and the web inbox's
+/// CSV download write through this one type) (issue 11 leak 7, PRIVACY.md R-PRIV-7).
 ///
 /// - Formula injection: a field that starts with `=`, `+`, `-`, `@`, a tab or a carriage
 ///   return is written with a leading `'` (the OWASP advice), so that a note
@@ -18,7 +18,6 @@ public struct CSVWriter: Sendable {
 
     public static let byteOrderMark = "\u{FEFF}"
     public let dialect: Dialect
-
     public init(dialect: Dialect) { self.dialect = dialect }
 
     /// One field, neutralised and quoted.
@@ -31,16 +30,30 @@ public struct CSVWriter: Sendable {
 
     public func line(_ fields: [String]) -> String { fields.map(field).joined(separator: String(dialect.separator)) }
 
-    /// A whole document: the byte-order mark, a header line, the rows, CRLF line ends.
+    /// A whole document: the byte-order mark, a header line, the rows, CRLF line ends (the
+    /// dashboard's table downloads, PARTNERS.md R-WEB-37).
     public func document(header: [String], rows: [[String]]) -> String {
         Self.byteOrderMark + ([line(header)] + rows.map(line)).map { $0 + "\r\n" }.joined()
     }
 
     /// ISO 8601 in the machine's local time zone, with its offset (`2026-12-03T10:15:00+01:00`).
-    public static func isoLocal(_ ms: Int64) -> String {
+    public static func isoLocal(_ ms: Int64, timeZone: TimeZone = .current) -> String {
         let f = ISO8601DateFormatter()
-        f.timeZone = .current
+        f.timeZone = timeZone
         f.formatOptions = [.withInternetDateTime]
         return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+
+    /// The referral export's lines (header first), as `partner pull --csv`, `partner list
+    /// --csv` and the web inbox's download write them; the caller adds the byte-order mark.
+    public func referralLines(_ referrals: [ReferralView], timeZone: TimeZone = .current) -> [String] {
+        var lines = [line(["id", "store", "region", "observedAt", "urgency", "status", "epoch", "indicators", "consent", "contact",
+                           "outcome", "declineReason", "erased", "note"])]
+        for r in referrals {
+            lines.append(line([r.id, r.store, r.region, r.observedAt.map { Self.isoLocal($0, timeZone: timeZone) } ?? "", r.urgency ?? "", r.status ?? "",
+                               r.epoch.map(String.init) ?? "", (r.indicators ?? []).joined(separator: "+"), r.consent ?? "", r.contact ?? "",
+                               r.outcome ?? "", r.declineReason ?? "", r.erased == true ? "true" : "", r.note ?? ""]))
+        }
+        return lines
     }
 }

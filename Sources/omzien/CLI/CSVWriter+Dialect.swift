@@ -1,8 +1,7 @@
-import Foundation
 import OmzienProtocol
 
-/// The CLI's side of `CSVWriter` (OmzienProtocol, PRIVACY.md R-PRIV-7): the `--csv-dialect` option.
 extension CSVWriter {
+    /// `--csv-dialect NAME` (PRIVACY.md R-PRIV-7): `excel` when left out.
     static func dialect(_ name: String?, command: String) throws -> Dialect {
         guard let name else { return .excel }
         guard let d = Dialect(rawValue: name) else {
