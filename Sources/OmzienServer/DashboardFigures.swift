@@ -142,7 +142,7 @@ public struct DashboardFigures: Sendable {
         var rows: [DashboardReport.Row] = []
         for (store, list) in Dictionary(grouping: chatMoments, by: \.store).sorted(by: { $0.key < $1.key }) {
             var weeks: [String: Int] = [:]
-            for c in list { weeks[Self.isoWeek(ofDay: c.day) ?? c.day, default: 0] += c.count }
+            for c in list { weeks[Self.isoWeek(ofDay: c.day) ?? c.day, default: 0].addSaturating(c.count) }
             let hidden = Self.suppressed(weeks, threshold: threshold)
             for (week, n) in weeks.sorted(by: { $0.key < $1.key }) {
                 rows.append(hidden.contains(week) ? .init(group: store, region: list[0].region, period: week, suppressed: true)
@@ -158,7 +158,7 @@ public struct DashboardFigures: Sendable {
     public func signalRate() -> DashboardReport {
         let signals = Dictionary(grouping: referrals, by: \.store).mapValues(\.count)
         var chats: [String: Int] = [:], regions: [String: String] = [:]
-        for c in chatMoments { chats[c.store, default: 0] += c.count; regions[c.store] = c.region }
+        for c in chatMoments { chats[c.store, default: 0].addSaturating(c.count); regions[c.store] = c.region }
         for r in referrals { regions[r.store] = r.region }
         var rows: [DashboardReport.Row] = []
         for store in Set(signals.keys).union(chats.keys).sorted() {
@@ -179,5 +179,13 @@ public struct DashboardFigures: Sendable {
     struct StoreMonth: Hashable, Comparable {
         let store: String, month: String
         static func < (a: Self, b: Self) -> Bool { (a.store, a.month) < (b.store, b.month) }
+    }
+}
+
+extension Int {
+    /// Counters saturate (MODEL.md section 4.3); so do their sums here, instead of trapping.
+    mutating func addSaturating(_ n: Int) {
+        let (sum, overflow) = addingReportingOverflow(n)
+        self = overflow ? (n > 0 ? .max : .min) : sum
     }
 }
