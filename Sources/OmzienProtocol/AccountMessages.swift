@@ -1,4 +1,4 @@
-/// Person accounts (Protocol/PARTNERS.md section 9, R-WEB-2..6): partner workers, partner
+/// Person accounts (Protocol/PARTNERS.md section 10, R-WEB-2..6): partner workers, partner
 /// coordinators and head-office staff log in as themselves, on the web pages with a password
 /// and on the CLI/API with a personal token (`omz_u_…`), so the audit log names the person.
 

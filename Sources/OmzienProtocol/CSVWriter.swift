@@ -30,6 +30,12 @@ public struct CSVWriter: Sendable {
 
     public func line(_ fields: [String]) -> String { fields.map(field).joined(separator: String(dialect.separator)) }
 
+    /// A whole document: the byte-order mark, a header line, the rows, CRLF line ends (the
+    /// dashboard's table downloads, PARTNERS.md R-WEB-37).
+    public func document(header: [String], rows: [[String]]) -> String {
+        Self.byteOrderMark + ([line(header)] + rows.map(line)).map { $0 + "\r\n" }.joined()
+    }
+
     /// ISO 8601 in the machine's local time zone, with its offset (`2026-12-03T10:15:00+01:00`).
     public static func isoLocal(_ ms: Int64, timeZone: TimeZone = .current) -> String {
         let f = ISO8601DateFormatter()

@@ -188,7 +188,7 @@ enum ServerSchema {
             ALTER TABLE principals ADD COLUMN wipe INTEGER NOT NULL DEFAULT 0;
             """),
         // Person accounts, personal tokens and the follow-up history the web pages show
-        // (issue 13; PARTNERS.md section 9, R-WEB-1..6). `accounts`: one row per person, the
+        // (issue 13; PARTNERS.md section 10, R-WEB-1..6). `accounts`: one row per person, the
         // password as PBKDF2 (salt, hash, iterations), never the password; `person_tokens`:
         // SHA-256 of each personal token; `followup_history`: who moved a referral to which
         // state when (an actor pseudonym, never a store's reporter).

@@ -102,6 +102,7 @@ public enum SyncRoutes {
                 return try service.responseTimes(principal, by: req.queryValue("by") ?? "store", threshold: threshold)
             }
         }
+        on("GET", "/v1/reports/dashboard/:figure") { req, _ in try dashboard(service, req) }
         on("POST", "/v1/admin/stores/:id/move") { req, _ in
             try answer(req) { try service.moveStore(try auth(service, req), store: try req.parameter("id"), try decode(MoveStoreRequest.self, req)) }
         }
@@ -139,7 +140,7 @@ public enum SyncRoutes {
         on("GET", "/v1/partner/referrals/:id/notes") { req, _ in
             try answer(req) { try service.caseNotes(try auth(service, req), id: try req.parameter("id")) }
         }
-        // Person accounts and personal tokens (PARTNERS.md section 9, R-WEB-2..4).
+        // Person accounts and personal tokens (PARTNERS.md section 10, R-WEB-2..4).
         on("POST", "/v1/accounts") { req, _ in
             try answer(req, status: .created) { try service.createAccount(try auth(service, req), try decode(CreateAccountRequest.self, req)) }
         }
@@ -153,7 +154,7 @@ public enum SyncRoutes {
         on("POST", "/v1/accounts/token") { req, _ in
             try answer(req, status: .created) { try service.issuePersonalToken(try decode(PersonalTokenRequest.self, req)) }
         }
-        // The web pages (issue 13; PARTNERS.md section 10).
+        // The web pages (issue 13; PARTNERS.md section 11).
         WebRoutes.register(&r, service: service)
         return r
     }

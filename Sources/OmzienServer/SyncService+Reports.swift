@@ -30,6 +30,7 @@ extension SyncService {
     public func responseTimes(_ principal: Principal, by: String, threshold: Int = 5) throws -> ResponseTimeReport {
         switch principal {
         case .admin, .headOffice: break
+        case let .person(p) where p.role == .headOffice: break  // head-office staff's own account (R-WEB-2)
         default: throw Problems.forbidden("reports need an admin or head-office token")
         }
         guard ["store", "region", "partner"].contains(by) else { throw Problems.badRequest("by must be store, region or partner, got '\(by)'") }

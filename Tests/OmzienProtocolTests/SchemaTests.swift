@@ -78,6 +78,7 @@ struct SchemaTests {
         case "account-created": try roundTrip(AccountCreated.self, data)
         case "personal-token-request": try roundTrip(PersonalTokenRequest.self, data)
         case "personal-token-response": try roundTrip(PersonalTokenResponse.self, data)
+        case "dashboard-report": try roundTrip(DashboardReport.self, data)
         default: nil
         }
     }
@@ -481,6 +482,12 @@ enum SwiftMessages {
         try add("account created", "account-created", AccountCreated(account: account, initialPassword: "k7mr-q2xa-h9tp-w4ne"))
         try add("personal token request", "personal-token-request", PersonalTokenRequest(account: "eline", password: "een lange zin", tokenDays: 7))
         try add("personal token", "personal-token-response", PersonalTokenResponse(account: "eline", actor: "partner:wz-noord:eline", token: "omz_u_" + String(repeating: "u", count: 43), expiresAt: now))
+        try add("dashboard", "dashboard-report", DashboardReport(figure: "chat-moments", by: "store", threshold: 5, targets: .standard, rows: [
+            .init(group: "store-12", region: "noord", period: "2026-W49", suppressed: false, count: 40),
+            .init(group: "store-12", region: "noord", period: "2026-W50", suppressed: true),
+            .init(group: "noord", period: "2026-12", suppressed: false, count: 6, firstContactMinutes: .init(count: 5, p50: 60, p90: 90, max: 91),
+                  withinTarget: .init(decided: 6, within: 5), nps: -12.5, chatMoments: 50, signalsPer100ChatMoments: 12),
+        ]))
         return out
     }
 }

@@ -100,6 +100,11 @@ struct AuthorizationMatrixTests {
             Endpoint(method: "POST", path: "v1/admin/enrollments", body: { _ in try? encoder.encode(CreateEnrollmentRequest(store: "store-a")) },
                      expected: adminOnly.merging([.admin: 201]) { $1 }),
             Endpoint(method: "GET", path: "v1/reports/response-times", body: { _ in nil }, expected: reports),
+            // Head office's dashboard figures (PARTNERS.md R-WEB-30), every figure.
+            Endpoint(method: "GET", path: "v1/reports/dashboard/response-times", pattern: "/v1/reports/dashboard/:figure", body: { _ in nil }, expected: reports),
+            Endpoint(method: "GET", path: "v1/reports/dashboard/feedback", pattern: "/v1/reports/dashboard/:figure", body: { _ in nil }, expected: reports),
+            Endpoint(method: "GET", path: "v1/reports/dashboard/chat-moments", pattern: "/v1/reports/dashboard/:figure", body: { _ in nil }, expected: reports),
+            Endpoint(method: "GET", path: "v1/reports/dashboard/signal-rate", pattern: "/v1/reports/dashboard/:figure", body: { _ in nil }, expected: reports),
             Endpoint(method: "GET", path: "v1/info", body: { _ in nil }, expected: open),
             Endpoint(method: "GET", path: "v1/admin/regions", body: { _ in nil }, expected: adminOnly),
             Endpoint(method: "GET", path: "v1/admin/quarantine", body: { _ in nil }, expected: adminOnly),

@@ -3,7 +3,7 @@ import OmzienModel
 import OmzienProtocol
 import OmzienStore
 
-/// Person accounts (PARTNERS.md section 9): created by the admin, or by a partner's
+/// Person accounts (PARTNERS.md section 10): created by the admin, or by a partner's
 /// coordinator for the workers of its own organisation; passwords as PBKDF2 (R-WEB-1);
 /// lockout after repeated failures (R-WEB-3); disable; personal tokens (`omz_u_…`, R-WEB-4).
 extension SyncService {

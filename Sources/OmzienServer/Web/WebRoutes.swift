@@ -3,7 +3,7 @@ import OmzienHTTP
 import OmzienModel
 import OmzienProtocol
 
-/// The web pages under `/web` (PARTNERS.md section 10): login, the partner's inbox and
+/// The web pages under `/web` (PARTNERS.md section 11): login, the partner's inbox and
 /// referral pages, the coordinator's team page, head office's dashboard.
 ///
 /// - Every response carries the security headers of R-WEB-9 (`Content-Security-Policy`

@@ -43,6 +43,7 @@ enum CommandRegistry {
         DeviceFeedbackCommand.self,
         DeviceChatCommand.self,
         DeviceListCommand.self,
+        DeviceReportCommand.self,
         DeviceShowCommand.self,
         DeviceConflictsCommand.self,
         DeviceSyncCommand.self,

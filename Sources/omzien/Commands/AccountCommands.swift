@@ -2,7 +2,7 @@ import Foundation
 import OmzienClient
 import OmzienProtocol
 
-/// Person accounts on the CLI (PARTNERS.md section 9): the admin (or, with its personal
+/// Person accounts on the CLI (PARTNERS.md section 10): the admin (or, with its personal
 /// token in --token, a partner's coordinator) adds, lists, disables and enables accounts;
 /// a person gets a personal token for the CLI with its own name and password.
 struct AdminAccountAddCommand: Command {

@@ -1,0 +1,98 @@
+import Foundation
+
+/// A bar chart drawn as SVG text (R-WEB-37): a pure function of its figures, no script, no
+/// external reference, every text escaped (`Markup`). A bar whose figure is suppressed (or
+/// missing) is drawn as a pale full-height column marked "–", so that a gap is never read as
+/// zero. Negative values (an NPS) hang below the zero line in another colour.
+///
+/// Geometry (pixels, for tests that render the picture): `Layout`.
+public struct SVGChart: Sendable {
+    public struct Bar: Sendable, Equatable {
+        public var label: String
+        /// nil: suppressed or not available.
+        public var value: Double?
+        public init(label: String, value: Double?) {
+            self.label = label
+            self.value = value
+        }
+    }
+
+    public static let positive = "#2b6cb0", negative = "#c05621", withheld = "#e2e8f0", reference = "#2f855a", axis = "#4a5568"
+
+    public var title: String
+    public var unit: String
+    public var bars: [Bar]
+    /// A dashed horizontal line (a target, say) with its label.
+    public var referenceLine: (value: Double, label: String)?
+
+    public init(title: String, unit: String = "", bars: [Bar], referenceLine: (value: Double, label: String)? = nil) {
+        self.title = title
+        self.unit = unit
+        self.bars = bars
+        self.referenceLine = referenceLine
+    }
+
+    public struct Layout: Sendable {
+        public static let left = 56, right = 16, top = 44, plotHeight = 200, bottom = 96, slot = 48, barWidth = 32
+        public let bars: Int
+        public let low: Double, high: Double
+        public var width: Int { max(320, Self.left + bars * Self.slot + Self.right) }
+        public var height: Int { Self.top + Self.plotHeight + Self.bottom }
+        /// The horizontal centre of bar `i`.
+        public func centerX(_ i: Int) -> Int { Self.left + i * Self.slot + Self.slot / 2 }
+        /// The vertical pixel of a value.
+        public func y(_ v: Double) -> Double { Double(Self.top) + (high - v) / (high - low) * Double(Self.plotHeight) }
+    }
+
+    public var layout: Layout {
+        let values = bars.compactMap(\.value) + (referenceLine.map { [$0.value] } ?? [])
+        var low = min(0, values.min() ?? 0), high = max(0, values.max() ?? 0)
+        if high - low < 1e-9 { high = low + 1 }
+        return Layout(bars: bars.count, low: low, high: high)
+    }
+
+    static func number(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: "%.1f", v)
+    }
+
+    public func svg() -> String {
+        let l = layout, w = l.width, h = l.height
+        let zero = l.y(0)
+        var s = """
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(w)" height="\(h)" viewBox="0 0 \(w) \(h)" role="img" aria-label="\(Markup.escape(title))">
+            <rect x="0" y="0" width="\(w)" height="\(h)" fill="#ffffff"/>
+            <text x="\(Layout.left)" y="24" font-family="sans-serif" font-size="15" fill="#1a202c">\(Markup.escape(title))</text>
+
+            """
+        // The zero line first: bars and pale columns are drawn over it, each one piece.
+        s += "<line x1=\"\(Layout.left)\" y1=\(q(zero)) x2=\"\(w - Layout.right)\" y2=\(q(zero)) stroke=\"\(Self.axis)\" stroke-width=\"1\"/>\n"
+        for (i, bar) in bars.enumerated() {
+            let x = l.centerX(i) - Layout.barWidth / 2
+            if let v = bar.value {
+                let top = min(zero, l.y(v)), height = max(1, abs(l.y(v) - zero))
+                s += "<rect x=\"\(x)\" y=\(q(top)) width=\"\(Layout.barWidth)\" height=\(q(height)) fill=\"\(v < 0 ? Self.negative : Self.positive)\"><title>\(Markup.escape(bar.label)): \(Self.number(v))\(Markup.escape(unit))</title></rect>\n"
+                let labelY = v < 0 ? top + height + 12 : top - 4
+                s += "<text x=\"\(l.centerX(i))\" y=\(q(labelY)) text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#1a202c\">\(Self.number(v))</text>\n"
+            } else {
+                s += "<rect x=\"\(x)\" y=\"\(Layout.top)\" width=\"\(Layout.barWidth)\" height=\"\(Layout.plotHeight)\" fill=\"\(Self.withheld)\"><title>\(Markup.escape(bar.label)): onderdrukt</title></rect>\n"
+                s += "<text x=\"\(l.centerX(i))\" y=\"\(Layout.top + Layout.plotHeight / 2)\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\" fill=\"#718096\">–</text>\n"
+            }
+            let ly = Layout.top + Layout.plotHeight + 14
+            s += "<text x=\"\(l.centerX(i))\" y=\"\(ly)\" text-anchor=\"end\" transform=\"rotate(-40 \(l.centerX(i)) \(ly))\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#2d3748\">\(Markup.escape(Self.short(bar.label)))</text>\n"
+        }
+        s += "<text x=\"\(Layout.left - 6)\" y=\(q(l.y(l.high) + 4)) text-anchor=\"end\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#4a5568\">\(Self.number(l.high))\(Markup.escape(unit))</text>\n"
+        s += "<text x=\"\(Layout.left - 6)\" y=\(q(l.y(l.low) + 4)) text-anchor=\"end\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#4a5568\">\(Self.number(l.low))\(Markup.escape(unit))</text>\n"
+        if let r = referenceLine {
+            s += "<line x1=\"\(Layout.left)\" y1=\(q(l.y(r.value))) x2=\"\(w - Layout.right)\" y2=\(q(l.y(r.value))) stroke=\"\(Self.reference)\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\n"
+            s += "<text x=\"\(w - Layout.right)\" y=\(q(l.y(r.value) - 4)) text-anchor=\"end\" font-family=\"sans-serif\" font-size=\"10\" fill=\"\(Self.reference)\">\(Markup.escape(r.label))</text>\n"
+        }
+        return s + "</svg>\n"
+    }
+
+    /// A quoted coordinate with one decimal.
+    private func q(_ v: Double) -> String { "\"" + String(format: "%.1f", v) + "\"" }
+
+    /// Labels under the bars are cut to 24 characters (the full label is in the bar's title
+    /// and in the table beside the chart).
+    static func short(_ label: String) -> String { label.count > 24 ? String(label.prefix(23)) + "…" : label }
+}
