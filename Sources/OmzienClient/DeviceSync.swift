@@ -116,6 +116,7 @@ public final class DeviceSync {
                 try pull(report: &report, progress: progress)
             }
         }
+        try dropDelivered(progress: progress)  // R-PRIV-31, DeviceSync+DropBox.swift
         return report
     }
 
