@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "OmzienProtocol", dependencies: ["OmzienModel", "OmzienCompression"], swiftSettings: strict),
         .target(name: "OmzienHTTP", dependencies: ["OmzienCompression", "CSystemShims"], swiftSettings: strict),
         // Helpers shared by the test targets and the tools (generators, seeded randomness).
-        .target(name: "OmzienTestSupport", dependencies: ["OmzienModel"], swiftSettings: strict),
+        .target(name: "OmzienTestSupport", dependencies: ["OmzienModel", "OmzienProtocol"], swiftSettings: strict),
         .target(name: "OmzienServer", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP"], swiftSettings: strict),
         .target(name: "OmzienClient", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol"], swiftSettings: strict),
         // The child process the crash test kills with SIGKILL.
@@ -38,7 +38,7 @@ let package = Package(
         // Benchmarks run by Tools/bench-*.sh (release builds).
         .executableTarget(name: "omzien-bench", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienServer", "OmzienClient", "OmzienHTTP", "OmzienCompression", "CSQLite"], swiftSettings: strict),
         // The deterministic whole-system simulation (issue 15) and its runner (Tools/simulate.sh).
-        .target(name: "OmzienSimulation", dependencies: ["OmzienServer", "OmzienClient", "OmzienStore", "OmzienModel", "OmzienProtocol", "OmzienHTTP", "OmzienTestSupport"], swiftSettings: strict),
+        .target(name: "OmzienSimulation", dependencies: ["OmzienServer", "OmzienClient", "OmzienStore", "OmzienModel", "OmzienProtocol", "OmzienHTTP", "OmzienCompression", "OmzienTestSupport"], swiftSettings: strict),
         .executableTarget(name: "omzien-simulate", dependencies: ["OmzienSimulation"], swiftSettings: strict),
         .executableTarget(name: "omzien", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP", "OmzienServer", "OmzienClient"], swiftSettings: strict),
 

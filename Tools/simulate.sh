@@ -3,7 +3,9 @@
 #   Tools/simulate.sh                      # seeds 1..10000, prints seeds, steps, time, failures
 #   Tools/simulate.sh --seed N [--steps K] # one seed (the line a failing seed prints), shrunk
 #   Tools/simulate.sh --seeds N --first S  # another range; --jobs J splits it over J processes
-#   --all-defects walks into the open defects too (see Simulation.KnownDefect);
+#   --loopback: the slower mode, every request over a real socket to the real HTTP server on
+#   127.0.0.1, with connections also cut half-way through the request or the answer;
+#   --avoid DEFECT steers around a named defect (Simulation.KnownDefect; none is open now);
 #   OMZIEN_SIM_TRACE=1 prints every request, its fault and its answer.
 set -e
 cd "$(dirname "$0")/.."

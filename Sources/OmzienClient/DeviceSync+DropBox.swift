@@ -7,7 +7,7 @@ extension DeviceSync {
     /// the server durably holds keeps only what the store needs (`StoreAudience`); the note
     /// and contact are dropped from the file's bytes. A draft keeps everything.
     @discardableResult
-    func dropDelivered(progress: ((String) -> Void)?) throws -> ReplicaStore.DropReport {
+    func dropDelivered(_ store: ReplicaStore, progress: ((String) -> Void)?) throws -> ReplicaStore.DropReport {
         let report = try store.dropWithheldValues()
         if !report.records.isEmpty {
             progress?("kept only what the store needs of \(report.records.count) submitted signal\(report.records.count == 1 ? "" : "s"): the server holds their notes and contacts")

@@ -26,7 +26,8 @@ public enum ClientError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .offline(why): "the server is unreachable (\(why)); everything stays recorded on this device and goes out on the next sync"
+        // Neutral: what it means for the person's data depends on the command (R-DEV-24).
+        case let .offline(why): "the server is unreachable (\(why))"
         case let .problem(p): "the server answered \(p.status) \(p.title)" + (p.detail.map { ": \($0)" } ?? "")
         case let .badResponse(why): "the server's answer could not be read: \(why)"
         case let .enrollment(why): why

@@ -54,8 +54,11 @@ public struct DeviceInfo: Codable, Sendable, Equatable {
     public var quarantined: Int?
     public var lastPushAt: UInt64?
     public var lastPushOutcome: String?
+    /// A revoked device told to erase its local data at its next contact (PRIVACY.md R-PRIV-10).
+    public var wipe: Bool?
     public init(replica: String, store: String, label: String?, enrolledAt: UInt64, revoked: Bool, held: UInt64,
-                quarantined: Int? = nil, lastPushAt: UInt64? = nil, lastPushOutcome: String? = nil) {
+                quarantined: Int? = nil, lastPushAt: UInt64? = nil, lastPushOutcome: String? = nil, wipe: Bool? = nil) {
+        self.wipe = wipe
         self.replica = replica
         self.store = store
         self.label = label

@@ -120,12 +120,29 @@ public struct ResponseTimeReport: Codable, Sendable, Equatable {
         public var suppressed: Bool
         public var acceptedMinutes: Percentiles?
         public var firstContactMinutes: Percentiles?
-        public init(key: String, referrals: Int?, suppressed: Bool, acceptedMinutes: Percentiles?, firstContactMinutes: Percentiles?) {
+        /// First contact within the target of the referral's urgency (R-PART-34).
+        public var withinTarget: TargetShare?
+        public init(key: String, referrals: Int?, suppressed: Bool, acceptedMinutes: Percentiles?, firstContactMinutes: Percentiles?,
+                    withinTarget: TargetShare? = nil) {
             self.key = key
             self.referrals = referrals
             self.suppressed = suppressed
             self.acceptedMinutes = acceptedMinutes
             self.firstContactMinutes = firstContactMinutes
+            self.withinTarget = withinTarget
+        }
+    }
+    /// Of the referrals whose response clock is decided (contacted, or past the deadline),
+    /// how many had first contact by the deadline (R-PART-34).
+    public struct TargetShare: Codable, Sendable, Equatable {
+        public var decided: Int
+        public var within: Int
+        /// `within / decided`, 0...1.
+        public var share: Double
+        public init(decided: Int, within: Int) {
+            self.decided = decided
+            self.within = within
+            self.share = decided == 0 ? 0 : Double(within) / Double(decided)
         }
     }
     public struct Percentiles: Codable, Sendable, Equatable {
@@ -142,10 +159,13 @@ public struct ResponseTimeReport: Codable, Sendable, Equatable {
     }
     public var by: String
     public var threshold: Int
+    /// The targets the shares are measured against (R-PART-30).
+    public var targets: ResponseTargets?
     public var groups: [Group]
-    public init(by: String, threshold: Int, groups: [Group]) {
+    public init(by: String, threshold: Int, targets: ResponseTargets? = nil, groups: [Group]) {
         self.by = by
         self.threshold = threshold
+        self.targets = targets
         self.groups = groups
     }
 }

@@ -6,7 +6,9 @@ import OmzienProtocol
 /// address in `limiter` and in `metrics`, and answers 429 `too-many-failed-authentications`
 /// with `Retry-After` once an address has failed too often: an enrollment attempt at once
 /// (the code is not even looked at, so guessing gains nothing and costs the database
-/// nothing), a bearer request when its token fails too.
+/// nothing), a bearer request when its token fails too. Codes and tokens have buckets of
+/// their own per address: tills behind one NAT share an address, and a revoked till retrying
+/// with its dead token must not keep a new till from enrolling.
 public struct AuthGate: Sendable {
     public let limiter: AuthFailureLimiter
     public let metrics: SyncMetrics?
@@ -17,8 +19,8 @@ public struct AuthGate: Sendable {
     }
 
     func handle(_ req: HTTPRequest, _ ctx: RequestContext, pattern: String, _ handler: Router.Handler) throws -> HTTPResponse {
-        let address = ctx.remoteAddress
         let enrolling = pattern == "/v1/enroll"
+        let address = (enrolling ? "code " : "token ") + ctx.remoteAddress
         if enrolling, let wait = limiter.retryAfter(address) { return tooMany(wait) }
         let response = try handler(req, ctx)
         // A request without credentials is no guess: only a presented token or code counts.

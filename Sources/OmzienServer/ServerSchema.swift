@@ -183,5 +183,45 @@ enum ServerSchema {
             ALTER TABLE principals ADD COLUMN first_used_at INTEGER;
             UPDATE principals SET first_used_at = created_at WHERE kind = 'device';
             """),
+        // A revoked device may be told to erase its local data (PRIVACY.md R-PRIV-10).
+        Migration(name: "2026-12-03-lifecycle-wipe", sql: """
+            ALTER TABLE principals ADD COLUMN wipe INTEGER NOT NULL DEFAULT 0;
+            """),
+        // Person accounts, personal tokens and the follow-up history the web pages show
+        // (issue 13; PARTNERS.md section 9, R-WEB-1..6). `accounts`: one row per person, the
+        // password as PBKDF2 (salt, hash, iterations), never the password; `person_tokens`:
+        // SHA-256 of each personal token; `followup_history`: who moved a referral to which
+        // state when (an actor pseudonym, never a store's reporter).
+        Migration(name: "2026-12-03-web-accounts", sql: """
+            CREATE TABLE accounts(
+                name TEXT PRIMARY KEY,
+                partner TEXT REFERENCES partners(id),
+                role TEXT NOT NULL,
+                salt BLOB NOT NULL,
+                password_hash BLOB NOT NULL,
+                iterations INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                created_by TEXT NOT NULL,
+                disabled_at INTEGER,
+                failed_logins INTEGER NOT NULL DEFAULT 0,
+                locked_until INTEGER
+            ) WITHOUT ROWID;
+            CREATE INDEX accounts_partner ON accounts(partner);
+            CREATE TABLE person_tokens(
+                token_hash BLOB PRIMARY KEY,
+                account TEXT NOT NULL REFERENCES accounts(name),
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            ) WITHOUT ROWID;
+            CREATE TABLE followup_history(
+                seq INTEGER PRIMARY KEY,
+                referral TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                actor TEXT NOT NULL
+            );
+            CREATE INDEX followup_history_referral ON followup_history(referral, seq);
+            """),
     ]
 }

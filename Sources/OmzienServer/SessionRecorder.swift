@@ -146,6 +146,7 @@ public final class SessionRecorder: @unchecked Sendable {
         case let .device(replica, s)?: name = "device:\(replica)"; store = s
         case let .partner(id, _, _)?: name = "partner:\(id)"
         case .headOffice?: name = "headoffice"
+        case let .person(p)?: name = "person:" + p.account
         case nil: if let refused = service.principalName(ofRefused: authorization) { name = refused }
         }
         let before = store.flatMap { try? service.digest(store: $0).hex }

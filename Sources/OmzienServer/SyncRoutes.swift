@@ -62,7 +62,13 @@ public enum SyncRoutes {
             }
         }
         on("POST", "/v1/admin/devices/:replica/revoke") { req, _ in
-            try answer(req) { try service.revoke(try auth(service, req), replica: try req.parameter("replica")) }
+            try answer(req) {
+                let principal = try auth(service, req)
+                return try service.revoke(principal, replica: try req.parameter("replica"), wipe: try decode(RevokeDeviceRequest.self, req, ifEmpty: .init()).wipe ?? true)
+            }
+        }
+        on("POST", "/v1/admin/erasures") { req, _ in  // PRIVACY.md R-PRIV-13
+            try answer(req) { try service.eraseByContact(try auth(service, req), try decode(ErasureRequest.self, req)) }
         }
         on("GET", "/v1/admin/quarantine") { req, _ in try answer(req) { try service.listQuarantine(try auth(service, req)) } }
         on("POST", "/v1/admin/quarantine/:replica/release") { req, _ in
@@ -133,6 +139,22 @@ public enum SyncRoutes {
         on("GET", "/v1/partner/referrals/:id/notes") { req, _ in
             try answer(req) { try service.caseNotes(try auth(service, req), id: try req.parameter("id")) }
         }
+        // Person accounts and personal tokens (PARTNERS.md section 9, R-WEB-2..4).
+        on("POST", "/v1/accounts") { req, _ in
+            try answer(req, status: .created) { try service.createAccount(try auth(service, req), try decode(CreateAccountRequest.self, req)) }
+        }
+        on("GET", "/v1/accounts") { req, _ in try answer(req) { try service.listAccounts(try auth(service, req)) } }
+        on("POST", "/v1/accounts/:name/disable") { req, _ in
+            try answer(req) { try service.setAccountDisabled(try auth(service, req), name: try req.parameter("name"), disabled: true) }
+        }
+        on("POST", "/v1/accounts/:name/enable") { req, _ in
+            try answer(req) { try service.setAccountDisabled(try auth(service, req), name: try req.parameter("name"), disabled: false) }
+        }
+        on("POST", "/v1/accounts/token") { req, _ in
+            try answer(req, status: .created) { try service.issuePersonalToken(try decode(PersonalTokenRequest.self, req)) }
+        }
+        // The web pages (issue 13; PARTNERS.md section 10).
+        WebRoutes.register(&r, service: service)
         return r
     }
 

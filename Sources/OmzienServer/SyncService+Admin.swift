@@ -111,19 +111,36 @@ extension SyncService {
         }
     }
 
-    public func revoke(_ principal: Principal, replica: String) throws -> DeviceInfo {
+    /// Revokes a device (SYNC.md section 3). With `wipe` (the default, PRIVACY.md R-PRIV-10)
+    /// its token is answered from then on with 401 `wipe-required`, which tells the device to
+    /// erase its local database; without, with the plain 401. Idempotent: revoking again may
+    /// turn a wipe on, never off (a device told to wipe may already have done it).
+    public func revoke(_ principal: Principal, replica: String, wipe: Bool = true) throws -> DeviceInfo {
         try requireAdmin(principal)
         let now = self.now
         let info = try worker.write { store -> DeviceInfo in
             guard let row = try store.database.firstRow("SELECT store, label, created_at FROM principals WHERE kind = 'device' AND replica = ?", [.text(replica)]) else {
                 throw Problems.notFound("no device '\(replica)'")
             }
-            try store.database.execute("UPDATE principals SET revoked_at = coalesce(revoked_at, ?) WHERE replica = ?", [.integer(Int64(now)), .text(replica)])
+            try store.database.execute("UPDATE principals SET revoked_at = coalesce(revoked_at, ?), wipe = max(wipe, ?) WHERE replica = ?",
+                                       [.integer(Int64(now)), .integer(wipe ? 1 : 0), .text(replica)])
+            let wiping = try store.database.firstRow("SELECT wipe FROM principals WHERE replica = ?", [.text(replica)])?.first?.int64 == 1
             let held = (try? ReplicaID(replica)).map { store.held(from: $0) } ?? 0
-            return DeviceInfo(replica: replica, store: row[0].text ?? "", label: row[1].text, enrolledAt: UInt64(row[2].int64 ?? 0), revoked: true, held: held)
+            return DeviceInfo(replica: replica, store: row[0].text ?? "", label: row[1].text, enrolledAt: UInt64(row[2].int64 ?? 0), revoked: true, held: held,
+                              wipe: wiping)
         }
         principalsForget(replica: replica)
         return info
+    }
+
+    /// R-PRIV-10: the answer to a refused device token whose device was revoked with a wipe
+    /// (nil for any other token). The device erases its database when it gets it.
+    func wipeRefusal(tokenHash: [UInt8]) -> Problem? {
+        guard let row = try? worker.read({ store in
+            try store.database.firstRow("SELECT replica FROM principals WHERE token_hash = ? AND kind = 'device' AND revoked_at IS NOT NULL AND wipe = 1", [.blob(tokenHash)])
+        }), let replica = row.first?.text else { return nil }
+        return Problem("wipe-required", status: 401, title: "Device revoked: erase its data",
+                       detail: "the operator revoked \(replica) and asked it to erase its local data; the device erases its database now (what it had not sent is lost). Enroll it again with a new code to use it")
     }
 
     /// Quarantined operations, oldest first: (operation id, reason, received at).

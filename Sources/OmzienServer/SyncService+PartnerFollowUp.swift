@@ -14,8 +14,12 @@ extension SyncService {
     static let authorRule = "2-48 characters of lowercase letters a-z, digits and . _ - : (no spaces, capitals or brackets; a pseudonym, never a name), for example partner:wz-noord:eline"
 
     /// R-PART-23: the author of a follow-up or case note, with a message that says what is allowed.
-    static func partnerAuthor(_ given: String?, partner: String) throws -> AuthorID {
-        let text = given ?? "partner:\(partner)"
+    /// A person (R-WEB-2) writes as itself: `author` may be left out or be its own actor.
+    static func partnerAuthor(_ given: String?, actor: String, principal: Principal) throws -> AuthorID {
+        if case let .person(person) = principal, let given, given != person.actor {
+            throw Problems.badRequest("author '\(given)' is not you: a personal account writes as '\(person.actor)'; leave author out")
+        }
+        let text = given ?? actor
         do { return try AuthorID(text) } catch {
             throw Problems.badRequest("author '\(text)' is not a pseudonym: use \(authorRule)")
         }
@@ -91,31 +95,31 @@ extension SyncService {
 
     /// R-PART-24: a case note without a state change.
     public func addCaseNote(_ principal: Principal, id: String, _ request: CaseNoteRequest) throws -> CaseNote {
-        let (partner, region, token) = try requirePartner(principal)
+        let (partner, region, token, actor) = try requirePartner(principal)
         guard !request.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, request.text.utf8.count <= 4000 else {
             throw Problems.badRequest("a case note needs a text that is not blank and at most 4000 bytes of UTF-8 (a plain letter is 1 byte, an accented one 2); got \(request.text.utf8.count) bytes")
         }
-        let author = try Self.partnerAuthor(request.author, partner: partner)
+        let author = try Self.partnerAuthor(request.author, actor: actor, principal: principal)
         let now = self.now
         return try worker.write { store in
             let (rid, _, _) = try Self.partnerReferralState(id, region: region, writing: true, in: store)
             try store.database.execute("INSERT INTO case_notes(partner, referral, at, author, text) VALUES (?, ?, ?, ?, ?)",
                                        [.text(partner), .text(rid.rawValue), .integer(Int64(now)), .text(author.rawValue), .text(request.text)])
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "note", referrals: [rid.rawValue])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "note", referrals: [rid.rawValue])
             return CaseNote(referral: rid.rawValue, at: now, author: author.rawValue, text: request.text)
         }
     }
 
     /// R-PART-25: the partner's own case notes on a referral, oldest first.
     public func caseNotes(_ principal: Principal, id: String) throws -> CaseNoteList {
-        let (partner, region, token) = try requirePartner(principal)
+        let (partner, region, token, actor) = try requirePartner(principal)
         let now = self.now
         return try worker.write { store in
             let (rid, _, _) = try Self.partnerReferralState(id, region: region, writing: false, in: store)
             let rows = try store.database.rows("SELECT at, author, text FROM case_notes WHERE partner = ? AND referral = ? ORDER BY at, id",
                                                [.text(partner), .text(rid.rawValue)])
             let notes = rows.map { CaseNote(referral: rid.rawValue, at: UInt64($0[0].int64 ?? 0), author: $0[1].text ?? "", text: $0[2].text ?? "") }
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "notes", referrals: [rid.rawValue])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "notes", referrals: [rid.rawValue])
             return CaseNoteList(referral: rid.rawValue, notes: notes)
         }
     }

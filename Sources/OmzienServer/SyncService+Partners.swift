@@ -81,9 +81,17 @@ extension SyncService {
         }
     }
 
-    func requirePartner(_ p: Principal) throws -> (id: String, region: String, token: String) {
-        guard case let .partner(id, region, token) = p else { throw Problems.forbidden("this needs a partner token") }
-        return (id, region, token)
+    /// The partner a request acts for, its region, the credential the audit log keeps and the
+    /// actor it names: `partner:<id>` for the organisation's token, `partner:<id>:<name>` for
+    /// a person of the partner (R-WEB-2: one notion of who).
+    func requirePartner(_ p: Principal) throws -> (id: String, region: String, token: String, actor: String) {
+        switch p {
+        case let .partner(id, region, token): return (id, region, token, "partner:" + id)
+        case let .person(person):
+            guard let id = person.partner, let region = person.region else { throw Problems.forbidden("referrals are for partner workers; a head-office account reads reports") }
+            return (id, region, person.credential, person.actor)
+        default: throw Problems.forbidden("this needs a partner token")
+        }
     }
 
     /// The partner's view of a signal, or nil when it is not (yet) a referral.
@@ -166,7 +174,7 @@ extension SyncService {
     }
 
     public func partnerReferrals(_ principal: Principal, cursor: String?, limit: Int?) throws -> ReferralPage {
-        let (partner, region, token) = try requirePartner(principal)
+        let (partner, region, token, actor) = try requirePartner(principal)
         let (after, afterHandover) = try Self.parsePartnerCursor(cursor)
         let limit = limit ?? Limits.defaultPullPage
         guard (1...Limits.maxPullPage).contains(limit) else { throw Problems.badRequest("limit must be 1...\(Limits.maxPullPage), got \(limit)") }
@@ -200,7 +208,7 @@ extension SyncService {
                       let view = Self.referralView(state, store: storeID, region: region) else { continue }
                 views.append(view)
             }
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "pull", referrals: views.map(\.id))
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "pull", referrals: views.map(\.id))
             let next = page.last?[0].int64 ?? after
             let nextHandover = handovers.prefix(limit).last?[0].int64 ?? afterHandover
             return ReferralPage(referrals: views, cursor: nextHandover > 0 ? "p\(next)h\(nextHandover)" : "p\(next)",
@@ -209,7 +217,7 @@ extension SyncService {
     }
 
     public func partnerReferral(_ principal: Principal, id: String) throws -> ReferralView {
-        let (partner, region, token) = try requirePartner(principal)
+        let (partner, region, token, actor) = try requirePartner(principal)
         let now = self.now
         return try worker.write { store in
             guard let rid = try? RecordID(id), let place = try Self.locate(rid, region: region, in: store),
@@ -217,15 +225,15 @@ extension SyncService {
                   let view = Self.referralView(state, store: place.store, region: region) else {
                 throw Problems.notFound("no such referral in your region")
             }
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "read", referrals: [view.id])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "read", referrals: [view.id])
             return view
         }
     }
 
     public func updateReferral(_ principal: Principal, id: String, _ request: ReferralUpdateRequest) throws -> ReferralView {
-        let (partner, region, token) = try requirePartner(principal)
+        let (partner, region, token, actor) = try requirePartner(principal)
         try Self.checkFollowUpRequest(request)
-        let author = try Self.partnerAuthor(request.author, partner: partner)
+        let author = try Self.partnerAuthor(request.author, actor: actor, principal: principal)
         let now = self.now
         return try worker.write { store in
             guard let rid = try? RecordID(id), let place = try Self.locate(rid, region: region, in: store),
@@ -251,8 +259,9 @@ extension SyncService {
                 try store.database.execute("INSERT INTO case_notes(partner, referral, at, author, text) VALUES (?, ?, ?, ?, ?)",
                                            [.text(partner), .text(id), .integer(Int64(now)), .text(author.rawValue), .text(note)])
             }
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: "partner:" + partner, token: token, action: "update:" + request.state, referrals: [id])
+            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "update:" + request.state, referrals: [id])
             try Self.recordFollowUp(request.state, referral: id, store: storeID, at: now, in: store)
+            try Self.recordHistory(request.state, referral: id, actor: author.rawValue, at: now, in: store)
             guard let updated = try store.loadRecord(state.ref), let view = Self.referralView(updated, store: storeID, region: region) else {
                 throw ServerError.corrupt("referral \(id) vanished")
             }

@@ -77,7 +77,7 @@ extension SyncService {
     /// the store drops): the partner's case notes on the referral, and operations on the
     /// record that wait in quarantine (kept with their hashes only, so that the device's chain
     /// still links when they are released). Runs in the transaction that applied the erase.
-    func eraseServerCopies(of records: [RecordRef], in store: ReplicaStore) throws {
+    static func eraseServerCopies(of records: [RecordRef], in store: ReplicaStore) throws {
         guard !records.isEmpty else { return }
         let db = store.database
         let notes = try db.cachedStatement("DELETE FROM case_notes WHERE referral = ?")
@@ -153,7 +153,9 @@ extension SyncService {
     func recordApplied(_ fresh: [LogOperation], replica: ReplicaID, store storeID: String, heldBefore: UInt64, at now: UInt64,
                        in store: ReplicaStore) throws {
         try Self.recordSubmissions(fresh, store: storeID, at: now, in: store)
-        try eraseServerCopies(of: fresh.filter { $0.body == .erase }.map(\.record), in: store)
+        let erased = fresh.filter { $0.body == .erase }.map(\.record)
+        try Self.eraseServerCopies(of: erased, in: store)
+        try Self.ledgerDeviceErases(erased, store: storeID, at: now, ledger: erasureLedger)  // PRIVACY.md R-PRIV-15
         let heldAfter = store.held(from: replica)
         if heldAfter > heldBefore {
             try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq > ? AND seq <= ?",

@@ -11,7 +11,7 @@ import OmzienStore
 /// partner must exist. A request the recording server refused is replayed as `Replay refused`
 /// and refused again.
 extension SyncService {
-    static let refusedAuthentication = "the token is unknown or was revoked; enroll the device again"
+    static let refusedAuthentication = "the recorded principal is unknown to this server or was revoked"
 
     func replayPrincipal(_ name: String) throws -> Principal {
         switch name {
@@ -24,7 +24,9 @@ extension SyncService {
                       case let .text(s) = row[0] else { return nil }
                 return (s, row[1] != .null)
             }
-            guard let (storeID, revoked) = found, !revoked, let r = try? ReplicaID(replica) else { throw Problems.unauthorized(Self.refusedAuthentication) }
+            guard let (storeID, revoked) = found, !revoked, let r = try? ReplicaID(replica) else {
+                throw Problems.unauthorized("the device is unknown to this server or was revoked; enroll the device again")
+            }
             return .device(replica: r, store: storeID)
         case _ where name.hasPrefix("partner:"):
             let id = String(name.dropFirst("partner:".count))
@@ -32,8 +34,14 @@ extension SyncService {
                 guard case let .text(r)? = try store.database.firstRow("SELECT region FROM partners WHERE id = ?", [.text(id)])?.first else { return nil }
                 return r
             }
-            guard let region else { throw Problems.unauthorized(Self.refusedAuthentication) }
+            guard let region else { throw Problems.unauthorized("the partner is unknown to this server; ask the operator to add it ('omzien admin partner add')") }
             return .partner(id: id, region: region, tokenPrefix: "omz_p_replay")
+        case _ where name.hasPrefix("person:"):
+            let account = String(name.dropFirst("person:".count))
+            guard let person = try worker.read({ store in try Self.person(store.database, name: account, credential: "omz_u_replay") }) else {
+                throw Problems.unauthorized(Self.refusedAuthentication)
+            }
+            return .person(person)
         default:
             throw Problems.unauthorized(Self.refusedAuthentication)
         }

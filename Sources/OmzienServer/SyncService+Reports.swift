@@ -34,24 +34,41 @@ extension SyncService {
         }
         guard ["store", "region", "partner"].contains(by) else { throw Problems.badRequest("by must be store, region or partner, got '\(by)'") }
         guard threshold >= 5 else { throw Problems.badRequest("the suppression threshold is at least 5 (got \(threshold)): smaller groups could single out a person") }
+        let targets = configuration.responseTargets, now = self.now
         return try worker.read { store in
-            let rows = try store.database.rows("""
-                SELECT e.store, st.region, p.id,
-                       max(CASE WHEN e.event = 'submitted' THEN e.at END),
-                       max(CASE WHEN e.event = 'accepted' THEN e.at END),
-                       max(CASE WHEN e.event = 'contact' THEN e.at END)
-                FROM referral_events e JOIN stores st ON st.id = e.store LEFT JOIN partners p ON p.region = st.region
-                GROUP BY e.store, e.referral
-                """)
-            var referrals: [ReportSuppression.Referral] = []
-            for r in rows {
-                guard case let .text(storeID) = r[0], case let .text(region) = r[1], case let .integer(submitted) = r[3] else { continue }
-                referrals.append(.init(store: storeID, region: region, partner: r[2].text,
-                                       accepted: r[4].int64.map { Double($0 - submitted) / 60_000 }, contact: r[5].int64.map { Double($0 - submitted) / 60_000 }))
-            }
+            let referrals = try Self.reportReferrals(store, targets: targets, now: now)
             let out = ReportSuppression(referrals, threshold: threshold).groups(by: by)
-            return ResponseTimeReport(by: by, threshold: threshold, groups: out)
+            return ResponseTimeReport(by: by, threshold: threshold, targets: targets, groups: out)
         }
+    }
+
+    /// Every referral the server saw submitted, with its response times, urgency and response
+    /// clock (R-PART-11, R-PART-34). An erased referral keeps its times but has no urgency and
+    /// so no clock: it is not counted in the share within target.
+    static func reportReferrals(_ store: ReplicaStore, targets: ResponseTargets, now: UInt64) throws -> [ReportSuppression.Referral] {
+        let rows = try store.database.rows("""
+            SELECT e.store, st.region, p.id,
+                   max(CASE WHEN e.event = 'submitted' THEN e.at END),
+                   max(CASE WHEN e.event = 'accepted' THEN e.at END),
+                   max(CASE WHEN e.event = 'contact' THEN e.at END),
+                   e.referral
+            FROM referral_events e JOIN stores st ON st.id = e.store LEFT JOIN partners p ON p.region = st.region
+            GROUP BY e.store, e.referral
+            """)
+        var referrals: [ReportSuppression.Referral] = []
+        for r in rows {
+            guard case let .text(storeID) = r[0], case let .text(region) = r[1], case let .integer(submitted) = r[3] else { continue }
+            var urgency: String?
+            if case let .text(id) = r[6], let rid = try? RecordID(id), let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)), !state.erased {
+                urgency = state.string("urgency") ?? "routine"
+            }
+            let contactAt = r[5].int64.map { UInt64($0) }
+            let clock = urgency.map { targets.clock(submittedAt: UInt64(submitted), urgency: $0, firstContactAt: contactAt, now: now) }
+            referrals.append(.init(store: storeID, region: region, partner: r[2].text,
+                                   accepted: r[4].int64.map { Double($0 - submitted) / 60_000 }, contact: r[5].int64.map { Double($0 - submitted) / 60_000 },
+                                   submittedAt: UInt64(submitted), urgency: urgency, clock: clock))
+        }
+        return referrals
     }
 }
 
@@ -73,13 +90,20 @@ public struct ReportSuppression: Sendable {
     public struct Referral: Sendable {
         public let store: String, region: String, partner: String?
         public let accepted: Double?, contact: Double?
-        public init(store: String, region: String, partner: String?, accepted: Double?, contact: Double?) {
+        /// Server time of submission (ms), the urgency (nil: erased) and the response clock.
+        public let submittedAt: UInt64, urgency: String?, clock: ResponseClock?
+        public init(store: String, region: String, partner: String?, accepted: Double?, contact: Double?,
+                    submittedAt: UInt64 = 0, urgency: String? = nil, clock: ResponseClock? = nil) {
             self.store = store
             self.region = region
             self.partner = partner
             self.accepted = accepted
             self.contact = contact
+            self.submittedAt = submittedAt
+            self.urgency = urgency
+            self.clock = clock
         }
+
     }
     public let referrals: [Referral]
     public let threshold: Int
@@ -112,13 +136,22 @@ public struct ReportSuppression: Sendable {
         return .init(count: v.count, p50: at(0.5), p90: at(0.9), max: v.last!)
     }
 
+    /// The share within target of these referrals, or nil when fewer than `threshold` are
+    /// decided (R-PART-34: a measure like the percentiles, suppressed like them).
+    func share(_ list: [Referral]) -> ResponseTimeReport.TargetShare? {
+        let decided = list.filter { $0.clock?.isDecided == true }
+        guard decided.count >= threshold else { return nil }
+        return .init(decided: decided.count, within: decided.filter { $0.clock!.isWithinTarget }.count)
+    }
+
     public func groups(by: String) -> [ResponseTimeReport.Group] {
         let hiddenGroup = { (key: String) in ResponseTimeReport.Group(key: key, referrals: nil, suppressed: true, acceptedMinutes: nil, firstContactMinutes: nil) }
         if by == "store" {
             return Dictionary(grouping: referrals, by: \.store).sorted { $0.key < $1.key }.map { key, list in
                 suppressedStores.contains(key) ? hiddenGroup(key)
                     : .init(key: key, referrals: list.count, suppressed: false,
-                            acceptedMinutes: percentiles(list.compactMap(\.accepted)), firstContactMinutes: percentiles(list.compactMap(\.contact)))
+                            acceptedMinutes: percentiles(list.compactMap(\.accepted)), firstContactMinutes: percentiles(list.compactMap(\.contact)),
+                            withinTarget: share(list))
             }
         }
         let byStore = Dictionary(grouping: referrals, by: \.store)
@@ -134,7 +167,10 @@ public struct ReportSuppression: Sendable {
                 let hidden = all.count - shown
                 return hidden == 0 || hidden >= threshold ? all : nil
             }
-            return .init(key: key, referrals: list.count, suppressed: false, acceptedMinutes: measure(\.accepted), firstContactMinutes: measure(\.contact))
+            let shownDecided = shownStores.reduce(0) { $0 + (share(byStore[$1]!)?.decided ?? 0) }
+            let target = share(list).flatMap { s in s.decided - shownDecided == 0 || s.decided - shownDecided >= threshold ? s : nil }
+            return .init(key: key, referrals: list.count, suppressed: false, acceptedMinutes: measure(\.accepted), firstContactMinutes: measure(\.contact),
+                         withinTarget: target)
         }.sorted { $0.key < $1.key }
     }
 }

@@ -18,6 +18,12 @@ public final class SyncService: Sendable {
         public var replayAuthentication = false
         /// Where `backup` writes (nil: `<database>.backups`; see SyncService+Backup.swift).
         public var backupDirectory: String?
+        /// PBKDF2 iterations for new password hashes (R-WEB-1; tests lower it, never below 1).
+        public var passwordIterations = PBKDF2.defaultIterations
+        /// Web session cookies carry `Secure` (R-WEB-7); off only for `serve --web-insecure-loopback`.
+        public var webSecureCookies = true
+        /// Response-time targets per urgency (PARTNERS.md R-PART-30; `serve --target-*`).
+        public var responseTargets = ResponseTargets.standard
         public init() {}
     }
 
@@ -25,8 +31,14 @@ public final class SyncService: Sendable {
     let configuration: Configuration
     /// The audit chain's key, from the server secret beside the database (R-PRIV-5).
     let auditKey: [UInt8]
+    /// Derives the device token of an enrollment from its code and nonce (R-SYNC-2a).
+    let enrollmentKey: [UInt8]
     /// The audit head kept outside the database (`<database>.audit-head`).
     let auditHeadFile: String?
+    /// Every erase applied, kept outside the database (`<database>.erasures`, R-PRIV-15).
+    let erasureLedger: ErasureLedger?
+    /// Erasures the ledger re-applied when this service opened its database (after a restore).
+    public let erasuresReapplied: Int
     private let principals = Mutex<[[UInt8]: CachedPrincipal]>([:])
     let quarantineLoads = Mutex(0)
     public static let serverReplica = ReplicaID(trusted: "server")
@@ -42,9 +54,13 @@ public final class SyncService: Sendable {
         if !options.readOnly {
             try store.database.transaction { _ = try AuditLog.upgradeToKeyed(store.database, key: auditKey, headFile: headFile) }
         }
+        let ledger = inMemory ? nil : ErasureLedger(path: ErasureLedger.path(besideDatabase: path))
+        erasuresReapplied = try ledger.flatMap { options.readOnly ? nil : try Self.replayErasureLedger($0, in: store, at: configuration.now()) } ?? 0
+        erasureLedger = ledger
         worker = DatabaseWorker(store: store)
         self.configuration = configuration
         self.auditKey = auditKey
+        self.enrollmentKey = secret.key(for: "enrollment-token")
         self.auditHeadFile = headFile
     }
 
@@ -143,6 +159,7 @@ public final class SyncService: Sendable {
                                                 [.blob(hash), .integer(Int64(now))]) else { return nil }
                 return CachedPrincipal(principal: .headOffice, expiresAt: row[0].unsigned)
             }
+            if token.hasPrefix("omz_u_") { return try Self.personalTokenPrincipal(db, hash: hash, token: token, now: now) }
             if token.hasPrefix("omz_p_") {
                 guard let row = try db.firstRow("""
                     SELECT p.id, p.region, t.expires_at FROM partner_tokens t JOIN partners p ON p.id = t.partner
@@ -163,7 +180,7 @@ public final class SyncService: Sendable {
             default: return nil
             }
         }
-        guard let found else { throw Problems.unauthorized(Tokens.refusal(token)) }
+        guard let found else { throw (token.hasPrefix("omz_d_") ? wipeRefusal(tokenHash: hash) : nil) ?? Problems.unauthorized(Tokens.refusal(token)) }
         if found.firstUse {
             try worker.write { store in
                 try store.database.execute("UPDATE principals SET first_used_at = ? WHERE token_hash = ? AND first_used_at IS NULL", [.integer(Int64(now)), .blob(hash)])
@@ -210,11 +227,12 @@ public final class SyncService: Sendable {
 
     /// Exchanges a one-time code for a device identity (R-SYNC-2a). The code is spent by the
     /// first enrollment; a retry with the same code and the same `nonce` gets the same
-    /// replica back with a fresh token (the one sent before was lost with its answer, so it
-    /// is replaced), as long as the device is not revoked, has never used its token, and the
-    /// code expired less than a day ago. A token that was used proves the answer arrived: a
-    /// late copy of the request (found by the simulation, seed 44) is then refused instead of
-    /// locking the device out. Without a nonce, or with another one, a used code is refused.
+    /// replica and the same token back (the token is derived from code and nonce under the
+    /// server's enrollment key, so no copy of the request can replace the token the device
+    /// holds), as long as the device is not revoked, has never used its token, and the code
+    /// expired less than a day ago. A token that was used proves the answer arrived: a late
+    /// copy of the request (found by the simulation, seed 44) is then refused. Without a
+    /// nonce, or with another one, a used code is refused.
     public func enroll(_ request: EnrollRequest) throws -> EnrollResponse {
         try Self.checkVersion(request.protocolVersion)
         if let label = request.label { try Self.checkName(label, "label", maxBytes: 100) }
@@ -237,7 +255,7 @@ public final class SyncService: Sendable {
                 throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
             }
             let expires = UInt64(max(expiresAt, 0))
-            let token = Tokens.random(prefix: "omz_d_")
+            let token = request.nonce.map { Tokens.enrollment(codeHash: codeHash, nonce: $0, key: self.enrollmentKey) } ?? Tokens.random(prefix: "omz_d_")
             guard row[2] == .null else {
                 // A used code: a retry of the same enrollment, or a second device.
                 guard let nonceHash, case let .blob(stored) = row[3], stored == nonceHash, case let .text(r) = row[4],

@@ -7,9 +7,21 @@ enum Tokens {
         var g = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 32)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &g) }
-        let b64 = Data(bytes).base64EncodedString()
+        return prefix + base64URL(bytes)
+    }
+
+    /// The device token of an enrollment with a nonce (R-SYNC-2a): HMAC-SHA-256 under the
+    /// server's enrollment key of the code's hash and the nonce, so that every copy of the
+    /// same enrollment request (a retry whose answer was lost, a late duplicate) gets the
+    /// same token and none replaces the token the device already holds. Unguessable without
+    /// the key, like a random one; the key lives outside the database (ServerSecret).
+    static func enrollment(codeHash: [UInt8], nonce: String, key: [UInt8]) -> String {
+        "omz_d_" + base64URL(HMACSHA256.authenticationCode(for: codeHash + Array(nonce.utf8), key: key).bytes)
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return prefix + b64
     }
 
     /// 16 characters from an alphabet without look-alikes (no 0/O, 1/I/L), in groups of 4.
@@ -33,8 +45,11 @@ enum Tokens {
         switch token.prefix(6) {
         case "omz_a_": "the admin token is unknown, expired or revoked; with a valid one run 'omzien admin token', or on the server host 'omzien admin token --db PATH'"
         case "omz_p_": "the partner token is unknown, expired or revoked; ask the operator for a new one ('omzien admin partner token ID')"
+        case "omz_u_": "the personal token is unknown, expired or revoked, or its account was disabled; get a new one with 'omzien account token'"
         case "omz_h_": "the head-office token is unknown, expired or revoked; ask the operator for a new one ('omzien admin headoffice-token')"
-        default: "the device token is unknown or was revoked; enroll the device again"
+        case "omz_d_": "the device token is unknown or was revoked; enroll the device again"
+        // Not a token of any kind this server issues: say what the kinds look like (issue 12 item 5).
+        default: "the token is not one this server issued (admin tokens start omz_a_, partner omz_p_, head-office omz_h_, device omz_d_); check that it was copied whole"
         }
     }
 }

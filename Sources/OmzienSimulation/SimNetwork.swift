@@ -7,37 +7,57 @@ import OmzienServer
 import OmzienStore
 import OmzienTestSupport
 
-/// The simulated server: the real `SyncService` behind the real `SyncRoutes`, in process, on
-/// a database file that survives a crash (the service is dropped and reopened from the file).
+/// The simulated server: the real `SyncService` behind the real `SyncRoutes`, on a database
+/// file that survives a crash (the service is dropped and reopened from the file). In process
+/// by default; in the loopback mode the real HTTP server on 127.0.0.1 in front of it.
 final class SimServer {
     let path: String
     let clock: SimClock
+    let loopback: Bool
     private(set) var service: SyncService
     private(set) var router: Router
+    /// The HTTP server of the loopback mode, and its port.
+    private(set) var http: SyncServer?
+    private(set) var port = 0
     private(set) var crashes = 0
 
-    init(path: String, clock: SimClock) throws {
+    init(path: String, clock: SimClock, loopback: Bool) throws {
         self.path = path
         self.clock = clock
-        (service, router) = try Self.open(path, clock)
+        self.loopback = loopback
+        (service, router, http, port) = try Self.open(path, clock, loopback: loopback)
     }
 
-    static func open(_ path: String, _ clock: SimClock) throws -> (SyncService, Router) {
+    static func open(_ path: String, _ clock: SimClock, loopback: Bool) throws -> (SyncService, Router, SyncServer?, Int) {
         var configuration = SyncService.Configuration()
         configuration.now = { clock.now }
-        let service = try SyncService(path: path, configuration: configuration, options: .init(durability: .normal))
-        return (service, SyncRoutes.router(for: service))
+        guard loopback else {
+            let service = try SyncService(path: path, configuration: configuration, options: .init(durability: .normal))
+            return (service, SyncRoutes.router(for: service), nil, 0)
+        }
+        var http = HTTPServer.Configuration()
+        http.eventLoopThreads = 1
+        http.requestLog = nil
+        // Every actor comes from 127.0.0.1 here, so the failed-authentication limit per
+        // address (R-OPS-4) would couple a revoked device's retries to its honest neighbours
+        // (the NAT case, noted in the issue); the in-process mode gives each actor an address.
+        let server = try SyncServer(databasePath: path, http: http, service: configuration, database: .init(durability: .normal), authFailureBurst: 1_000_000)
+        let port = try server.start()
+        return (server.service, SyncRoutes.router(for: server.service), server, port)
     }
 
-    /// A crash: every in-memory state (caches, rate limits, the database thread) is dropped
-    /// and the database is reopened from its file.
+    /// A crash: every in-memory state (caches, rate limits, the database thread, in the
+    /// loopback mode the listening socket and its connections) is dropped and the database
+    /// is reopened from its file.
     func crash() throws {
-        service.stop()
+        stop()
         crashes += 1
-        (service, router) = try Self.open(path, clock)
+        (service, router, http, port) = try Self.open(path, clock, loopback: loopback)
     }
 
-    func stop() { service.stop() }
+    func stop() {
+        if let http { http.stop(deadline: .milliseconds(100)) } else { service.stop() }
+    }
 }
 
 /// Virtual time of the server, moved by the simulation only.
@@ -52,6 +72,9 @@ final class SimClock: @unchecked Sendable {
 /// What the network does with one request.
 enum Fault: String, CaseIterable {
     case none, dropRequest, dropAnswer, duplicate, delayCopy, crashBefore, crashAfter
+    /// Loopback mode only: the connection is cut after part of the request (the server must
+    /// not act on it), or after part of the answer (it did; the client cannot know).
+    case cutRequest, cutAnswer
 }
 
 /// The network between every actor and the server. Single-threaded: the simulation calls it
@@ -65,6 +88,8 @@ final class SimNetwork: @unchecked Sendable {
     /// Requests delivered once and kept for a later, out-of-order second delivery.
     var stale: [(method: String, path: String, query: String?, headers: [String: String], body: Data?, address: String)] = []
     var requests = 0
+    /// Connections cut half-way (loopback mode).
+    var cuts = 0
     var avoid: Set<Simulation.KnownDefect> = []
     /// OMZIEN_SIM_TRACE=1: print every request and its fault.
     let trace = ProcessInfo.processInfo.environment["OMZIEN_SIM_TRACE"] == "1"
@@ -84,6 +109,8 @@ final class SimNetwork: @unchecked Sendable {
         case 16..<20: return .delayCopy
         case 20: return .crashBefore
         case 21: return .crashAfter
+        case 22..<25 where server.loopback: return .cutRequest
+        case 25..<28 where server.loopback: return .cutAnswer
         default: return .none
         }
     }
@@ -92,18 +119,43 @@ final class SimNetwork: @unchecked Sendable {
     /// `address`: the client's address (each actor has its own, so the failed-authentication
     /// limit of R-OPS-4, which runs on the wall clock, never couples honest actors).
     func deliver(method: String, path: String, query: String?, headers: [String: String], body: Data?, address: String = "admin") -> (status: Int, body: [UInt8]) {
+        // A connection that fails without a cut is a defect of the server (a 599 here, so
+        // that the 5xx invariant reports it with the request).
+        deliver(method: method, path: path, query: query, headers: headers, body: body, address: address, cut: .none) ?? (599, Array("the connection closed without an answer".utf8))
+    }
+
+    /// One delivery; nil when the connection was cut (loopback mode).
+    func deliver(method: String, path: String, query: String?, headers: [String: String], body: Data?, address: String, cut: LoopbackWire.Cut) -> (status: Int, body: [UInt8])? {
         requests += 1
-        var h = HTTPHeaders()
-        for (k, v) in headers.sorted(by: { $0.key < $1.key }) { h.add(name: k, value: v) }
-        let request = HTTPRequest(method: HTTPMethod(method), target: path + (query.map { "?" + $0 } ?? ""), path: path, query: query,
-                                  headers: h, body: body.map { Array($0) } ?? [])
-        let answer = server.router.respond(to: request, context: RequestContext(remoteAddress: address, requestID: "sim-\(requests)", eventLoop: 0))
-        if trace { print("    -> \(answer.status.code) \(String(decoding: answer.body.prefix(160), as: UTF8.self))") }
-        if answer.status.code >= 500 {
-            observed5xx.append("\(method) \(path)\(query.map { "?" + $0 } ?? "") -> \(answer.status.code) \(String(decoding: answer.body.prefix(300), as: UTF8.self)) for body \(String(decoding: (body ?? Data()).prefix(300), as: UTF8.self))")
+        let target = path + (query.map { "?" + $0 } ?? "")
+        let status: Int, answerBody: [UInt8]
+        if server.loopback {
+            do {
+                guard let answer = try LoopbackWire.exchange(port: server.port, method: method, target: target, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+                                                             body: body.map { Array($0) } ?? [], cut: cut) else {
+                    if cut == .none { observed5xx.append("\(method) \(target): the connection closed without an answer") }
+                    return nil
+                }
+                (status, answerBody) = answer
+            } catch {
+                observed5xx.append("\(method) \(target): \(error)")
+                return nil
+            }
+        } else {
+            var h = HTTPHeaders()
+            for (k, v) in headers.sorted(by: { $0.key < $1.key }) { h.add(name: k, value: v) }
+            let request = HTTPRequest(method: HTTPMethod(method), target: target, path: path, query: query, headers: h, body: body.map { Array($0) } ?? [])
+            let answer = server.router.respond(to: request, context: RequestContext(remoteAddress: address, requestID: "sim-\(requests)", eventLoop: 0))
+            (status, answerBody) = (answer.status.code, answer.body)
+            if case .request = cut { return nil }  // in process a cut request is never dispatched
+            if case .answer = cut { return nil }
         }
-        if (200..<300).contains(answer.status.code) { onAnswer?(path, headers, answer.status.code, answer.body) }
-        return (answer.status.code, answer.body)
+        if trace { print("    -> \(status) \(String(decoding: answerBody.prefix(160), as: UTF8.self))") }
+        if status >= 500 {
+            observed5xx.append("\(method) \(target) -> \(status) \(String(decoding: answerBody.prefix(300), as: UTF8.self)) for body \(String(decoding: (body ?? Data()).prefix(300), as: UTF8.self))")
+        }
+        if (200..<300).contains(status) { onAnswer?(path, headers, status, answerBody) }
+        return (status, answerBody)
     }
 
     /// Delivers the stale copies that the dice pick (out of order, late).
@@ -138,6 +190,14 @@ final class SimTransport: HTTPTransport, @unchecked Sendable {
         case .crashBefore:
             try network.server.crash()
             throw ClientError.offline("simulated: the server crashed before the request")
+        case .cutRequest, .cutAnswer:
+            // Cut after a random share of the bytes (at least one, never all of them).
+            let size = (body?.count ?? 0) + 200
+            let at = Int.random(in: 1..<max(2, size), using: &network.rng)
+            network.cuts += 1
+            _ = network.deliver(method: method, path: path, query: query, headers: headers, body: body, address: address,
+                                cut: fault == .cutRequest ? .request(afterBytes: at) : .answer(afterBytes: at))
+            throw ClientError.offline("simulated: the connection was cut (\(fault.rawValue))")
         default: break
         }
         var answer = network.deliver(method: method, path: path, query: query, headers: headers, body: body, address: address)

@@ -114,6 +114,9 @@ public enum Simulation {
         /// than was made, so it fails wherever a count is checked (shows that failures are
         /// found and shrink, now that no known product defect is left to walk into).
         public var plantedMiscount = false
+        /// The slower mode: every request goes over a real socket to the real HTTP server on
+        /// 127.0.0.1, and connections are also cut half-way (LoopbackWire).
+        public var loopback = false
         /// Where the databases go (one directory per run, removed afterwards).
         public var directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         public init() {}
@@ -195,6 +198,6 @@ public enum Simulation {
 
     /// The line that reproduces a failing seed.
     public static func reproduce(seed: UInt64, options: Options) -> String {
-        "Tools/simulate.sh --seed \(seed) --steps \(options.steps)\(options.hostile ? "" : " --no-hostile")\(options.avoid.isEmpty ? " --all-defects" : "")"
+        "Tools/simulate.sh --seed \(seed) --steps \(options.steps)\(options.hostile ? "" : " --no-hostile")\(options.avoid.map { " --avoid \($0.rawValue)" }.sorted().joined())\(options.loopback ? " --loopback" : "")"
     }
 }

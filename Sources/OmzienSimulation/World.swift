@@ -80,7 +80,7 @@ final class World {
         self.seed = seed
         self.dir = dir
         self.options = options
-        server = try SimServer(path: dir.appendingPathComponent("server.sqlite").path, clock: clock)
+        server = try SimServer(path: dir.appendingPathComponent("server.sqlite").path, clock: clock, loopback: options.loopback)
         net = SimNetwork(server: server)
         net.avoid = options.avoid
         rng = SplitMix64(seed: seed ^ 0x5EED_5EED)
@@ -104,7 +104,7 @@ final class World {
             let answer = net.deliver(method: "POST", path: "/v1/enroll", query: nil, headers: ["Content-Type": "application/json"],
                                      body: try JSONEncoder().encode(EnrollRequest(code: code, label: "hostile", nonce: "hostile-nonce-0123456789")), address: "hostile")
             let identity = try JSONDecoder().decode(EnrollResponse.self, from: Data(answer.body))
-            hostile = HostilePeer(replica: try ReplicaID(identity.replica), store: identity.store, token: identity.token)
+            hostile = HostilePeer(replica: try ReplicaID(identity.replica), store: identity.store, token: identity.token, otherStore: "s1")
             enrolled += 1
         }
         net.faultsEnabled = options.faults
@@ -455,6 +455,7 @@ final class World {
         outcome.requests = net.requests
         outcome.crashes = server.crashes
         outcome.counts = counts
+        if net.cuts > 0 { outcome.counts["connections cut", default: 0] += net.cuts }
         return outcome
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import OmzienSimulation
 
-// omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--all-defects]
+// omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--loopback] [--avoid DEFECT]
 // Runs the deterministic simulation (issue 15) and prints the figure; exit 1 on a failure.
 var args = Array(CommandLine.arguments.dropFirst())
 var options = Simulation.Options()
@@ -16,9 +16,11 @@ while !args.isEmpty {
     case "--steps": options.steps = Int(value()) ?? options.steps
     case "--no-hostile": options.hostile = false
     case "--no-shrink": shrink = false
-    case "--all-defects": options.avoid = []
+    case "--all-defects": options.avoid = []  // the default now; kept so that old lines still run
+    case "--avoid": if let d = Simulation.KnownDefect(rawValue: value()) { options.avoid.insert(d) }
+    case "--loopback": options.loopback = true
     default:
-        FileHandle.standardError.write(Data("usage: omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--all-defects]\n".utf8))
+        FileHandle.standardError.write(Data("usage: omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--loopback] [--avoid DEFECT]\n".utf8))
         exit(2)
     }
 }

@@ -462,8 +462,9 @@ enum SwiftMessages {
         try add("backup", "backup-response", BackupResponse(path: "/var/lib/omzien/server.sqlite.backups/server-x.sqlite", bytes: 4096, takenAt: 1_764_692_103_123))
         try add("move store", "move-store-request", MoveStoreRequest(region: "zuid"))
         try add("moved store", "move-store-response", MoveStoreResponse(store: "store-12", fromRegion: "noord", toRegion: "zuid", handedOver: []))
-        try add("report", "response-time-report", ResponseTimeReport(by: "store", threshold: 5, groups: [
-            .init(key: "store-12", referrals: 7, suppressed: false, acceptedMinutes: .init(count: 7, p50: 30, p90: 60, max: 61), firstContactMinutes: nil),
+        try add("report", "response-time-report", ResponseTimeReport(by: "store", threshold: 5, targets: .standard, groups: [
+            .init(key: "store-12", referrals: 7, suppressed: false, acceptedMinutes: .init(count: 7, p50: 30, p90: 60, max: 61), firstContactMinutes: nil,
+                  withinTarget: .init(decided: 6, within: 5)),
             .init(key: "store-31", referrals: nil, suppressed: true, acceptedMinutes: nil, firstContactMinutes: nil),
         ]))
         return out

@@ -62,6 +62,19 @@ struct AuthRateLimitTests {
         for _ in 0..<3 { #expect(try Self.raw(h, "GET", "v1/sync/status").status == 401) }
     }
 
+    /// Tills behind one NAT share an address: a revoked till that keeps retrying with its dead
+    /// token must not stop a new till of the same shop from enrolling (R-OPS-4: token failures
+    /// and enrollment-code failures are counted apart; a token is 256 random bits, a code is
+    /// what can be guessed).
+    @Test func aRevokedTillRetryingBehindTheSameAddressDoesNotBlockEnrollment() throws {
+        let h = try SyncHarness(authFailureBurst: 10)
+        try h.setUpStores([("store-a", "noord")])
+        for i in 0..<15 { _ = try Self.raw(h, "GET", "v1/sync/status", token: "omz_d_revoked\(i)") }
+        let code = try h.admin.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: "store-a"), as: EnrollmentCodeResponse.self)
+        let enroll = try Self.raw(h, "POST", "v1/enroll", body: #"{"code":"\#(code.code)","protocolVersion":1}"#)
+        #expect(enroll.status == 201, "the new till is not blocked by its neighbour's bad token: \(enroll.status) \(enroll.body)")
+    }
+
     @Test func theLimiterRefillsAndStaysBounded() {
         let now = ManagedClock()
         let l = AuthFailureLimiter(burst: 2, refillPerSecond: 1, maxAddresses: 100, clock: { now.ns })

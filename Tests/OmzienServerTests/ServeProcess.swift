@@ -13,9 +13,10 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Starts `omzien serve ARGS` and waits (up to 20 s) until it prints its port, unless
     /// `expectListening` is false (then it only starts it; see `waitForExit`).
-    init(_ args: [String], expectListening: Bool = true) throws {
+    /// `command` runs another long-lived command instead (`["device", "sync", "--watch"]`).
+    init(_ args: [String], expectListening: Bool = true, command: [String] = ["serve"]) throws {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let quoted = ([CLITests.binary.path, "serve"] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let quoted = ([CLITests.binary.path] + command + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         process.arguments = ["-c", "umask 022; exec " + quoted.joined(separator: " ")]
         process.standardOutput = out
         process.standardError = err
@@ -52,6 +53,16 @@ final class ServeProcess: @unchecked Sendable {
     var stdout: String { collected.lock(); defer { collected.unlock() }; return outText }
     var stderr: String { collected.lock(); defer { collected.unlock() }; return errText }
     var url: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    /// Waits up to `seconds` until `stdout` contains `text`; whether it does.
+    func waitForOutput(_ text: String, seconds: Double = 20) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if stdout.contains(text) { return true }
+            usleep(10_000)
+        }
+        return stdout.contains(text)
+    }
 
     /// Waits up to `seconds` for the process to exit; its status, or nil if it is still running.
     func waitForExit(seconds: Double = 20) -> Int32? {

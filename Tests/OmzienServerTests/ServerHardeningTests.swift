@@ -243,6 +243,26 @@ import Testing
         _ = try client.call("GET", "v1/sync/status", as: StatusResponse.self)
     }
 
+    /// R-SYNC-2a, the window the fix above leaves: a late copy of the enroll request that
+    /// arrives after the device has its answer but before it used the token. With a random
+    /// token per answer the copy replaced the device's token and the device got 401 from then
+    /// on; the token of a retry is derived from the code and the nonce under a server key, so
+    /// every copy of the same enrollment gets the same token.
+    @Test func aLateCopyBeforeTheFirstUseGetsTheSameToken() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let code = try h.admin.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: "store-a"), as: EnrollmentCodeResponse.self)
+        let request = try JSONEncoder().encode(EnrollRequest(code: code.code, nonce: "early-copy-nonce-0123456789"))
+        let answer = try Self.post(h, "v1/enroll", token: nil, request)
+        let token = try #require(answer.json["token"] as? String)
+        let copy = try Self.post(h, "v1/enroll", token: nil, request)
+        #expect((200...201).contains(copy.status) && copy.json["token"] as? String == token, "a copy of the same enrollment gets the same token")
+        let client = SyncClient(baseURL: h.baseURL, token: token, retry: .none)
+        #expect(throws: Never.self, "the device's token still works after a late copy") { _ = try client.call("GET", "v1/sync/status", as: StatusResponse.self) }
+        let other = try Self.post(h, "v1/enroll", token: nil, try JSONEncoder().encode(EnrollRequest(code: code.code, nonce: "another-nonce-0123456789")))
+        #expect(other.status == 401, "another nonce is another device: refused")
+    }
+
     /// Fails chosen requests before sending them (the network went away at that point).
     final class FailingTransport: HTTPTransport, @unchecked Sendable {
         let inner = URLSessionTransport(timeout: 10)

@@ -141,3 +141,125 @@ extension StoreDeviceDayTests {
         #expect(enroll.err.contains("unreachable") && !enroll.err.contains("stays recorded"), "\(enroll.err)")
     }
 }
+
+extension StoreDeviceDayTests {
+    /// Points the till at another server (a stuck one), as a test can: the setting the enroll wrote.
+    func pointTill(_ db: String, at url: URL) throws {
+        let store = try ReplicaStore(path: db)
+        try store.setSetting("server", url.absoluteString)
+        store.close()
+    }
+
+    /// The signals a second till of the store sees after a sync: what reached the server.
+    func signalsOnServer(_ h: SyncHarness, store: String) throws -> Set<String> {
+        let check = try h.enroll(store, name: "check-\(UUID().uuidString.prefix(8))")
+        defer { check.store.close() }
+        try check.sync()
+        return Set(try check.store.records(kind: .signal).map(\.ref.id.rawValue))
+    }
+
+    /// Item 2 (SYNC.md R-DEV-20): a sync stuck on a server that accepts and never answers does
+    /// not hold the till's database, so the cashier's `device signal` in another process
+    /// succeeds while it waits; the signal reaches the server with the next sync.
+    @Test func recordingGoesOnWhileASyncWaitsForAStuckServer() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let db = try enrollTill(h, store: "store-a", name: "kassa-stuck")
+        let stuck = try SilentListener()
+        try pointTill(db, at: stuck.url)
+        let sync = try ServeProcess(["--db", db], expectListening: false, command: ["device", "sync"])
+        #expect(stuck.waitForClient(), "the sync reached the stuck server: \(sync.stdout)\(sync.stderr)")
+        #expect(sync.process.isRunning, "the sync is waiting for an answer")
+        let id = try recordSignal(db, ["--urgency", "urgent", "--note", "tijdens een trage sync"])
+        let chat = try CLITests.run(["device", "chat", "--db", db, "--lane", "1"])
+        #expect(chat.status == 0, "\(chat.err)")
+        _ = sync.terminate(signal: SIGKILL)
+        stuck.close()
+        try pointTill(db, at: h.baseURL)
+        let again = try CLITests.run(["device", "sync", "--db", db])
+        #expect(again.status == 0, "\(again.out)\(again.err)")
+        #expect(try unsent(db) == 0)
+        #expect(try signalsOnServer(h, store: "store-a").contains(id))
+    }
+
+    /// Item 2 (SYNC.md R-DEV-21): `device sync --watch` syncs a signal recorded while it runs
+    /// without anyone typing `sync`, says once that the server went away and once that it is
+    /// back, and stops on SIGTERM with exit 0, nothing lost.
+    @Test func watchKeepsTheTillSyncedAndStopsOnSIGTERM() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let db = try enrollTill(h, store: "store-a", name: "kassa-watch")
+        let watch = try ServeProcess(["--db", db, "--every", "1"], expectListening: false, command: ["device", "sync", "--watch"])
+        #expect(watch.waitForOutput("watching"), "\(watch.stdout)\(watch.stderr)")
+        let id = try recordSignal(db, ["--note", "zonder sync te typen"])
+        #expect(watch.waitForOutput("synced: sent 1 of 1"), "the change went out by itself: \(watch.stdout)\(watch.stderr)")
+        #expect(try signalsOnServer(h, store: "store-a").contains(id))
+        #expect(try unsent(db) == 0)
+        // Offline: the server goes away; the till keeps recording and the watch says so once.
+        let server = h.baseURL
+        h.stop()
+        let offline = try recordSignal(db, ["--note", "terwijl de server weg is"])
+        #expect(watch.waitForOutput("offline: cannot reach"), "\(watch.stdout)\(watch.stderr)")
+        let status = watch.terminate(signal: SIGTERM)
+        #expect(status == 0, "SIGTERM stops the watch with exit 0: \(String(describing: status)) \(watch.stdout)\(watch.stderr)")
+        #expect(watch.stdout.components(separatedBy: "offline:").count == 2, "one line for going offline: \(watch.stdout)")
+        #expect(watch.stdout.contains("stopped"), "\(watch.stdout)")
+        #expect(try unsent(db) == 1, "what was recorded offline is kept for the next sync")
+        let show = try CLITests.run(["device", "show", offline, "--db", db])
+        #expect(show.status == 0, "\(show.err)")
+        _ = server
+    }
+
+    /// Item 5 (SYNC.md R-DEV-22): `sync --json` prints a JSON error object when it fails, with
+    /// the exit status in it, and says when there was nothing to push (`pending: 0`).
+    @Test func aJSONSyncAnswersInJSONAlsoWhenItFails() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let db = try enrollTill(h, store: "store-a", name: "kassa-json")
+        let idle = try CLITests.run(["device", "sync", "--db", db, "--json"])
+        #expect(idle.status == 0, "\(idle.err)")
+        let idleJSON = try #require(try JSONSerialization.jsonObject(with: Data(idle.out.utf8)) as? [String: Any])
+        #expect(idleJSON["pending"] as? Int == 0 && idleJSON["pushed"] as? Int == 0, "\(idle.out)")
+        let human = try CLITests.run(["device", "sync", "--db", db])
+        #expect(human.out.contains("nothing was waiting to be sent"), "\(human.out)")
+        _ = try recordSignal(db)
+        let stuckFree = try SilentListener()
+        stuckFree.close()  // a port nobody listens on any more
+        try pointTill(db, at: stuckFree.url)
+        let failed = try CLITests.run(["device", "sync", "--db", db, "--json", "--no-retry"])
+        #expect(failed.status == 69, "\(failed.status) \(failed.err)")
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(failed.out.utf8)) as? [String: Any], "stdout: '\(failed.out)'")
+        #expect(error["error"] as? String == "unreachable" && error["exit"] as? Int == 69, "\(failed.out)")
+        #expect((error["message"] as? String)?.contains("stays recorded on this device") == true, "\(failed.out)")
+        #expect(failed.err.hasSuffix("\n") && failed.err.components(separatedBy: "\n").count == 2, "one line on stderr: '\(failed.err)'")
+    }
+
+    /// Item 5 (SYNC.md R-DEV-24): every failure exits with the README's status and a message
+    /// that fits the command: 69 unreachable (a device "stays recorded", admin and partner
+    /// "nothing was changed"), 65 a request the server found wrong, 1 a refused token, with
+    /// advice for its kind and never "enroll the device again" for an admin or partner.
+    @Test func everyFailureHasTheExitStatusOfTheREADME() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let gone = try SilentListener()
+        gone.close()
+        let nowhere = gone.url.absoluteString
+        let admin = try CLITests.run(["admin", "list", "devices", "--server", nowhere, "--token", h.adminToken])
+        #expect(admin.status == 69 && admin.err.contains("nothing was changed") && !admin.err.contains("stays recorded"), "\(admin.status) \(admin.err)")
+        let partner = try CLITests.run(["partner", "list", "--server", nowhere, "--token", "omz_p_x"])
+        #expect(partner.status == 69 && partner.err.contains("nothing was changed") && !partner.err.contains("stays recorded"), "\(partner.status) \(partner.err)")
+        let server = h.baseURL.absoluteString
+        let wrongData = try CLITests.run(["admin", "store", "add", "store-b", "--region", "nergens", "--name", "B", "--server", server, "--token", h.adminToken])
+        #expect(wrongData.status == 65, "a store in an unknown region: \(wrongData.status) \(wrongData.err)")
+        let fake = "omz_x_" + String(repeating: "y", count: 43)
+        let refused = try CLITests.run(["admin", "list", "devices", "--server", server, "--token", fake])
+        #expect(refused.status == 1 && !refused.err.contains("enroll"), "\(refused.status) \(refused.err)")
+        #expect(refused.err.contains("omz_a_"), "says what an admin token looks like: \(refused.err)")
+        let partnerToken = "omz_p_" + String(repeating: "y", count: 43)
+        let refusedPartner = try CLITests.run(["partner", "list", "--server", server, "--token", partnerToken])
+        #expect(refusedPartner.status == 1 && !refusedPartner.err.contains("enroll") && refusedPartner.err.contains("omzien admin partner token"),
+                "\(refusedPartner.status) \(refusedPartner.err)")
+        let usage = try CLITests.run(["device", "sync", "--watch", "--json"])
+        #expect(usage.status == 64, "\(usage.status) \(usage.err)")
+    }
+}

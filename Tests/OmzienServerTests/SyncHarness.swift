@@ -22,13 +22,16 @@ final class SyncHarness {
     /// `authFailureBurst`: failed authentications per address before 429 (high by default:
     /// most tests send bad tokens on purpose; AuthRateLimitTests sets the real one).
     init(maxDriftMillis: UInt64 = Limits.defaultMaxDriftMillis, recordTo: String? = nil, recordOptions: SessionRecorder.Options = .init(),
-         authFailureBurst: Int = 1_000_000) throws {
+         authFailureBurst: Int = 1_000_000, passwordIterations: Int = 1_000) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var http = HTTPServer.Configuration.testing()
         http.requestLog = nil
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = maxDriftMillis
+        // Person accounts (WebAccountTests): a low PBKDF2 count keeps a debug-build login fast;
+        // the product's default is PBKDF2.defaultIterations.
+        sync.passwordIterations = passwordIterations
         let clock = self.clock
         sync.now = { UInt64(Int64(HybridClock.physicalNowMillis()) + clock.offset.withLock { $0 }) }
         server = try SyncServer(databasePath: dir.appendingPathComponent("server.sqlite").path, http: http, service: sync, recordTo: recordTo,

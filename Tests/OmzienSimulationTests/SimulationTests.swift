@@ -26,6 +26,19 @@ struct SimulationTests {
         #expect(summary.crashes > 0 && summary.requests > summary.steps, "the faults happen: \(summary)")
     }
 
+    /// The slower mode: the same seeds over real sockets to the real HTTP server on
+    /// 127.0.0.1, with connections also cut half-way through the request (the server must not
+    /// act on it) or the answer (it did). `OMZIEN_SIM_LOOPBACK_SEEDS` (default 20) sizes it.
+    @Test func theLoopbackModeHoldsEveryInvariantWithCutConnections() {
+        var options = Self.options
+        options.loopback = true
+        let seeds = UInt64(ProcessInfo.processInfo.environment["OMZIEN_SIM_LOOPBACK_SEEDS"] ?? "") ?? 20
+        let summary = Simulation.runMany(1...seeds, options: options) { print($0) }
+        print("loopback " + summary.description)
+        #expect(summary.failures.isEmpty, "\(summary.failures.map { "seed \($0.seed): \($0.failure)\n  \($0.line)" }.joined(separator: "\n"))")
+        #expect((summary.counts["connections cut"] ?? 0) > 0 && summary.crashes > 0, "the cuts and crashes happen: \(summary)")
+    }
+
     @Test func aSeedIsOnePlanAndOneOutcome() {
         #expect(Simulation.plan(seed: 7, options: Self.options) == Simulation.plan(seed: 7, options: Self.options))
         #expect(Simulation.plan(seed: 7, options: Self.options) != Simulation.plan(seed: 8, options: Self.options))
@@ -49,7 +62,7 @@ struct SimulationTests {
         let shrunk = Simulation.shrink(seed: seed, steps: steps, invariant: failure.invariant, options: options)
         #expect(shrunk.count < steps.count && shrunk.count <= 3, "\(shrunk)")
         #expect(Simulation.run(seed: seed, steps: shrunk, options: options).failure?.invariant == failure.invariant)
-        #expect(Simulation.reproduce(seed: seed, options: options) == "Tools/simulate.sh --seed \(seed) --steps 60 --all-defects")
+        #expect(Simulation.reproduce(seed: seed, options: options) == "Tools/simulate.sh --seed \(seed) --steps 60")
     }
 
     // MARK: - Defects found by the simulation (regression seeds)

@@ -9,6 +9,7 @@ enum CommandRegistry {
         AdminEnrollCommand.self,
         AdminListCommand.self,
         AdminRevokeCommand.self,
+        AdminEraseCommand.self,
         AdminQuarantineListCommand.self,
         AdminQuarantineReleaseCommand.self,
         AdminPartnerAddCommand.self,

@@ -109,10 +109,21 @@ struct AdminRestoreCommand: Command {
         let after = (try? target.integrityCheck()) ?? []
         guard after == ["ok"] else { throw CLIError.failure("the restored database fails integrity_check: \(after.prefix(3)); the previous one is in '\(kept ?? "-")'") }
         let operations = (try? target.firstRow("SELECT count(*) FROM ops")?.first?.int64) ?? 0
+        // PRIVACY.md R-PRIV-15: every erasure made after the backup was taken is made again,
+        // from the erasure ledger beside the database, before anyone can read the restored file.
+        target.close()
+        let reapplied: Int
+        do {
+            let service = try SyncService(path: db)
+            reapplied = service.erasuresReapplied
+            service.stop()
+        } catch {
+            throw CLIError.failure("restored, but the erasure ledger '\(db).erasures' could not be re-applied: \(error). Do not start the server before it is: fix or restore the ledger file and run the restore again" + (kept.map { "; the previous database is in '\($0)'" } ?? ""))
+        }
         if json {
-            try Output.json(["restored": db, "from": backup, "previous": kept ?? "", "operations": "\(operations)"])
+            try Output.json(["restored": db, "from": backup, "previous": kept ?? "", "operations": "\(operations)", "erasuresReapplied": reapplied])
         } else {
-            Output.line("Restored \(db) from \(backup): \(operations) operations, integrity ok.")
+            Output.line("Restored \(db) from \(backup): \(operations) operations, integrity ok; re-applied \(reapplied) erasures from the erasure ledger.")
             if let kept { Output.line("The database it replaced is kept as \(kept).") }
             Output.line("Start the server again; devices resend what the backup lacks.")
         }

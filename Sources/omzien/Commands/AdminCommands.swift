@@ -44,9 +44,8 @@ struct AdminContext {
         do {
             return try client.call(method, path, body: body, as: T.self)
         } catch let e as ClientError {
-            if case .offline = e { throw CLIError.unavailable(e.description) }
-            if case let .problem(p) = e, p.status == 400 || p.status == 409 || p.status == 404 || p.status == 422 { throw CLIError.dataError(e.description) }
-            throw CLIError.failure(e.description)
+            throw ServerFailure.cliError(e, server: client.baseURL.absoluteString,
+                                         unreachable: "check --server or OMZIEN_SERVER and that the server runs; nothing was changed")
         }
     }
 
@@ -156,17 +155,39 @@ struct AdminListCommand: Command {
 
 struct AdminRevokeCommand: Command {
     static let name = "admin revoke"
-    static let summary = "revoke a device's token (its operations already sent stay)"
-    static let usage = "usage: omzien admin revoke DEVICE [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
+    static let summary = "revoke a device's token and have it erase its local data (its operations already sent stay)"
+    static let usage = """
+        usage: omzien admin revoke DEVICE [--keep-data] [--server URL] [--token TOKEN] [--json]
+
+        Revokes the device's token. By default the device is also told to erase its local
+        database at its next contact (any request): a lost or retired tablet keeps nothing
+        (PRIVACY.md R-PRIV-10). Whatever the device recorded but has not sent yet is then lost:
+        the server cannot know how much that is ('admin list devices' shows what it holds).
+          --keep-data   revoke without the wipe: the device gets a plain 401 and keeps its file
+                        (to recover unsent work by hand first; revoke again without
+                        --keep-data to wipe it afterwards)
+
+        """ + AdminContext.help
     static let valueOptions: Set<String> = AdminContext.options
-    let context: AdminContext, replica: String
+    let context: AdminContext, replica: String, keepData: Bool
     init(_ args: inout ArgumentReader) throws {
         replica = try args.positional("the device (replica id, see 'omzien admin list devices')")
+        keepData = args.flag("keep-data")
         context = try AdminContext(&args)
     }
     func run() throws {
-        let d = try context.call("POST", "v1/admin/devices/\(replica)/revoke", as: DeviceInfo.self)
-        try context.print(d) { Output.line("Revoked \(d.replica) of \(d.store); it gets 401 from now on.") }
+        if !keepData {
+            // R-PRIV-11: before the wipe is ordered, say what it costs.
+            Output.error("warning: \(replica) will erase its local database at its next contact; whatever it recorded and has not sent yet is lost (use --keep-data to revoke without the wipe).")
+        }
+        let d = try context.call("POST", "v1/admin/devices/\(replica)/revoke", body: RevokeDeviceRequest(wipe: !keepData), as: DeviceInfo.self)
+        try context.print(d) {
+            if d.wipe == true {
+                Output.line("Revoked \(d.replica) of \(d.store): at its next contact it is told to erase its local data. The server keeps the \(d.held) operations it holds from it.")
+            } else {
+                Output.line("Revoked \(d.replica) of \(d.store) without a wipe; it gets 401 from now on and keeps its local data.")
+            }
+        }
     }
 }
 

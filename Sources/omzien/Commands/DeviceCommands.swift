@@ -13,11 +13,18 @@ struct DeviceContext {
         args.option("db") ?? ProcessInfo.processInfo.environment["OMZIEN_DB"] ?? "omzien-device.sqlite"
     }
 
-    static func open(_ path: String) throws -> ReplicaStore {
+    static func requireFile(_ path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CLIError.usage("no device database at '\(path)'; enroll first with 'omzien device enroll' or pass --db", command: "device")
         }
-        return try ReplicaStore(path: path)
+    }
+
+    static func open(_ path: String) throws -> ReplicaStore {
+        try requireFile(path)
+        // A sync in another process holds the file only for short steps (R-DEV-20): wait for it.
+        return try DeviceDatabase.open(path, wait: DeviceDatabase.defaultWait) {
+            FileHandle.standardError.write(Data("omzien: the device database is busy (a sync is writing to it); waiting up to \(Int(DeviceDatabase.defaultWait)) s\n".utf8))
+        }
     }
 
     static func author(_ given: String?, store: ReplicaStore) throws -> AuthorID {

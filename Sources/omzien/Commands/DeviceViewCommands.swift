@@ -6,6 +6,9 @@ import OmzienStore
 
 /// How a record looks in `device list` / `device show` (JSON form).
 enum RecordPresenter {
+    /// A time as people read it: local date and time (`2026-12-03 12:04`).
+    static func time(_ ms: Int64) -> String { date(ms) }
+
     static func date(_ ms: Int64?) -> String {
         guard let ms else { return "-" }
         let f = DateFormatter()
@@ -172,59 +175,6 @@ struct DeviceConflictsCommand: Command {
         if json { try Output.json(objects); return }
         if rows.isEmpty { Output.line("No conflicts."); return }
         Output.table(["RECORD", "FIELD", "WINNER", "KEPT (LOST)", "FROM"], rows)
-    }
-}
-
-struct DeviceSyncCommand: Command {
-    static let name = "device sync"
-    static let summary = "push unsent changes and pull the store's changes"
-    static let usage = """
-        usage: omzien device sync [--db PATH] [--json] [--no-retry] [--record DIR]
-
-        Exit status 69 when the server cannot be reached: nothing is lost, try again later.
-          --record DIR   write this sync's requests and answers to a session log in DIR
-                         (for 'omzien inspect' and 'omzien replay'; tokens are never written)
-        """
-    static let valueOptions: Set<String> = ["db", "record"]
-    let db: String, json: Bool, noRetry: Bool, record: String?
-
-    init(_ args: inout ArgumentReader) throws {
-        db = DeviceContext.dbPath(&args)
-        json = args.flag("json")
-        noRetry = args.flag("no-retry")
-        record = args.option("record")
-    }
-
-    func run() throws {
-        let store = try DeviceContext.open(db)
-        let device: DeviceSync
-        var recorder: RecordingTransport?
-        if let record {
-            recorder = try RecordingTransport(inner: URLSessionTransport(), directory: record, store: store)
-        }
-        defer {
-            recorder?.finish(store: store)
-            if let path = recorder?.path { FileHandle.standardError.write(Data("Session log written to \(path)\n".utf8)) }
-        }
-        do {
-            device = try DeviceSync(store: store, transport: recorder ?? URLSessionTransport(), retry: noRetry ? .none : .init())
-        } catch { throw CLIError.failure("\(error)") }
-        let report: DeviceSync.Report
-        do {
-            report = try device.sync(progress: json ? nil : { Output.line("  " + $0) })
-        } catch let e as ClientError {
-            if case .offline = e { throw CLIError.unavailable(e.description) }
-            throw CLIError.failure(e.description)
-        }
-        let digest = try store.stateDigest()
-        if json {
-            try Output.json(["pushed": report.pushed, "acknowledged": report.acknowledged, "pulled": report.pulled, "applied": report.applied,
-                             "quarantined": report.quarantined.map { ["operation": $0.id.description, "reason": $0.reason] }, "digest": digest.hex])
-        } else {
-            Output.line("Synced: pushed \(report.pushed), server holds \(report.acknowledged) of ours; pulled \(report.pulled), applied \(report.applied).")
-            for q in report.quarantined { Output.line("Quarantined \(q.id): \(q.reason)") }
-            Output.line("Digest \(digest.hex)")
-        }
     }
 }
 

@@ -23,11 +23,8 @@ struct PartnerContext {
         do {
             return try client.call(method, path, query: query, body: body, as: T.self)
         } catch let e as ClientError {
-            if case let .offline(why) = e {
-                throw CLIError.unavailable("cannot reach the server at \(client.baseURL.absoluteString) (\(why)): check --server or OMZIEN_SERVER and the network; nothing was changed")
-            }
-            if case let .problem(p) = e, [400, 404, 409, 422].contains(p.status) { throw CLIError.dataError(e.description) }
-            throw CLIError.failure(e.description)
+            throw ServerFailure.cliError(e, server: client.baseURL.absoluteString,
+                                         unreachable: "check --server or OMZIEN_SERVER and the network; nothing was changed")
         }
     }
 
@@ -121,15 +118,9 @@ enum PartnerOutput {
 
     /// The CSV export (PRIVACY.md R-PRIV-7: formulas neutralised, BOM, dialect, ISO local times).
     static func csv(_ referrals: [ReferralView], dialect: CSVWriter.Dialect) {
-        let w = CSVWriter(dialect: dialect)
-        Output.line(CSVWriter.byteOrderMark + w.line(["id", "store", "region", "observedAt", "urgency", "status", "epoch", "indicators", "consent", "contact",
-                                                      "outcome", "declineReason", "erased", "note"]))
-        for r in referrals {
-            let fields = [r.id, r.store, r.region, r.observedAt.map(CSVWriter.isoLocal) ?? "", r.urgency ?? "", r.status ?? "", r.epoch.map(String.init) ?? "",
-                          (r.indicators ?? []).joined(separator: "+"), r.consent ?? "", r.contact ?? "", r.outcome ?? "", r.declineReason ?? "",
-                          r.erased == true ? "true" : "", r.note ?? ""]
-            Output.line(w.line(fields))
-        }
+        let lines = CSVWriter(dialect: dialect).referralLines(referrals)
+        Output.line(CSVWriter.byteOrderMark + lines[0])
+        for l in lines.dropFirst() { Output.line(l) }
     }
 
     /// `key  value`, a value of several lines indented under its first (R-PART-29).

@@ -28,9 +28,16 @@ struct AdminReportCommand: Command {
                 guard let p else { return "-" }
                 return String(format: "%.0f / %.0f min (n=%d)", p.p50, p.p90, p.count)
             }
-            Output.table([by.uppercased(), "REFERRALS", "TO ACCEPTED p50 / p90", "TO FIRST CONTACT p50 / p90"],
+            func share(_ s: ResponseTimeReport.TargetShare?) -> String {
+                guard let s else { return "-" }
+                return String(format: "%.0f%% (%d of %d)", s.share * 100, s.within, s.decided)
+            }
+            Output.table([by.uppercased(), "REFERRALS", "TO ACCEPTED p50 / p90", "TO FIRST CONTACT p50 / p90", "WITHIN TARGET"],
                          r.groups.map { [$0.key, $0.suppressed ? "< \(r.threshold)" : "\($0.referrals ?? 0)", $0.suppressed ? "suppressed" : fmt($0.acceptedMinutes),
-                                         $0.suppressed ? "suppressed" : fmt($0.firstContactMinutes)] })
+                                         $0.suppressed ? "suppressed" : fmt($0.firstContactMinutes), $0.suppressed ? "suppressed" : share($0.withinTarget)] })
+            if let t = r.targets {
+                Output.line("Targets to first contact: urgent \(t.urgentDays), soon \(t.soonDays), routine \(t.routineDays) working days (Mon-Fri, \(t.timeZone)).")
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ struct ServeCommand: Command {
         usage: omzien serve [--db PATH] [--host ADDR] [--port N] [--max-drift-ms N] [--threads N]
                             [--max-connections N] [--max-body-bytes N] [--quiet] [--record DIR]
                             [--backup-dir DIR [--backup-every SECONDS] [--keep-backups N]]
+                            [--target-urgent DAYS] [--target-soon DAYS] [--target-routine DAYS] [--target-time-zone TZ]
 
         Runs the sync server until SIGTERM or SIGINT (then finishes requests in flight and exits 0).
         On first start it creates an admin token, writes it to PATH.admin-token (mode 0600) and
@@ -40,12 +41,19 @@ struct ServeCommand: Command {
           --backup-dir DIR     take an online backup into DIR every --backup-every seconds
                                (default 3600), keeping the newest --keep-backups (default 24);
                                'omzien admin backup' writes there too (default: PATH.backups)
+          --target-urgent DAYS, --target-soon DAYS, --target-routine DAYS
+                               response-time targets: working days (Mon-Fri) from submission to
+                               first contact (default 1, 3, 10; 1-60); reports give the share within
+          --target-time-zone TZ  the time zone of working days and of report months
+                               (default Europe/Amsterdam)
         """
     static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record",
-                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "record-keep-days", "backup-dir", "backup-every", "keep-backups"]
+                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "record-keep-days", "backup-dir", "backup-every", "keep-backups",
+                                                  "target-urgent", "target-soon", "target-routine", "target-time-zone"]
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
     let recordOptions: SessionRecorder.Options, recordPlain: Bool
     let backupDir: String?, backupEvery: Int, keepBackups: Int
+    let targets: ResponseTargets
 
     init(_ args: inout ArgumentReader) throws {
         db = args.option("db", default: "omzien-server.sqlite")
@@ -68,6 +76,15 @@ struct ServeCommand: Command {
         backupDir = args.option("backup-dir")
         backupEvery = try args.integer("backup-every", default: 3600, range: 1...(7 * 86_400))
         keepBackups = try args.integer("keep-backups", default: 24, range: 1...10_000)
+        let d = ResponseTargets.standard, days = ResponseTargets.dayRange
+        do {
+            targets = try ResponseTargets(urgentDays: try args.integer("target-urgent", default: d.urgentDays, range: days),
+                                          soonDays: try args.integer("target-soon", default: d.soonDays, range: days),
+                                          routineDays: try args.integer("target-routine", default: d.routineDays, range: days),
+                                          timeZone: args.option("target-time-zone", default: d.timeZone)).validated()
+        } catch let e as ResponseTargets.InvalidTargets {
+            throw CLIError.usage("--target-time-zone: \(e)", command: Self.name)
+        }
     }
 
     func run() throws {
@@ -81,6 +98,7 @@ struct ServeCommand: Command {
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = UInt64(drift)
         sync.backupDirectory = backupDir
+        sync.responseTargets = targets
         var recordOptions = self.recordOptions
         if let record {
             if recordPlain {

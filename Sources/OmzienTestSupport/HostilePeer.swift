@@ -3,23 +3,35 @@ import OmzienModel
 import OmzienProtocol
 import OmzienTestSupport
 
-/// The hostile peer of the simulation (issue 15): an enrolled device that sends what no
-/// honest client would, mixed into the honest traffic. The generator follows
-/// Tests/OmzienServerTests/HostileDeviceTests.swift (extreme integers, huge values, future
-/// and past clocks, gaps, forks, broken chains, foreign stores and replicas, duplicate
-/// members, fractions where integers go); a third of its pushes are nearly honest so that
-/// its log grows and the applied paths are attacked too.
-struct HostilePeer {
-    let replica: ReplicaID
-    let store: String
-    let token: String
-    var chain = (seq: UInt64(0), hash: SHA256Digest.zero)
-    var own: [RecordRef] = []
+/// A hostile device (issues 10 and 15): an enrolled device that sends what no honest client
+/// would: extreme integers, huge values, future and past clocks, gaps, forks, broken chains,
+/// foreign stores and replicas, duplicate members, fractions where integers go. A third of its
+/// pushes are nearly honest, so that its log grows and the applied paths are attacked too.
+/// The one generator of both the simulation's hostile actor and HostileDeviceTests (a live
+/// server over loopback).
+public struct HostilePeer: Sendable {
+    public let replica: ReplicaID
+    public let store: String
+    public let token: String
+    /// A store that exists but is not this device's (foreign store fields and ids).
+    public let otherStore: String
+    /// The end of the chain the server holds of this device.
+    public private(set) var chain = (seq: UInt64(0), hash: SHA256Digest.zero)
+    /// Records the server took from this device.
+    public private(set) var own: [RecordRef] = []
+
+    public init(replica: ReplicaID, store: String, token: String, otherStore: String) {
+        self.replica = replica
+        self.store = store
+        self.token = token
+        self.otherStore = otherStore
+    }
 
     static func pick<T>(_ options: [T], _ rng: inout SplitMix64) -> T { options[Int.random(in: 0..<options.count, using: &rng)] }
 
-    /// One push body: (JSON text, the operations it carries, nearly honest).
-    mutating func push(_ rng: inout SplitMix64, now: UInt64, foreignReplica: String?, foreign: RecordRef?) -> (text: String, ops: [LogOperation]) {
+    /// One push body: the JSON text and the operations it carries. `foreignReplica`: another
+    /// device's replica id to claim now and then; `foreign`: a record of another store.
+    public mutating func push(_ rng: inout SplitMix64, now: UInt64, foreignReplica: String?, foreign: RecordRef?) -> (text: String, ops: [LogOperation]) {
         var ops: [LogOperation] = []
         var seq = chain.seq, prev = chain.hash
         let nearlyHonest = Int.random(in: 0..<3, using: &rng) == 0
@@ -37,7 +49,7 @@ struct HostilePeer {
     }
 
     /// Learns what the server took from its answer.
-    mutating func accepted(_ ops: [LogOperation], held: UInt64) {
+    public mutating func accepted(_ ops: [LogOperation], held: UInt64) {
         guard held > chain.seq else { return }
         let taken = ops.filter { $0.id.sequence <= held && $0.id.sequence > chain.seq }
         if let last = taken.last { chain = (last.id.sequence, last.hash) }
@@ -52,12 +64,12 @@ struct HostilePeer {
                         HLCTimestamp(wallMillis: now + 86_400_000, counter: 9).packed, 0, HLCTimestamp.maxPacked, UInt64.max,
                         HLCTimestamp(wallMillis: now - 31_536_000_000, counter: 0).packed, UInt64.random(in: 0...UInt64.max, using: &rng)], &rng)
         let previous = Self.pick([prev, prev, prev, .zero, SHA256.hash([UInt8.random(in: 0...255, using: &rng)])], &rng)
-        let storeField = Self.pick([store, store, "s1", "store-zz"], &rng)
+        let storeField = Self.pick([store, store, otherStore, "store-zz"], &rng)
         // Hostile chat moments use their own day, so that the honest counts stay checkable.
         let chat = try! ChatMomentKey(store: store, lane: Int64.random(in: 1...99, using: &rng), day: "2026-12-02")
         let signal = RecordRef(kind: .signal, id: RecordID.random(using: &rng))
         let record = Self.pick([signal, chat.ref, foreign ?? signal, own.isEmpty ? chat.ref : Self.pick(own, &rng),
-                           RecordRef(kind: .chatMoment, id: RecordID(trusted: "\(store)/../s1/1/2026-12-02")),
+                           RecordRef(kind: .chatMoment, id: RecordID(trusted: "\(store)/../\(otherStore)/1/2026-12-02")),
                            RecordRef(kind: .feedback, id: RecordID.random(using: &rng))], &rng)
         let huge = String(repeating: Self.pick(["x", "é", "😀", "\u{202E}"], &rng), count: Self.pick([0, 1, 2000, 2001, 8000], &rng))
         let changes: [[FieldChange]] = [
@@ -102,7 +114,7 @@ struct HostilePeer {
     }
 
     /// Damage to the JSON text that the types cannot express.
-    static func mutate(_ text: String, _ rng: inout SplitMix64) -> String {
+    public static func mutate(_ text: String, _ rng: inout SplitMix64) -> String {
         switch Int.random(in: 0..<14, using: &rng) {
         case 0: return text.replacingOccurrences(of: "\"protocolVersion\":1", with: "\"protocolVersion\":1,\"protocolVersion\":2")
         case 1: return text.replacingOccurrences(of: "\"protocolVersion\":1", with: "\"protocolVersion\":1.0")

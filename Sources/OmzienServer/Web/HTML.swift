@@ -1,0 +1,49 @@
+/// A piece of HTML that is safe to send (R-WEB-9). Built by string interpolation: the
+/// literal parts are markup written in this code; every interpolated `String` (or number) is
+/// escaped (`& < > " '`), so a text from a signal can only ever be text, in an element or in
+/// a double-quoted attribute. Only another `HTML` value is inserted as it is.
+///
+///     let page: HTML = "<p class=\"note\">\(referral.note ?? "")</p>"
+struct HTML: Sendable, Equatable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    private(set) var markup: String
+
+    init(stringLiteral value: StaticString) { markup = value.description }
+    init(stringInterpolation: Interpolation) { markup = stringInterpolation.markup }
+    private init(markup: String) { self.markup = markup }
+
+    static let empty = HTML(markup: "")
+
+    var description: String { markup }
+
+    struct Interpolation: StringInterpolationProtocol {
+        var markup = ""
+        init(literalCapacity: Int, interpolationCount: Int) { markup.reserveCapacity(literalCapacity * 2) }
+        mutating func appendLiteral(_ literal: StaticString) { markup += literal.description }
+        mutating func appendInterpolation(_ text: String) { markup += HTML.escape(text) }
+        mutating func appendInterpolation(_ number: Int) { markup += String(number) }
+        mutating func appendInterpolation(_ html: HTML) { markup += html.markup }
+        mutating func appendInterpolation(_ parts: [HTML]) { for p in parts { markup += p.markup } }
+    }
+
+    /// `&`, `<`, `>`, `"` and `'` as character references; everything else as it is.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for ch in text.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case "\0": out += "\u{FFFD}"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    static func + (lhs: HTML, rhs: HTML) -> HTML { HTML(markup: lhs.markup + rhs.markup) }
+
+    static func joined(_ parts: [HTML]) -> HTML { HTML(markup: parts.map(\.markup).joined()) }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import OmzienModel
+import OmzienProtocol
+import OmzienStore
+
+/// Person accounts (PARTNERS.md section 9): created by the admin, or by a partner's
+/// coordinator for the workers of its own organisation; passwords as PBKDF2 (R-WEB-1);
+/// lockout after repeated failures (R-WEB-3); disable; personal tokens (`omz_u_…`, R-WEB-4).
+extension SyncService {
+    /// R-WEB-3: this many failed logins in a row lock an account for `lockoutMillis`.
+    public static let lockoutFailures = 5
+    public static let lockoutMillis: UInt64 = 15 * 60_000
+
+    /// An account name: 2-32 characters of a-z, digits, `.`, `_`, `-`, starting with a letter;
+    /// unique over the whole server (it is what a person types to log in).
+    static func checkAccountName(_ name: String) throws {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+        guard (2...32).contains(name.count), name.allSatisfy(allowed.contains), name.first.map({ $0.isLetter }) == true else {
+            throw Problems.badRequest("account name '\(name)' is not valid: use 2-32 characters of lowercase letters a-z, digits and . _ - starting with a letter, for example eline or eline.devries")
+        }
+    }
+
+    static func accountInfo(_ row: [SQLValue], now: UInt64) -> AccountInfo {
+        let name = row[0].text ?? "", partner = row[1].text, role = row[2].text ?? ""
+        let locked = row[5].unsigned.flatMap { $0 > now ? $0 : nil }
+        return AccountInfo(id: name, name: name, partner: partner, role: role,
+                           actor: partner.map { "partner:\($0):\(name)" } ?? "headoffice:\(name)",
+                           createdAt: row[3].unsigned ?? 0, disabledAt: row[4].unsigned, lockedUntil: locked)
+    }
+
+    static let accountColumns = "a.name, a.partner, a.role, a.created_at, a.disabled_at, a.locked_until"
+
+    /// The coordinator's partner, or nil for the admin; anyone else is refused.
+    private func accountManager(_ principal: Principal) throws -> String? {
+        switch principal {
+        case .admin: return nil
+        case let .person(p) where p.role == .coordinator: return p.partner
+        default: throw Problems.forbidden("accounts are managed by the admin, and a partner's workers also by its coordinators")
+        }
+    }
+
+    private func actorName(_ principal: Principal) -> String {
+        if case let .person(p) = principal { return p.actor }
+        return "admin"
+    }
+
+    /// R-WEB-2: a new account. A coordinator may create workers of its own partner only.
+    public func createAccount(_ principal: Principal, _ request: CreateAccountRequest) throws -> AccountCreated {
+        let manager = try accountManager(principal)
+        try Self.checkAccountName(request.name)
+        let headOffice = request.headOffice ?? false
+        guard headOffice != (request.partner != nil) else {
+            throw Problems.badRequest("an account belongs to a partner ('partner': its id) or to head office ('headOffice': true), exactly one of them")
+        }
+        let role: Person.Role
+        if headOffice {
+            guard request.role == nil || request.role == Person.Role.headOffice.rawValue else {
+                throw Problems.badRequest("a head-office account has no role '\(request.role ?? "")'; leave role out")
+            }
+            role = .headOffice
+        } else {
+            guard let r = request.role.flatMap(Person.Role.init(rawValue:)), r != .headOffice else {
+                throw Problems.badRequest("a partner account needs role 'worker' or 'coordinator', got '\(request.role ?? "(none)")'")
+            }
+            role = r
+        }
+        if let manager {
+            guard request.partner == manager, role == .worker else {
+                throw Problems.forbidden("a coordinator adds workers of its own organisation ('\(manager)') only")
+            }
+        }
+        if let p = request.password, let problem = PasswordHash.problem(with: p) { throw Problems.badRequest(problem) }
+        if let partner = request.partner, ("partner:\(partner):\(request.name)").utf8.count > 48 {
+            throw Problems.badRequest("'partner:\(partner):\(request.name)' (the name the audit log keeps) is longer than 48 characters; choose a shorter account name")
+        }
+        let password = request.password ?? PasswordHash.initial()
+        let stored = PasswordHash.make(password, iterations: configuration.passwordIterations)
+        let now = self.now, by = actorName(principal)
+        return try worker.write { store in
+            let db = store.database
+            if let partner = request.partner, try db.firstRow("SELECT 1 FROM partners WHERE id = ?", [.text(partner)]) == nil {
+                throw Problems.notFound("partner '\(partner)' does not exist; create it first ('omzien admin partner add')")
+            }
+            if try db.firstRow("SELECT 1 FROM accounts WHERE name = ?", [.text(request.name)]) != nil {
+                throw Problems.exists("account '\(request.name)' exists; names are unique on this server (try '\(request.name).\(request.partner.map { String($0.prefix(8)) } ?? "ho")')")
+            }
+            try db.execute("""
+                INSERT INTO accounts(name, partner, role, salt, password_hash, iterations, created_at, created_by, failed_logins)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
+                """, [.text(request.name), request.partner.map(SQLValue.text) ?? .null, .text(role.rawValue), .blob(stored.salt), .blob(stored.hash),
+                      .integer(Int64(stored.iterations)), .integer(Int64(now)), .text(by)])
+            let row = try db.firstRow("SELECT \(Self.accountColumns) FROM accounts a WHERE name = ?", [.text(request.name)])!
+            return AccountCreated(account: Self.accountInfo(row, now: now), initialPassword: request.password == nil ? password : nil)
+        }
+    }
+
+    /// The admin sees every account; a coordinator those of its own organisation.
+    public func listAccounts(_ principal: Principal) throws -> [AccountInfo] {
+        let manager = try accountManager(principal)
+        let now = self.now
+        return try worker.read { store in
+            try store.database.rows("SELECT \(Self.accountColumns) FROM accounts a WHERE ?1 IS NULL OR a.partner = ?1 ORDER BY a.partner, a.name",
+                                    [manager.map(SQLValue.text) ?? .null]).map { Self.accountInfo($0, now: now) }
+        }
+    }
+
+    /// R-WEB-2: disable (or enable again) an account. Its personal tokens and web sessions
+    /// stop at once (both read the account on every use); enabling also lifts a lockout.
+    public func setAccountDisabled(_ principal: Principal, name: String, disabled: Bool) throws -> AccountInfo {
+        let manager = try accountManager(principal)
+        let now = self.now
+        let info = try worker.write { store -> AccountInfo in
+            let db = store.database
+            guard let row = try db.firstRow("SELECT \(Self.accountColumns) FROM accounts a WHERE name = ?", [.text(name)]) else {
+                throw Problems.notFound("no account '\(name)'")
+            }
+            let current = Self.accountInfo(row, now: now)
+            if let manager {
+                guard current.partner == manager else { throw Problems.notFound("no account '\(name)' in your organisation") }
+                guard current.role == Person.Role.worker.rawValue else { throw Problems.forbidden("a coordinator disables workers only; ask the admin about '\(name)'") }
+            }
+            if disabled {
+                try db.execute("UPDATE accounts SET disabled_at = coalesce(disabled_at, ?) WHERE name = ?", [.integer(Int64(now)), .text(name)])
+            } else {
+                try db.execute("UPDATE accounts SET disabled_at = NULL, failed_logins = 0, locked_until = NULL WHERE name = ?", [.text(name)])
+            }
+            return Self.accountInfo(try db.firstRow("SELECT \(Self.accountColumns) FROM accounts a WHERE name = ?", [.text(name)])!, now: now)
+        }
+        principalsForget { if case let .person(p) = $0 { p.account == name } else { false } }
+        return info
+    }
+
+    /// R-WEB-3: checks a name and password. nil for every kind of refusal (unknown name,
+    /// wrong password, disabled, locked), so a caller cannot tell which; an unknown name costs
+    /// the same PBKDF2 work as a known one. Five failures in a row lock the account for 15
+    /// minutes, during which even the right password is refused.
+    public func login(name: String, password: String, credential: String) throws -> Person? {
+        let now = self.now
+        guard password.utf8.count <= PasswordHash.maximumBytes, name.utf8.count <= 64 else { return nil }
+        let row = try worker.read { store in
+            try store.database.firstRow("""
+                SELECT a.salt, a.password_hash, a.iterations, a.disabled_at, a.locked_until, a.failed_logins FROM accounts a WHERE a.name = ?
+                """, [.text(name)])
+        }
+        guard let row, case let .blob(salt) = row[0], case let .blob(hash) = row[1], let iterations = row[2].int64 else {
+            _ = PasswordHash.make(password, iterations: configuration.passwordIterations)
+            return nil
+        }
+        let stored = PasswordHash(salt: salt, hash: hash, iterations: Int(iterations))
+        let matches = stored.matches(password)
+        let locked = (row[4].unsigned ?? 0) > now
+        guard matches, !locked, row[3] == .null else {
+            if !locked, row[3] == .null {
+                try worker.write { store in
+                    try store.database.execute("""
+                        UPDATE accounts SET failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 ELSE failed_logins + 1 END,
+                            locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END WHERE name = ?1
+                        """, [.text(name), .integer(Int64(Self.lockoutFailures)), .integer(Int64(now + Self.lockoutMillis))])
+                }
+            }
+            return nil
+        }
+        // A stored hash below today's work factor is replaced now that the password is known.
+        let rehash = stored.iterations < configuration.passwordIterations ? PasswordHash.make(password, iterations: configuration.passwordIterations) : nil
+        try worker.write { store in
+            try store.database.execute("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE name = ?", [.text(name)])
+            if let rehash {
+                try store.database.execute("UPDATE accounts SET salt = ?, password_hash = ?, iterations = ? WHERE name = ?",
+                                           [.blob(rehash.salt), .blob(rehash.hash), .integer(Int64(rehash.iterations)), .text(name)])
+            }
+        }
+        return try person(name: name, credential: credential)
+    }
+
+    /// The person of an account as it is now (nil when unknown or disabled); its partner's
+    /// current region.
+    public func person(name: String, credential: String) throws -> Person? {
+        try worker.read { store in try Self.person(store.database, name: name, credential: credential) }
+    }
+
+    static func person(_ db: Database, name: String, credential: String) throws -> Person? {
+        guard let row = try db.firstRow("""
+            SELECT a.name, a.partner, a.role, p.region FROM accounts a LEFT JOIN partners p ON p.id = a.partner
+            WHERE a.name = ? AND a.disabled_at IS NULL
+            """, [.text(name)]), let role = row[2].text.flatMap(Person.Role.init(rawValue:)) else { return nil }
+        let partner = row[1].text
+        let account = row[0].text ?? name
+        return Person(account: account, name: account, partner: partner, region: row[3].text, role: role, credential: credential)
+    }
+
+    /// R-WEB-4: a personal token (`omz_u_…`, shown once, stored as SHA-256) for the CLI/API,
+    /// against the account's password, under the same lockout as the login page.
+    public func issuePersonalToken(_ request: PersonalTokenRequest) throws -> PersonalTokenResponse {
+        let days = request.tokenDays ?? 30
+        guard (1...90).contains(days) else { throw Problems.badRequest("tokenDays must be 1...90, got \(days)") }
+        guard let person = try login(name: request.account, password: request.password, credential: "omz_u_") else {
+            throw Problems.unauthorized(Self.loginRefusal)
+        }
+        let token = Tokens.random(prefix: "omz_u_")
+        let now = self.now, expires = now + UInt64(days) * 86_400_000
+        try worker.write { store in
+            try store.database.execute("INSERT INTO person_tokens(token_hash, account, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                                       [.blob(Tokens.hash(token)), .text(person.account), .integer(Int64(now)), .integer(Int64(expires))])
+        }
+        return PersonalTokenResponse(account: person.account, actor: person.actor, token: token, expiresAt: expires)
+    }
+
+    /// The words of every refused login (R-WEB-3): they never say which part was wrong.
+    public static let loginRefusal = "the name or the password is wrong, or the account is locked or disabled; after \(lockoutFailures) failed attempts an account is locked for \(lockoutMillis / 60_000) minutes"
+
+    /// `authenticate`'s lookup of a personal token: the account must exist and be enabled.
+    static func personalTokenPrincipal(_ db: Database, hash: [UInt8], token: String, now: UInt64) throws -> CachedPrincipal? {
+        guard let row = try db.firstRow("SELECT account, expires_at FROM person_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
+                                        [.blob(hash), .integer(Int64(now))]), case let .text(name) = row[0],
+              let person = try person(db, name: name, credential: String(token.prefix(12))) else { return nil }
+        return CachedPrincipal(principal: .person(person), expiresAt: row[1].unsigned)
+    }
+}
