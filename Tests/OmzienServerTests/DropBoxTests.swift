@@ -94,7 +94,7 @@ struct DropBoxTests {
         #expect(try Self.referral(wz, signal).note == note, "the resend changed nothing on the server")
     }
 
-    @Test("R-PRIV-32: other devices of the store never receive note or contact, by pull or by snapshot; digests agree")
+    @Test("R-PRIV-30, R-PRIV-32: other devices of the store never receive note or contact, by pull or by snapshot; digests agree")
     func otherDevicesOfTheStoreNeverReceiveThem() throws {
         let h = try SyncHarness()
         try h.setUpStores([("store-a", "noord")])
