@@ -145,7 +145,10 @@ public enum SessionReplay {
                 // Everything else goes through the routes, as it did when recorded.
                 var request = HTTPRequest(method: HTTPMethod(e.method), target: e.path + (e.query.map { "?" + $0 } ?? ""), path: e.path, query: e.query,
                                           body: codes.substitute(in: e) ?? [])
-                if e.authRefused { request.headers.add(name: "Authorization", value: "Replay refused") } else if e.principal != "anonymous" {
+                if e.authRefused {
+                    // A refused device is named, so that a revoke with a wipe refuses it with its wipe order again (R-PRIV-10).
+                    request.headers.add(name: "Authorization", value: "Replay refused" + (e.principal.hasPrefix("device:") ? " " + e.principal : ""))
+                } else if e.principal != "anonymous" {
                     request.headers.add(name: "Authorization", value: "Replay " + e.principal)
                 }
                 let answer = router.respond(to: request)

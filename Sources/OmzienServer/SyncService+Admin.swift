@@ -139,8 +139,12 @@ extension SyncService {
         guard let row = try? worker.read({ store in
             try store.database.firstRow("SELECT replica FROM principals WHERE token_hash = ? AND kind = 'device' AND revoked_at IS NOT NULL AND wipe = 1", [.blob(tokenHash)])
         }), let replica = row.first?.text else { return nil }
-        return Problem("wipe-required", status: 401, title: "Device revoked: erase its data",
-                       detail: "the operator revoked \(replica) and asked it to erase its local data; the device erases its database now (what it had not sent is lost). Enroll it again with a new code to use it")
+        return Self.wipeProblem(replica: replica)
+    }
+
+    static func wipeProblem(replica: String) -> Problem {
+        Problem("wipe-required", status: 401, title: "Device revoked: erase its data",
+                detail: "the operator revoked \(replica) and asked it to erase its local data; the device erases its database now (what it had not sent is lost). Enroll it again with a new code to use it")
     }
 
     /// Quarantined operations, oldest first: (operation id, reason, received at).

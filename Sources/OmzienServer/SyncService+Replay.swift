@@ -19,15 +19,25 @@ extension SyncService {
         case "headoffice": return .headOffice
         case _ where name.hasPrefix("device:"):
             let replica = String(name.dropFirst("device:".count))
-            let found = try worker.read { store -> (String, Bool)? in
-                guard let row = try store.database.firstRow("SELECT store, revoked_at FROM principals WHERE kind = 'device' AND replica = ?", [.text(replica)]),
+            let found = try worker.read { store -> (String, Bool, Bool)? in
+                guard let row = try store.database.firstRow("SELECT store, revoked_at, wipe FROM principals WHERE kind = 'device' AND replica = ?", [.text(replica)]),
                       case let .text(s) = row[0] else { return nil }
-                return (s, row[1] != .null)
+                return (s, row[1] != .null, row[2].int64 == 1)
             }
-            guard let (storeID, revoked) = found, !revoked, let r = try? ReplicaID(replica) else {
+            // A device revoked with a wipe gets its wipe order again (PRIVACY.md R-PRIV-10).
+            if let (_, revoked, wipe) = found, revoked, wipe { throw Self.wipeProblem(replica: replica) }
+            guard let (storeID, revoked, _) = found, !revoked, let r = try? ReplicaID(replica) else {
                 throw Problems.unauthorized("the device is unknown to this server or was revoked; enroll the device again")
             }
             return .device(replica: r, store: storeID)
+        case _ where name.hasPrefix("refused device:"):
+            // Refused when recorded; with the wipe order if the device was revoked with one.
+            let replica = String(name.dropFirst("refused device:".count))
+            let wipe = try worker.read { store in
+                try store.database.firstRow("SELECT 1 FROM principals WHERE kind = 'device' AND replica = ? AND revoked_at IS NOT NULL AND wipe = 1", [.text(replica)]) != nil
+            }
+            if wipe { throw Self.wipeProblem(replica: replica) }
+            throw Problems.unauthorized(Self.refusedAuthentication)
         case _ where name.hasPrefix("partner:"):
             let id = String(name.dropFirst("partner:".count))
             let region = try worker.read { store -> String? in

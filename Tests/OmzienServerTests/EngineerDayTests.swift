@@ -225,7 +225,9 @@ struct EngineerBinaryDayTests {
         // The case the move took away from noord is out of its reach (R-PART-14).
         #expect(try CLITests.run(["partner", "show", id] + partner, environment: ["OMZIEN_PARTNER_TOKEN": noord]).status != 0)
         let till2 = try #require((try JSONSerialization.jsonObject(with: Data(try run(["device", "status", "--db", p("till-2.sqlite"), "--json"]).utf8)) as? [String: Any])?["replica"] as? String)
-        _ = try run(["admin", "revoke", till2] + admin)
+        // Revoked without a wipe (PRIVACY.md R-PRIV-11), so that the till's refused sync is in
+        // the log; a wipe's replay is in SessionLogTests' store-move-reopen-revoke scenario.
+        _ = try run(["admin", "revoke", till2, "--keep-data"] + admin)
         _ = try run(["device", "chat", "--db", p("till-2.sqlite"), "--lane", "2"])
         #expect(try CLITests.run(["device", "sync", "--db", p("till-2.sqlite"), "--no-retry"]).status != 0, "a revoked till is refused")
         _ = try run(["device", "sync", "--db", p("till-1.sqlite"), "--record", deviceLogs])
