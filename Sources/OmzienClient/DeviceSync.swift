@@ -179,6 +179,7 @@ public final class DeviceSync {
             }
         }
         report.acknowledged = try withStore { $0.acknowledged }
+        try withStore { try dropDelivered($0, progress: progress) }  // R-PRIV-31, DeviceSync+DropBox.swift
         return report
     }
 

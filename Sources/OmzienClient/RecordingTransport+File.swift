@@ -9,16 +9,16 @@ extension RecordingTransport {
     /// Call `finish(path:)` when the sync is over.
     public convenience init(inner: any HTTPTransport, directory: String, path: String) throws {
         let (replica, storeID, state, digest) = try DeviceDatabase.with(path) { store in
-            (store.replica.rawValue, (try store.setting("store")) ?? "", try Self.state(of: store), try store.stateDigest().hex)
+            (store.replica.rawValue, (try store.setting("store")) ?? "", try Self.state(of: store), try store.storeAudienceDigest().hex)
         }
         try self.init(inner: inner, directory: directory, replica: replica, store: storeID,
-                      digest: { try? DeviceDatabase.with(path) { try $0.stateDigest().hex } })
+                      digest: { try? DeviceDatabase.with(path) { try $0.storeAudienceDigest().hex } })
         try recordLocal(DeviceLogState.startPath, body: state, digest: digest)
     }
 
     /// Writes the closing step with the device's digest after the sync, and closes the log.
     public func finish(path: String) {
-        if let digest = try? DeviceDatabase.with(path, { try $0.stateDigest().hex }) {
+        if let digest = try? DeviceDatabase.with(path, { try $0.storeAudienceDigest().hex }) {
             try? recordLocal(DeviceLogState.endPath, body: nil, digest: digest)
         }
         close()

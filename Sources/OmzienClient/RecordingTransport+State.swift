@@ -9,8 +9,8 @@ extension RecordingTransport {
     /// the device held before. Call `finish(store:)` when the sync is over.
     public convenience init(inner: any HTTPTransport, directory: String, store: ReplicaStore) throws {
         let storeID = (try? store.setting("store")) ?? nil ?? ""
-        try self.init(inner: inner, directory: directory, replica: store.replica.rawValue, store: storeID, digest: { try? store.stateDigest().hex })
-        try recordLocal(DeviceLogState.startPath, body: try Self.state(of: store), digest: try store.stateDigest().hex)
+        try self.init(inner: inner, directory: directory, replica: store.replica.rawValue, store: storeID, digest: { try? store.storeAudienceDigest().hex })
+        try recordLocal(DeviceLogState.startPath, body: try Self.state(of: store), digest: try store.storeAudienceDigest().hex)
     }
 
     static func state(of store: ReplicaStore) throws -> [UInt8] {
@@ -26,7 +26,7 @@ extension RecordingTransport {
 
     /// Writes the closing step with the device's digest after the sync, and closes the log.
     public func finish(store: ReplicaStore) {
-        if let digest = try? store.stateDigest().hex { try? recordLocal(DeviceLogState.endPath, body: nil, digest: digest) }
+        if let digest = try? store.storeAudienceDigest().hex { try? recordLocal(DeviceLogState.endPath, body: nil, digest: digest) }
         close()
     }
 }

@@ -54,7 +54,7 @@ extension SessionReplay {
                     try scratch.apply(own, mode: .scopedFeed)
                     for op in own { held[replicaID.rawValue] = max(held[replicaID.rawValue, default: 0], op.id.sequence) }
                 }
-                if let recorded = step.replicaDigest, differ("replica digest", recorded, try scratch.stateDigest().hex) { return result }
+                if let recorded = step.replicaDigest, differ("replica digest", recorded, try scratch.storeAudienceDigest().hex) { return result }
             }
             if step.method != DeviceLogState.method, (200..<300).contains(step.status), let body = step.response, !SessionLog.isCapped(body) {
                 if step.path == "/v1/sync/snapshot", let snapshot = try? SnapshotResponse.decodeFast(body) {
@@ -69,7 +69,7 @@ extension SessionReplay {
             result.replayed += 1
             e = try next()
         }
-        result.digests[store] = try scratch.stateDigest().hex
+        result.digests[store] = try scratch.storeAudienceDigest().hex
         return result
     }
 

@@ -139,7 +139,7 @@ public enum SessionReplay {
                 result.skipped += 1
                 continue
             }
-            if let store = e.store, let before = e.digestBefore, differ("digest before", before, try service.digest(store: store).hex) { return result }
+            if let store = e.store, let before = e.digestBefore, differ("digest before", before, try service.replayDigest(store: store, recorded: before)) { return result }
             guard !e.authRefused, e.principal.hasPrefix("device:"), (200..<300).contains(e.status), d.fastPath,
                   case let .device(replica, store)? = try? service.replayPrincipal(e.principal) else {
                 // Everything else goes through the routes, as it did when recorded.
@@ -157,7 +157,7 @@ public enum SessionReplay {
                     if differ(field, recorded, replayed) { return result }
                 }
                 codes.learn(from: e, replayed: answer.body)
-                if let store = e.store, let after = e.digestAfter, differ("digest after", after, try service.digest(store: store).hex) { return result }
+                if let store = e.store, let after = e.digestAfter, differ("digest after", after, try service.replayDigest(store: store, recorded: after)) { return result }
                 result.replayed += 1
                 continue
             }
@@ -185,14 +185,15 @@ public enum SessionReplay {
                 if differAnswer("cursor", recorded["cursor"], answer.cursor) { return result }
             case ("GET", "/v1/sync/snapshot"):
                 let answer = try service.snapshot(principal)
-                if differAnswer("snapshot digest", recorded["digest"], answer.digest) { return result }
+                let snapshotDigest = answer.digest == recorded["digest"] ? answer.digest : try service.replayDigest(store: store, recorded: recorded["digest"])
+                if differAnswer("snapshot digest", recorded["digest"], snapshotDigest) { return result }
             case ("GET", "/v1/sync/status"):
                 let answer = try service.status(principal)
                 if differAnswer("held", recorded["held"], "\(answer.held)") { return result }
             default:
                 continue
             }
-            if let after = e.digestAfter, differ("digest after", after, try service.digest(store: store).hex) { return result }
+            if let after = e.digestAfter, differ("digest after", after, try service.replayDigest(store: store, recorded: after)) { return result }
             result.replayed += 1
         }
         for store in stores { result.digests[store] = try service.digest(store: store).hex }

@@ -537,7 +537,7 @@ public final class SyncService: Sendable {
                 ORDER BY f.pos LIMIT ?
                 """).rows([.text(storeID), .integer(after), .text(replica.rawValue), .integer(Int64(limit + 1))])
             let page = rows.prefix(limit)
-            let ops = try page.map(ReplicaStore.operation)
+            let ops = try Self.storeAudience(try page.map(ReplicaStore.operation), in: store)  // R-PRIV-32
             var next = after
             if case let .integer(pos)? = page.last?[10] { next = pos }
             return PullResponse(operations: ops, cursor: "p\(next)", more: rows.count > limit, serverTime: now)
@@ -576,14 +576,15 @@ public final class SyncService: Sendable {
                                    maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: configuration.maxDriftMillis))
     }
 
-    /// The state digest of one store's records (for tests, the demo and `omzien admin`).
+    /// The state digest of one store's records as its devices hold them: of the store-audience
+    /// projection (MODEL.md 7.1, PRIVACY.md R-PRIV-32), for tests, the demo and `omzien admin`.
     public func digest(store storeID: String) throws -> SHA256Digest {
         try worker.read { store in try Self.scopedRecords(of: storeID, in: store, states: nil) }
     }
 
     /// Visits every record in a store's scope in (kind, id) order, with its canonical state
     /// when `states` is given, and returns the state digest of exactly those records.
-    static func scopedRecords(of storeID: String, in store: ReplicaStore,
+    static func scopedRecords(of storeID: String, in store: ReplicaStore, storeAudience: Bool = true,
                               states: ((RecordRef, [UInt8]) throws -> Void)?) throws -> SHA256Digest {
         var digest = StateDigest()
         let stmt = try store.database.cachedStatement("""
@@ -594,11 +595,11 @@ public final class SyncService: Sendable {
         defer { stmt.reset() }
         while try stmt.step() {
             guard let kind = RecordKind(rawValue: stmt.text(0)), let id = try? RecordID(stmt.text(1)) else { throw ServerError.corrupt("records") }
-            let hash = stmt.blob(2)
-            guard hash.count == 32 else { throw ServerError.corrupt("records") }
+            guard stmt.blob(2).count == 32 else { throw ServerError.corrupt("records") }
             let ref = RecordRef(kind: kind, id: id)
+            let (bytes, hash) = storeAudience ? try Self.storeAudienceState(ref, bytes: stmt.blob(3), hash: stmt.blob(2)) : (stmt.blob(3), stmt.blob(2))  // R-PRIV-32
             digest.add(ref, stateHash: SHA256Digest(bytes: hash))
-            try states?(ref, stmt.blob(3))
+            try states?(ref, bytes)
         }
         return digest.finalize()
     }

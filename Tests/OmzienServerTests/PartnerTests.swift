@@ -79,7 +79,10 @@ struct PartnerTests {
         try a.sync()
         let merged = try #require(try a.store.loadRecord(signal))
         #expect(merged.status("status")?.state == "in-contact", "the store sees the partner's follow-up")
-        #expect(merged.string("note") == "Vandaag ook", "and keeps its own edit")
+        // Its own edit wins; the drop-box keeps its version, not its text (PRIVACY.md R-PRIV-31).
+        if case let .register(note)? = merged.fields["note"] {
+            #expect(note.winner?.op.replica == a.store.replica && note.winner?.value == .withheld, "and keeps its own edit")
+        } else { Issue.record("the note's register is missing") }
         #expect(try a.store.stateDigest() == (try h.server.service.digest(store: "store-a")))
         let view = try wz.call("GET", "v1/partner/referrals/\(signal.id)", as: ReferralView.self)
         #expect(view.note == "Vandaag ook")

@@ -91,7 +91,7 @@ struct WipeTests {
         #expect(try s.device(["sync"]).status == 0)
         #expect(try s.device(["signal", "--indicators", "mentions-alone", "--note", offline]).status == 0)
         #expect(try s.device(["feedback", "--category", "queue-at-till", "--nps", "7"]).status == 0)
-        #expect(try s.deviceFilesHolding(note).isEmpty == false, "the tablet holds the note before the revoke (the test can see it)")
+        #expect(try s.deviceFilesHolding(offline).isEmpty == false, "the tablet holds its unsent note before the revoke (the test can see it; a sent one is dropped, PRIVACY.md R-PRIV-31)")
 
         // R-PRIV-11: the operator is warned that what the device has not sent is lost.
         let revoked = try s.admin(["revoke", s.replica])

@@ -91,6 +91,8 @@ def parse_value(v):
         return ("str", v.encode("utf-8"))
     if isinstance(v, dict) and list(v) == ["int"]:
         return ("int", int(v["int"]))
+    if v == {"withheld": True}:
+        return ("withheld",)
     if isinstance(v, dict) and list(v) == ["f64"]:
         bits = int(v["f64"], 16)
         exp, frac = (bits >> 52) & 0x7FF, bits & ((1 << 52) - 1)
@@ -107,6 +109,7 @@ def value_bytes(v):
     if tag == "int": return u8(3) + i64(v[1])
     if tag == "f64": return u8(4) + u64(v[1])
     if tag == "str": return u8(5) + bstr(v[1])
+    if tag == "withheld": return u8(6)
     raise ModelError(tag)
 
 
@@ -159,7 +162,8 @@ class Operation:
         self.hash = bytes.fromhex(j["hash"])
         self.body = j["body"]
         payload = payload_bytes(self.body)
-        if payload is not None and sha(payload) != self.payload_hash:
+        withheld = "changes" in self.body and any(c.get("value") == {"withheld": True} for c in self.body["changes"])
+        if payload is not None and not withheld and sha(payload) != self.payload_hash:
             raise ModelError(f"{j['id']}: payload hash mismatch")
         if operation_hash(self.id, self.hlc, self.author, self.kind, self.record, self.payload_hash, self.prev) != self.hash:
             raise ModelError(f"{j['id']}: hash mismatch")
@@ -226,6 +230,22 @@ class Record:
                 if cur is None or nxt > cur:
                     self.fields[f] = nxt
 
+    def store_audience(self):
+        """Section 7.1: a submitted signal (status (epoch, rank) >= (0, 1), not erased) with
+        every non-null head value of note and contact replaced by withheld."""
+        status = self.fields.get("status")
+        if self.kind != "signal" or self.erased or status is None or status < (0, 1):
+            return self
+        out = Record(self.kind)
+        out.fields = dict(self.fields)
+        for name in ("note", "contact"):
+            st = self.fields.get(name)
+            if st is None:
+                continue
+            heads = [(h, o, v if v == ("null",) else ("withheld",)) for h, o, v in st["heads"]]
+            out.fields[name] = {"heads": heads, "superseded": st["superseded"]}
+        return out
+
     def canonical(self):
         out = u8(1) + u8(1 if self.erased else 0) + u32(len(self.fields))
         schema = SCHEMA[self.kind]
@@ -280,6 +300,13 @@ class Replica:
             h.update(bstr(key[0]) + bstr(key[1]) + sha(self.records[key].canonical()))
         return h.digest()
 
+    def store_digest(self):
+        """Section 7.1: the digest of the store-audience projection."""
+        h = hashlib.sha256(sstr("omzien/state/1"))
+        for key in sorted(self.records):
+            h.update(bstr(key[0]) + bstr(key[1]) + sha(self.records[key].store_audience().canonical()))
+        return h.digest()
+
     def expect(self):
         return {
             "digest": self.digest().hex(),
@@ -322,6 +349,14 @@ def check(path):
 def main(argv):
     if len(argv) >= 2 and argv[1] == "expect":
         print(json.dumps(replay(json.load(sys.stdin)["operations"])))
+        return 0
+    if len(argv) >= 2 and argv[1] == "store-digest":
+        # One line per vector file: the file name and its store-audience digest (section 7.1).
+        for f in argv[2:]:
+            r = Replica()
+            for j in json.loads(Path(f).read_text())["operations"]:
+                r.apply(Operation(j))
+            print(Path(f).name, r.store_digest().hex())
         return 0
     if len(argv) >= 2 and argv[1] == "check":
         files = argv[2:] or sorted(str(p) for p in (Path(__file__).resolve().parents[2] / "Protocol" / "vectors").glob("*.json"))

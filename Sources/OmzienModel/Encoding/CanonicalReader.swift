@@ -81,6 +81,7 @@ public struct CanonicalReader {
             guard !d.isNaN || bits == FieldValue.canonicalNaNBits else { throw malformed("a NaN that is not the canonical NaN") }
             return .double(d)
         case 5: return .string(try string())
+        case 6: return .withheld
         default:
             offset -= 1
             throw malformed("unknown value tag \(tag)")

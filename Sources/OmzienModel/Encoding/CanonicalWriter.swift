@@ -51,6 +51,7 @@ public struct CanonicalWriter: Sendable {
         case let .int(i): u8(3); i64(i)
         case let .double(d): u8(4); u64(FieldValue.canonicalBits(d))
         case let .string(s): u8(5); string(s)
+        case .withheld: u8(6)
         }
     }
 

@@ -142,7 +142,7 @@ extension FieldChange: Codable {
 /// JSON: `null`, `true`/`false`, a JSON string for text, `{"int":"-12"}` for integers and
 /// `{"f64":"7ff8000000000000"}` (the 16 hex digits of the bit pattern) for doubles.
 extension FieldValue: Codable {
-    enum Keys: String, CodingKey { case int, f64 }
+    enum Keys: String, CodingKey { case int, f64, withheld }
 
     public init(from decoder: any Decoder) throws {
         // Strings are the common case; try them first (a failed try costs an error value).
@@ -161,8 +161,10 @@ extension FieldValue: Codable {
             }
             let d = Double(bitPattern: bits)
             self = .double(d.isNaN ? Double(bitPattern: FieldValue.canonicalNaNBits) : d)
+        } else if try c.decodeIfPresent(Bool.self, forKey: .withheld) == true {
+            self = .withheld
         } else {
-            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "a value is null, a boolean, a string, {\"int\":\"…\"} or {\"f64\":\"…\"}"))
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "a value is null, a boolean, a string, {\"int\":\"…\"}, {\"f64\":\"…\"} or {\"withheld\":true}"))
         }
     }
 
@@ -176,6 +178,7 @@ extension FieldValue: Codable {
             var c = encoder.container(keyedBy: Keys.self)
             let hex = String(FieldValue.canonicalBits(d), radix: 16)
             try c.encode(String(repeating: "0", count: 16 - hex.count) + hex, forKey: .f64)
+        case .withheld: var c = encoder.container(keyedBy: Keys.self); try c.encode(true, forKey: .withheld)
         }
     }
 }

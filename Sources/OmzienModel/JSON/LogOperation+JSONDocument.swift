@@ -99,6 +99,8 @@ extension FieldValue {
             guard text.utf8.count == 16, let bits = UInt64(text, radix: 16) else { throw JSONShapeError("'\(text)' is not 16 hex digits") }
             let d = Double(bitPattern: bits)
             self = .double(d.isNaN ? Double(bitPattern: FieldValue.canonicalNaNBits) : d)
+        } else if v["withheld"]?.bool == true {
+            self = .withheld
         } else {
             throw JSONShapeError("a value is null, a boolean, a string, {\"int\":\"…\"} or {\"f64\":\"…\"}")
         }

@@ -11,6 +11,10 @@ public enum FieldValue: Sendable, CustomStringConvertible {
     case int(Int64)
     case double(Double)
     case string(String)
+    /// A value dropped from this copy for its audience (PRIVACY.md R-PRIV-30): the register
+    /// keeps the write's operation id and timestamp, so merging still works, but not the
+    /// value. Never written by a person; canonical value tag 6, JSON `{"withheld":true}`.
+    case withheld
 
     public static let canonicalNaNBits: UInt64 = 0x7FF8_0000_0000_0000
 
@@ -24,6 +28,7 @@ public enum FieldValue: Sendable, CustomStringConvertible {
         case .int: "int"
         case .double: "double"
         case .string: "string"
+        case .withheld: "withheld"
         }
     }
 
@@ -37,6 +42,7 @@ public enum FieldValue: Sendable, CustomStringConvertible {
         case let .int(i): String(i)
         case let .double(d): d.isNaN ? "NaN" : (d == 0 && d.sign == .minus ? "-0.0" : String(d))
         case let .string(s): ModelError.quote(s)
+        case .withheld: "(withheld)"
         }
     }
 }
@@ -49,6 +55,7 @@ extension FieldValue: Hashable {
         case let (.int(x), .int(y)): x == y
         case let (.double(x), .double(y)): canonicalBits(x) == canonicalBits(y)
         case let (.string(x), .string(y)): x.utf8.elementsEqual(y.utf8)
+        case (.withheld, .withheld): true
         default: false
         }
     }
@@ -60,6 +67,7 @@ extension FieldValue: Hashable {
         case let .int(i): h.combine(2); h.combine(i)
         case let .double(d): h.combine(3); h.combine(Self.canonicalBits(d))
         case let .string(s): h.combine(4); for b in s.utf8 { h.combine(b) }
+        case .withheld: h.combine(5)
         }
     }
 }

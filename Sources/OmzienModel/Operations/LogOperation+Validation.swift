@@ -85,7 +85,14 @@ extension LogOperation {
         }
         switch (change, spec.merge) {
         case let (.set(_, value, supersedes), .register):
-            try spec.rule.check(value, field: spec.name, nullable: spec.nullable)
+            if value == .withheld {
+                // R-PRIV-31: only a field the store audience withholds can arrive withheld.
+                guard StoreAudience.withholds(kind, spec.name) else {
+                    throw ModelError.invalidValue(field: spec.name, reason: "only \(StoreAudience.withheldFieldList) can be withheld; \(kind.rawValue).\(spec.name) must carry its value")
+                }
+            } else {
+                try spec.rule.check(value, field: spec.name, nullable: spec.nullable)
+            }
             try checkCanonical(supersedes, field: spec.name, what: "supersedes")
         case let (.add(_, element), .addWinsSet):
             try spec.rule.check(.string(element), field: spec.name, nullable: false)

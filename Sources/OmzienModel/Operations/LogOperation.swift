@@ -2,7 +2,8 @@
 /// Foundation's `Operation`).
 ///
 /// Invariants (checked by `init(verifying…)` for anything that comes from outside):
-/// - `payloadHash == SHA256(body.canonicalBytes())` unless the body is `.redacted`;
+/// - `payloadHash == SHA256(body.canonicalBytes())` unless the body is `.redacted` or has
+///   values withheld for an audience (`StoreAudience`);
 /// - `hash == SHA256(canonical header)`, where the header holds the id, timestamp, author,
 ///   record, `payloadHash` and `previousHash`, but never the payload itself: after an
 ///   erasure the payload is dropped and the chain still verifies;
@@ -44,7 +45,9 @@ public struct LogOperation: Sendable, Hashable, CustomStringConvertible {
     public init(verifying id: OperationID, timestamp: HLCTimestamp, author: AuthorID, record: RecordRef,
                 body: OperationBody, previousHash: SHA256Digest, payloadHash: SHA256Digest, hash: SHA256Digest) throws {
         let payload = body == .redacted ? nil : body.canonicalBytes()
-        if let payload, SHA256.hash(payload) != payloadHash {
+        // A body with withheld values (PRIVACY.md R-PRIV-31) no longer hashes to the payload
+        // hash, like a redacted one: only the header hash can be checked.
+        if let payload, !body.hasWithheldValues, SHA256.hash(payload) != payloadHash {
             throw ModelError.payloadHashMismatch(id)
         }
         let computed = Self.headerHash(id: id, timestamp: timestamp, author: author, record: record,
@@ -68,6 +71,13 @@ public struct LogOperation: Sendable, Hashable, CustomStringConvertible {
         self.payloadHash = payloadHash
         self.hash = hash
         self.payload = body == .redacted ? nil : (payload ?? body.canonicalBytes())
+    }
+
+    /// This operation with `body` in place of its own (the same body with values withheld for
+    /// an audience, PRIVACY.md R-PRIV-31): the hashes stay, so the chain still verifies.
+    public func replacingBody(_ body: OperationBody) -> LogOperation {
+        LogOperation(unchecked: id, timestamp: timestamp, author: author, record: record, body: body,
+                     previousHash: previousHash, payloadHash: payloadHash, hash: hash)
     }
 
     /// This operation with its payload dropped (after its record was erased).

@@ -29,7 +29,7 @@ public final class ReplicaStore {
     public var maxClockAheadMillis: UInt64 = HybridClock.defaultMaxAheadMillis
     /// An erase committed (or is about to, inside an enclosing transaction) and the WAL still
     /// holds the erased bytes.
-    private var erasedSinceCheckpoint = false
+    var erasedSinceCheckpoint = false
 
     struct LogHead: Equatable {
         var held: UInt64

@@ -43,6 +43,8 @@ enum RecordPresenter {
             out["status"] = r.status("status")?.state ?? "draft"
             if let o = r.string("outcome") { out["outcome"] = o }
             if let d = r.string("declineReason") { out["declineReason"] = d }  // the partner's reason (PARTNERS.md R-PART-27)
+            let withheld = StoreAudience.withheldFields[.signal, default: []].sorted().filter { r.value($0) == .withheld }
+            if !withheld.isEmpty { out["withheld"] = withheld }  // kept by the server only (PRIVACY.md R-PRIV-31)
         case .feedback:
             out["category"] = r.string("category") ?? ""
             out["nps"] = r.value("nps")?.intValue ?? 0

@@ -79,7 +79,11 @@ struct DiffCommand: Command {
             switch (l[ref], r[ref]) {
             case let (x?, nil): lines.append(["record": ref.description, "difference": "only in A" + (x.erased ? " (erased)" : "")])
             case let (nil, y?): lines.append(["record": ref.description, "difference": "only in B" + (y.erased ? " (erased)" : "")])
-            case let (x?, y?) where x.canonicalBytes() != y.canonicalBytes():
+            // A store device keeps a submitted signal's store-audience copy (PRIVACY.md
+            // R-PRIV-31): a note or contact that one side holds and the other holds withheld
+            // is not a difference.
+            case let (x?, y?) where x.canonicalBytes() != y.canonicalBytes()
+                && !(StoreAudience.project(x) == StoreAudience.project(y) && (StoreAudience.project(x) == x || StoreAudience.project(y) == y)):
                 if x.erased != y.erased {
                     lines.append(["record": ref.description, "difference": x.erased ? "erased in A only" : "erased in B only"])
                     continue
