@@ -5,12 +5,14 @@
 #   Tools/simulate.sh --seeds N --first S  # another range; --jobs J splits it over J processes
 #   --loopback: the slower mode, every request over a real socket to the real HTTP server on
 #   127.0.0.1, with connections also cut half-way through the request or the answer;
+#   --sigkill: the server is `omzien serve` as a child process, killed with SIGKILL at every
+#   crash step and started again on its file (wall clock: tick steps move nothing);
 #   --avoid DEFECT steers around a named defect (Simulation.KnownDefect; none is open now);
 #   OMZIEN_SIM_TRACE=1 prints every request, its fault and its answer.
 set -e
 cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
-flock /tmp/omzien-swift.lock timeout 900 swift build -c release --product omzien-simulate >&2
+flock /tmp/omzien-swift.lock sh -c 'timeout 900 swift build -c release --product omzien-simulate && timeout 900 swift build -c release --product omzien' >&2
 BIN=.build/release/omzien-simulate
 JOBS=1; FIRST=1; SEEDS=10000; REST=""
 while [ $# -gt 0 ]; do

@@ -196,6 +196,10 @@ extension SyncService {
                 guard case let .text(rid) = row[1], case let .text(storeID) = row[2], seen.insert(rid).inserted, let id = try? RecordID(rid),
                       let state = try store.loadRecord(RecordRef(kind: .signal, id: id)),
                       let view = Self.referralView(state, store: storeID, region: region) else { continue }
+                // An erased draft was never a referral: the partner is not told it existed
+                // (only submitted ones, whose copies it must delete, R-PART-5).
+                if view.erased == true,
+                   try store.database.firstRow("SELECT 1 FROM referral_events WHERE referral = ? AND event = 'submitted'", [.text(rid)]) == nil { continue }
                 views.append(view)
             }
             // Referrals handed over to this region since the cursor (R-PART-12).

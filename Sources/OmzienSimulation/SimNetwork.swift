@@ -6,57 +6,140 @@ import OmzienProtocol
 import OmzienServer
 import OmzienStore
 import OmzienTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The simulated server: the real `SyncService` behind the real `SyncRoutes`, on a database
 /// file that survives a crash (the service is dropped and reopened from the file). In process
-/// by default; in the loopback mode the real HTTP server on 127.0.0.1 in front of it.
+/// by default; in the loopback mode the real HTTP server on 127.0.0.1 in front of it; in the
+/// child mode a real `omzien serve` process, and a crash is a SIGKILL of it.
 final class SimServer {
     let path: String
     let clock: SimClock
-    let loopback: Bool
-    private(set) var service: SyncService
-    private(set) var router: Router
-    /// The HTTP server of the loopback mode, and its port.
+    let mode: Simulation.ServerMode
+    /// The in-process service (nil in the child mode).
+    private(set) var service: SyncService?
+    private(set) var router: Router?
+    /// The HTTP server of the loopback mode.
     private(set) var http: SyncServer?
+    private(set) var child: ServeChild?
     private(set) var port = 0
     private(set) var crashes = 0
 
-    init(path: String, clock: SimClock, loopback: Bool) throws {
+    var overTheWire: Bool { mode != .inProcess }
+
+    init(path: String, clock: SimClock, mode: Simulation.ServerMode) throws {
         self.path = path
         self.clock = clock
-        self.loopback = loopback
-        (service, router, http, port) = try Self.open(path, clock, loopback: loopback)
+        self.mode = mode
+        try open()
     }
 
-    static func open(_ path: String, _ clock: SimClock, loopback: Bool) throws -> (SyncService, Router, SyncServer?, Int) {
+    func open() throws {
         var configuration = SyncService.Configuration()
+        let clock = self.clock
         configuration.now = { clock.now }
-        guard loopback else {
+        switch mode {
+        case .inProcess:
             let service = try SyncService(path: path, configuration: configuration, options: .init(durability: .normal))
-            return (service, SyncRoutes.router(for: service), nil, 0)
+            (self.service, router) = (service, SyncRoutes.router(for: service))
+        case .loopback:
+            var http = HTTPServer.Configuration()
+            http.eventLoopThreads = 1
+            http.requestLog = nil
+            // Every actor comes from 127.0.0.1 here; a late copy of an enrollment is a
+            // failed code, and enough of them would close enrollment for the address
+            // (R-OPS-4). The in-process mode gives each actor an address of its own.
+            let server = try SyncServer(databasePath: path, http: http, service: configuration, database: .init(durability: .normal), authFailureBurst: 1_000_000)
+            port = try server.start()
+            (self.service, router, self.http) = (server.service, SyncRoutes.router(for: server.service), server)
+        case let .child(binary):
+            let child = try ServeChild(binary: binary, database: path)
+            (self.child, port) = (child, child.port)
         }
-        var http = HTTPServer.Configuration()
-        http.eventLoopThreads = 1
-        http.requestLog = nil
-        // Every actor comes from 127.0.0.1 here, so the failed-authentication limit per
-        // address (R-OPS-4) would couple a revoked device's retries to its honest neighbours
-        // (the NAT case, noted in the issue); the in-process mode gives each actor an address.
-        let server = try SyncServer(databasePath: path, http: http, service: configuration, database: .init(durability: .normal), authFailureBurst: 1_000_000)
-        let port = try server.start()
-        return (server.service, SyncRoutes.router(for: server.service), server, port)
     }
 
-    /// A crash: every in-memory state (caches, rate limits, the database thread, in the
-    /// loopback mode the listening socket and its connections) is dropped and the database
-    /// is reopened from its file.
+    /// A crash: every in-memory state (caches, rate limits, the database thread, the
+    /// listening socket and its connections) is dropped and the database is reopened from its
+    /// file. In the child mode the process is killed with SIGKILL, in the middle of whatever
+    /// it was doing (a group commit, a checkpoint).
     func crash() throws {
-        stop()
+        if let child { child.kill() } else { stop() }
         crashes += 1
-        (service, router, http, port) = try Self.open(path, clock, loopback: loopback)
+        try open()
     }
 
     func stop() {
-        if let http { http.stop(deadline: .milliseconds(100)) } else { service.stop() }
+        if let child { child.terminate() } else if let http { http.stop(deadline: .milliseconds(100)) } else { service?.stop() }
+        (service, router, http, child) = (nil, nil, nil, nil)
+    }
+
+    /// The admin token the server created on its first start.
+    func adminToken() throws -> String? {
+        if let service { return try service.bootstrapAdminToken() }
+        return try String(contentsOfFile: path + ".admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The server's digest of a store. In the child mode the process is stopped (SIGTERM),
+    /// the database opened here for the digest, and the process started again.
+    func digest(store: String) throws -> SHA256Digest {
+        if let service { return try service.digest(store: store) }
+        child?.terminate()
+        child = nil
+        let service = try SyncService(path: path, options: .init(durability: .normal))
+        defer { service.stop() }
+        let digest = try service.digest(store: store)
+        service.stop()
+        try open()
+        return digest
+    }
+}
+
+/// `omzien serve` as a child process on 127.0.0.1 and a free port (the simulation's child
+/// mode). Its output is drained on a thread of its own, so that it can never block on a full
+/// pipe.
+final class ServeChild: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+
+    struct Failed: Error, CustomStringConvertible { var description: String }
+
+    init(binary: String, database: String) throws {
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", "0", "--quiet"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let reader = out.fileHandleForReading
+        var text = ""
+        var found: Int?
+        let deadline = Date().addingTimeInterval(30)
+        while found == nil, Date() < deadline {
+            let data = reader.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+            if let range = text.range(of: "listening on http://127.0.0.1:") {
+                found = Int(text[range.upperBound...].prefix { $0.isNumber })
+            }
+        }
+        guard let found else {
+            process.terminate()
+            throw Failed(description: "omzien serve did not start: \(text.suffix(500))")
+        }
+        port = found
+        Thread { while !reader.availableData.isEmpty {} }.start()
+    }
+
+    func kill() {
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() {
+        process.terminate()
+        process.waitUntilExit()
     }
 }
 
@@ -64,8 +147,16 @@ final class SimServer {
 final class SimClock: @unchecked Sendable {
     private let lock = NSLock()
     private var _now: UInt64
-    init(_ start: UInt64) { _now = start }
-    var now: UInt64 { lock.lock(); defer { lock.unlock() }; return _now }
+    /// The wall clock instead (the child mode: a process of its own cannot share virtual time).
+    let wall: Bool
+    init(_ start: UInt64, wall: Bool = false) {
+        _now = start
+        self.wall = wall
+    }
+    var now: UInt64 {
+        if wall { return HybridClock.physicalNowMillis() }
+        lock.lock(); defer { lock.unlock() }; return _now
+    }
     func advance(_ ms: UInt64) { lock.lock(); _now += ms; lock.unlock() }
 }
 
@@ -109,8 +200,8 @@ final class SimNetwork: @unchecked Sendable {
         case 16..<20: return .delayCopy
         case 20: return .crashBefore
         case 21: return .crashAfter
-        case 22..<25 where server.loopback: return .cutRequest
-        case 25..<28 where server.loopback: return .cutAnswer
+        case 22..<25 where server.overTheWire: return .cutRequest
+        case 25..<28 where server.overTheWire: return .cutAnswer
         default: return .none
         }
     }
@@ -129,7 +220,7 @@ final class SimNetwork: @unchecked Sendable {
         requests += 1
         let target = path + (query.map { "?" + $0 } ?? "")
         let status: Int, answerBody: [UInt8]
-        if server.loopback {
+        if server.overTheWire {
             do {
                 guard let answer = try LoopbackWire.exchange(port: server.port, method: method, target: target, headers: headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                                                              body: body.map { Array($0) } ?? [], cut: cut) else {
@@ -145,7 +236,7 @@ final class SimNetwork: @unchecked Sendable {
             var h = HTTPHeaders()
             for (k, v) in headers.sorted(by: { $0.key < $1.key }) { h.add(name: k, value: v) }
             let request = HTTPRequest(method: HTTPMethod(method), target: target, path: path, query: query, headers: h, body: body.map { Array($0) } ?? [])
-            let answer = server.router.respond(to: request, context: RequestContext(remoteAddress: address, requestID: "sim-\(requests)", eventLoop: 0))
+            let answer = server.router!.respond(to: request, context: RequestContext(remoteAddress: address, requestID: "sim-\(requests)", eventLoop: 0))
             (status, answerBody) = (answer.status.code, answer.body)
             if case .request = cut { return nil }  // in process a cut request is never dispatched
             if case .answer = cut { return nil }

@@ -102,6 +102,16 @@ public enum Simulation {
         case lateEnrollReplacesToken = "late-enroll-replaces-token"
     }
 
+    public enum ServerMode: Sendable, Equatable {
+        /// The routes called in process (fast; each actor has an address of its own).
+        case inProcess
+        /// The real HTTP server in this process on 127.0.0.1.
+        case loopback
+        /// `omzien serve` (the binary at this path) as a child process on 127.0.0.1; a crash
+        /// is a real SIGKILL. The clock is the wall clock, so `tick` steps move nothing.
+        case child(binary: String)
+    }
+
     public struct Options: Sendable {
         public var steps = 60
         /// false: a network without faults (hand-written cases).
@@ -114,9 +124,9 @@ public enum Simulation {
         /// than was made, so it fails wherever a count is checked (shows that failures are
         /// found and shrink, now that no known product defect is left to walk into).
         public var plantedMiscount = false
-        /// The slower mode: every request goes over a real socket to the real HTTP server on
-        /// 127.0.0.1, and connections are also cut half-way (LoopbackWire).
-        public var loopback = false
+        /// Where the server runs (the slower modes go over real sockets and also cut
+        /// connections half-way: LoopbackWire).
+        public var server = ServerMode.inProcess
         /// Where the databases go (one directory per run, removed afterwards).
         public var directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         public init() {}
@@ -198,6 +208,6 @@ public enum Simulation {
 
     /// The line that reproduces a failing seed.
     public static func reproduce(seed: UInt64, options: Options) -> String {
-        "Tools/simulate.sh --seed \(seed) --steps \(options.steps)\(options.hostile ? "" : " --no-hostile")\(options.avoid.map { " --avoid \($0.rawValue)" }.sorted().joined())\(options.loopback ? " --loopback" : "")"
+        "Tools/simulate.sh --seed \(seed) --steps \(options.steps)\(options.hostile ? "" : " --no-hostile")\(options.avoid.map { " --avoid \($0.rawValue)" }.sorted().joined())\(options.server == .loopback ? " --loopback" : "")\(options.server == .inProcess || options.server == .loopback ? "" : " --sigkill")"
     }
 }

@@ -44,7 +44,7 @@ final class World {
     let seed: UInt64
     let dir: URL
     let options: Simulation.Options
-    let clock = SimClock(Simulation.start)
+    let clock: SimClock
     let server: SimServer
     let net: SimNetwork
     var adminToken = ""
@@ -80,12 +80,13 @@ final class World {
         self.seed = seed
         self.dir = dir
         self.options = options
-        server = try SimServer(path: dir.appendingPathComponent("server.sqlite").path, clock: clock, loopback: options.loopback)
+        if case .child = options.server { clock = SimClock(HybridClock.physicalNowMillis(), wall: true) } else { clock = SimClock(Simulation.start) }
+        server = try SimServer(path: dir.appendingPathComponent("server.sqlite").path, clock: clock, mode: options.server)
         net = SimNetwork(server: server)
         net.avoid = options.avoid
         rng = SplitMix64(seed: seed ^ 0x5EED_5EED)
         net.onAnswer = { [unowned self] path, headers, status, body in self.inspect(path: path, headers: headers, body: body) }
-        guard let token = try server.service.bootstrapAdminToken() else { throw Simulation.Failure(invariant: "R-SIM-1 setup", detail: "no admin token", step: nil) }
+        guard let token = try server.adminToken() else { throw Simulation.Failure(invariant: "R-SIM-1 setup", detail: "no admin token", step: nil) }
         adminToken = token
         net.faultsEnabled = false
         for region in Simulation.regions {
@@ -399,7 +400,7 @@ final class World {
         for d in live { try sync(d, final: true) }
         try checkStep(-1)
         for d in live {
-            let server = try self.server.service.digest(store: d.store)
+            let server = try self.server.digest(store: d.store)
             if try d.sync.store.stateDigest() != server {
                 throw Simulation.Failure(invariant: Invariant.converge, detail: "\(d.name) of \(d.store) differs from the server", step: nil)
             }

@@ -1,7 +1,7 @@
 import Foundation
 import OmzienSimulation
 
-// omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--loopback] [--avoid DEFECT]
+// omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--loopback | --sigkill] [--avoid DEFECT]
 // Runs the deterministic simulation (issue 15) and prints the figure; exit 1 on a failure.
 var args = Array(CommandLine.arguments.dropFirst())
 var options = Simulation.Options()
@@ -18,9 +18,12 @@ while !args.isEmpty {
     case "--no-shrink": shrink = false
     case "--all-defects": options.avoid = []  // the default now; kept so that old lines still run
     case "--avoid": if let d = Simulation.KnownDefect(rawValue: value()) { options.avoid.insert(d) }
-    case "--loopback": options.loopback = true
+    case "--loopback": options.server = .loopback
+    case "--sigkill":
+        // `omzien serve` as a child, killed with SIGKILL at every crash step.
+        options.server = .child(binary: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("omzien").path)
     default:
-        FileHandle.standardError.write(Data("usage: omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--loopback] [--avoid DEFECT]\n".utf8))
+        FileHandle.standardError.write(Data("usage: omzien-simulate [--seeds N] [--first S] [--seed S] [--steps K] [--no-hostile] [--no-shrink] [--loopback | --sigkill] [--avoid DEFECT]\n".utf8))
         exit(2)
     }
 }

@@ -76,6 +76,9 @@ struct SchemaTests {
         case "account-info": try roundTrip(AccountInfo.self, data)
         case "account-list": try roundTrip([AccountInfo].self, data)
         case "account-created": try roundTrip(AccountCreated.self, data)
+        case "erasure-request": try roundTrip(ErasureRequest.self, data)
+        case "erasure-response": try roundTrip(ErasureResponse.self, data)
+        case "revoke-device-request": try roundTrip(RevokeDeviceRequest.self, data)
         case "personal-token-request": try roundTrip(PersonalTokenRequest.self, data)
         case "personal-token-response": try roundTrip(PersonalTokenResponse.self, data)
         case "dashboard-report": try roundTrip(DashboardReport.self, data)
@@ -480,6 +483,10 @@ enum SwiftMessages {
         try add("account", "account-info", account)
         try add("accounts", "account-list", [account, AccountInfo(id: "anna", name: "anna", partner: nil, role: "head-office", actor: "headoffice:anna", createdAt: now, disabledAt: now, lockedUntil: nil)])
         try add("account created", "account-created", AccountCreated(account: account, initialPassword: "k7mr-q2xa-h9tp-w4ne"))
+        // Erasure by contact and the revoke body (PRIVACY.md R-PRIV-10, R-PRIV-13, R-PRIV-14).
+        try add("erasure request", "erasure-request", ErasureRequest(contact: "06-1234 5678", dryRun: true))
+        try add("erasure response", "erasure-response", ErasureResponse(erased: 2, dryRun: false, records: ["3q2v7xk1m9a0bc4d"]))
+        try add("revoke request", "revoke-device-request", RevokeDeviceRequest(wipe: false))
         try add("personal token request", "personal-token-request", PersonalTokenRequest(account: "eline", password: "een lange zin", tokenDays: 7))
         try add("personal token", "personal-token-response", PersonalTokenResponse(account: "eline", actor: "partner:wz-noord:eline", token: "omz_u_" + String(repeating: "u", count: 43), expiresAt: now))
         try add("dashboard", "dashboard-report", DashboardReport(figure: "chat-moments", by: "store", threshold: 5, targets: .standard, rows: [

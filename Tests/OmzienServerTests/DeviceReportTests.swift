@@ -41,7 +41,7 @@ struct DeviceReportTests {
         }
         _ = try omzien(["device", "chat", "--db", db, "--lane", "1", "--count", "4", "--day", "2026-12-01"])
         _ = try omzien(["device", "chat", "--db", db, "--lane", "2", "--count", "3", "--day", "2026-12-03"])
-        _ = try omzien(["device", "chat", "--db", db, "--lane", "1", "--count", "2", "--day", "2026-12-08"])
+        _ = try omzien(["device", "chat", "--db", db, "--lane", "1", "--count", "2", "--day", "2026-11-27"])
         // Another store's till: none of this is store-a's.
         let other = try h.enroll("store-b", name: "till-b")
         _ = try other.recordSignal(note: "n", urgency: "urgent")
@@ -70,13 +70,13 @@ struct DeviceReportTests {
         let chat = try #require(json["chatMoments"] as? [String: Any])
         #expect(chat["total"] as? Int == 9)
         let weeks = try #require(chat["weeks"] as? [[String: Any]])
-        #expect(weeks.map { $0["week"] as? String } == ["2026-W49", "2026-W50"] && weeks.map { $0["count"] as? Int } == [7, 2])
+        #expect(weeks.map { $0["week"] as? String } == ["2026-W48", "2026-W49"] && weeks.map { $0["count"] as? Int } == [2, 7])
 
         let text = try omzien(["device", "report", "--db", db])
         #expect(text.contains("Signals: 3 submitted, 2 picked up by the welfare partner, 1 contacted, 0 declined."), "\(text)")
         #expect(text.contains("contacted within the target: 1 of 1 (100%); 2 still within their time"), "\(text)")
         #expect(text.contains("queue-at-till") && text.contains("33.3"), "\(text)")
-        #expect(text.contains("Chat moments: 9 in all.") && text.contains("2026-W50"), "\(text)")
+        #expect(text.contains("Chat moments: 9 in all.") && text.contains("2026-W48"), "\(text)")
     }
 
     /// R-WEB-38: a careless user: no database, a database without a store.

@@ -76,12 +76,21 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Sends `signal` and waits for the exit status (nil: still running after 20 s).
     func terminate(signal: Int32 = SIGTERM) -> Int32? {
+        // A prefix that forks (the `faketime` wrapper) runs the server as its child: signal
+        // that one, or it outlives the test holding the output pipes.
+        for child in Self.children(of: process.processIdentifier) { kill(child, signal) }
         kill(process.processIdentifier, signal)
         return waitForExit()
     }
 
+    static func children(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     deinit {
         if process.isRunning {
+            for child in Self.children(of: process.processIdentifier) { kill(child, SIGKILL) }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }

@@ -31,12 +31,28 @@ struct SimulationTests {
     /// act on it) or the answer (it did). `OMZIEN_SIM_LOOPBACK_SEEDS` (default 20) sizes it.
     @Test func theLoopbackModeHoldsEveryInvariantWithCutConnections() {
         var options = Self.options
-        options.loopback = true
+        options.server = .loopback
         let seeds = UInt64(ProcessInfo.processInfo.environment["OMZIEN_SIM_LOOPBACK_SEEDS"] ?? "") ?? 20
         let summary = Simulation.runMany(1...seeds, options: options) { print($0) }
         print("loopback " + summary.description)
         #expect(summary.failures.isEmpty, "\(summary.failures.map { "seed \($0.seed): \($0.failure)\n  \($0.line)" }.joined(separator: "\n"))")
         #expect((summary.counts["connections cut"] ?? 0) > 0 && summary.crashes > 0, "the cuts and crashes happen: \(summary)")
+    }
+
+    /// The long mode's server: `omzien serve` as a child process, killed with SIGKILL at every
+    /// crash step (mid group commit, mid checkpoint) and started again on its file; requests go
+    /// over real sockets and connections are cut too. `OMZIEN_SIM_SIGKILL_SEEDS` (default 5)
+    /// sizes it; `Tools/simulate.sh --sigkill` runs more.
+    @Test func theSigkillModeHoldsEveryInvariant() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("omzien").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "the omzien binary is built beside the tests")
+        var options = Self.options
+        options.server = .child(binary: binary)
+        let seeds = UInt64(ProcessInfo.processInfo.environment["OMZIEN_SIM_SIGKILL_SEEDS"] ?? "") ?? 5
+        let summary = Simulation.runMany(1...seeds, options: options, shrink: false) { print($0) }
+        print("sigkill " + summary.description)
+        #expect(summary.failures.isEmpty, "\(summary.failures.map { "seed \($0.seed): \($0.failure)\n  \($0.line)" }.joined(separator: "\n"))")
+        #expect(summary.crashes > 0, "the server is killed: \(summary)")
     }
 
     @Test func aSeedIsOnePlanAndOneOutcome() {
