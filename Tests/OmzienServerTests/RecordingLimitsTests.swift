@@ -98,6 +98,7 @@ struct RecordingLimitsTests {
         Thread.sleep(forTimeInterval: 0.3)
         try h.setUpStores([("store-b", "noord2")])
         h.stop()
-        #expect(try FileManager.default.contentsOfDirectory(atPath: logs.path).count == 2)
+        // At least one rotation (a loaded machine may take longer than 0.2 s within a step too).
+        #expect(try FileManager.default.contentsOfDirectory(atPath: logs.path).count >= 2)
     }
 }

@@ -302,7 +302,8 @@ extension StoreDeviceDayTests {
         try h.setUpStores([("store-a", "noord")])
         let a = try enrollTill(h, store: "store-a", name: "kassa-a")
         let b = try enrollTill(h, store: "store-a", name: "kassa-b")
-        let id = try recordSignal(a, ["--note", "eerste"])
+        // A draft: a submitted signal's note leaves the tills once the server holds it (PRIVACY.md R-PRIV-31).
+        let id = try recordSignal(a, ["--note", "eerste", "--draft"])
         #expect(try CLITests.run(["device", "sync", "--db", a]).status == 0)
         #expect(try CLITests.run(["device", "sync", "--db", b]).status == 0)
         #expect(try CLITests.run(["device", "update", id, "--note", "van kassa a", "--db", a]).status == 0)

@@ -25,23 +25,9 @@ struct HTML: Sendable, Equatable, ExpressibleByStringInterpolation, CustomString
         mutating func appendInterpolation(_ parts: [HTML]) { for p in parts { markup += p.markup } }
     }
 
-    /// `&`, `<`, `>`, `"` and `'` as character references; everything else as it is.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for ch in text.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\0": out += "\u{FFFD}"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
-    }
+    /// `&`, `<`, `>`, `"` and `'` as character references, control characters (NUL, ESC, ...)
+    /// as U+FFFD; the one escaping of pages and charts (Markup, R-WEB-37).
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     static func + (lhs: HTML, rhs: HTML) -> HTML { HTML(markup: lhs.markup + rhs.markup) }
 
