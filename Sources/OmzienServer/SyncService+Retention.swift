@@ -47,51 +47,11 @@ extension SyncService {
 /// Runs `SyncService.purgeExpired` every `interval` seconds (default one hour); `serve` runs
 /// the first purge itself, before it listens. A failed purge is reported through `log` and tried again at the next
 /// interval; it never stops the server. `stop()` wakes the thread and waits for it.
-public final class RetentionSchedule: @unchecked Sendable {
-    private let service: SyncService
-    private let interval: Double
-    private let log: @Sendable (String) -> Void
-    private let wake = NSCondition()
-    private var stopped = false
-    private let exited = DispatchSemaphore(value: 0)
-
-    public init(service: SyncService, interval seconds: Double = 3600, log: @escaping @Sendable (String) -> Void) {
-        self.service = service
-        interval = seconds
-        self.log = log
-        let t = Thread { [self] in
-            self.loop()
-            self.exited.signal()
+public enum RetentionSchedule {
+    public static func start(service: SyncService, interval seconds: Double = 3600, log: @escaping @Sendable (String) -> Void) -> PeriodicTask {
+        PeriodicTask(name: "omzien-retention", interval: seconds, log: log, failure: { "retention purge failed: \($0)" }) {
+            let r = try service.purgeExpired()
+            return r.total > 0 ? "retention: " + r.summary : nil
         }
-        t.name = "omzien-retention"
-        t.start()
-    }
-
-    private func loop() {
-        while true {
-            wake.lock()
-            let deadline = Date().addingTimeInterval(interval)
-            while !stopped, wake.wait(until: deadline) {}
-            let stop = stopped
-            wake.unlock()
-            if stop { return }
-            do {
-                let r = try service.purgeExpired()
-                if r.total > 0 { log("retention: " + r.summary) }
-            } catch ServerError.shuttingDown {
-                return
-            } catch {
-                log("retention purge failed: \(error)")
-            }
-        }
-    }
-
-    public func stop() {
-        wake.lock()
-        stopped = true
-        wake.broadcast()
-        wake.unlock()
-        exited.wait()
-        exited.signal()
     }
 }

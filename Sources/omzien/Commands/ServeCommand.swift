@@ -153,7 +153,7 @@ struct ServeCommand: Command {
         }
         let schedule = backupDir.map { dir in
             Output.line("Backups every \(backupEvery) s to \(dir), keeping \(keepBackups).")
-            return BackupSchedule(service: server.service, interval: Double(backupEvery), keep: keepBackups) { Output.error($0) }
+            return BackupSchedule.start(service: server.service, interval: Double(backupEvery), keep: keepBackups) { Output.error($0) }
         }
         if retention != nil {
             // PRIVACY.md R-PRIV-18: the first purge runs before the server takes requests.
@@ -162,7 +162,7 @@ struct ServeCommand: Command {
                 if r.total > 0 { Output.line("Retention: " + r.summary) }
             } catch { Output.error("retention purge failed: \(error)") }
         }
-        let purge = retention.map { _ in RetentionSchedule(service: server.service) { Output.error($0) } }
+        let purge = retention.map { _ in RetentionSchedule.start(service: server.service) { Output.error($0) } }
         do {
             // A signal (SIGTERM, SIGINT) is the normal way to stop: drain, close, exit 0.
             let signal = try server.http.run(shutdownDeadline: .seconds(10)) { port in
