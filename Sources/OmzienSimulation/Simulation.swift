@@ -208,6 +208,12 @@ public enum Simulation {
 
     /// The line that reproduces a failing seed.
     public static func reproduce(seed: UInt64, options: Options) -> String {
-        "Tools/simulate.sh --seed \(seed) --steps \(options.steps)\(options.hostile ? "" : " --no-hostile")\(options.avoid.map { " --avoid \($0.rawValue)" }.sorted().joined())\(options.server == .loopback ? " --loopback" : "")\(options.server == .inProcess || options.server == .loopback ? "" : " --sigkill")"
+        let server: String
+        switch options.server {
+        case .inProcess: server = ""
+        case .loopback: server = " --loopback"
+        case .child: server = " --sigkill"
+        }
+        return "Tools/simulate.sh --seed \(seed) --steps \(options.steps)\(options.hostile ? "" : " --no-hostile")\(options.avoid.map { " --avoid \($0.rawValue)" }.sorted().joined())" + server
     }
 }
