@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "OmzienHTTP", dependencies: ["OmzienCompression", "CSystemShims"], swiftSettings: strict),
         // Helpers shared by the test targets and the tools (generators, seeded randomness).
         .target(name: "OmzienTestSupport", dependencies: ["OmzienModel", "OmzienProtocol"], swiftSettings: strict),
-        .target(name: "OmzienServer", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienHTTP"], swiftSettings: strict),
+        // The server's own tables (principals, partners, audit, ...) and their SQL, typed.
+        .target(name: "OmzienServerStore", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol"], swiftSettings: strict),
+        .target(name: "OmzienServer", dependencies: ["OmzienModel", "OmzienStore", "OmzienServerStore", "OmzienProtocol", "OmzienHTTP"], swiftSettings: strict),
         .target(name: "OmzienClient", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol"], swiftSettings: strict),
         // The child process the crash test kills with SIGKILL.
         .executableTarget(name: "omzien-crash-child", dependencies: ["OmzienModel", "OmzienStore"], swiftSettings: strict),

@@ -1,5 +1,6 @@
 import Foundation
 import OmzienStore
+import OmzienServerStore
 import Synchronization
 
 /// The one thread that owns the server's database connection (one connection per file,

@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Administration (Protocol/SYNC.md section 7): regions, stores, enrollment codes, devices,
 /// quarantine. Every call needs the admin principal.

@@ -1,6 +1,7 @@
 import Foundation
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Online backup (Protocol/SYNC.md R-OPS-2). The server's one connection owns the file, so a
 /// backup is a job on the database thread (`VACUUM INTO`, see `Database.backup(to:)`): a

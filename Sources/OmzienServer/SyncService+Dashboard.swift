@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Head office's dashboard figures as JSON (Protocol/PARTNERS.md R-WEB-30..35): read from the
 /// server's merged records and `referral_events`, computed and suppressed by `DashboardFigures`.

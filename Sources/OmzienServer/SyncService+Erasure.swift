@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Erasures the server makes itself (Protocol/PRIVACY.md R-PRIV-13..16): an admin's erasure
 /// request for a person's contact (GDPR art. 17), a retention purge (SyncService+Retention),

@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// The follow-up lattice as a partner may walk it (PARTNERS.md R-PART-20..23) and case notes
 /// without a state change (R-PART-24/25). Kept apart from `SyncService+Partners.swift` so the

@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Welfare partners (Protocol/PARTNERS.md): referrals of their region through an allow-list,
 /// follow-up as operations on the signal's status lattice written under the partner's own

@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// The quarantine (SYNC.md R-SYNC-13, R-SYNC-14): operations of a device stamped too far in
 /// the future, and those that follow them in its log, parked until their time comes or an

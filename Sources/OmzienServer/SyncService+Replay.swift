@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Authentication of replayed requests (Protocol/SESSION-LOG.md, R-LOG-7). A log never
 /// holds a token, so a replaying server (`Configuration.replayAuthentication`) takes the

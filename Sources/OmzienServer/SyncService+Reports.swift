@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Response-time reports (Protocol/PARTNERS.md, R-PART-11): the measure the source documents
 /// ask for (how fast does someone get an answer), as aggregates with small counts suppressed.

@@ -1,6 +1,7 @@
 import Foundation
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Admin and head-office tokens (Protocol/SYNC.md R-OPS-6, R-OPS-7). Like partner tokens
 /// (R-PART-13) they expire and can be revoked; only their SHA-256 is stored.

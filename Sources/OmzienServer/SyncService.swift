@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 import Synchronization
 
 /// The sync service: enrollment, authentication, push, pull, snapshot and administration

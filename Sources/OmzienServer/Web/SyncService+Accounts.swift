@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Person accounts (PARTNERS.md section 10): created by the admin, or by a partner's
 /// coordinator for the workers of its own organisation; passwords as PBKDF2 (R-WEB-1);

@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// One referral of the partner's inbox: its allow-listed view (the partner API's
 /// `referralView`, R-PART-3) and when the server first saw it submitted and first contacted.

@@ -74,9 +74,11 @@ public final class ReplicaStore {
 
     public func close() { db.close() }
 
-    /// The store's connection, for a layer above that keeps its own tables in the same
-    /// file (the server). Use it only from the thread that owns this store.
-    public var database: Database { db }
+    /// The store's connection, for the layer that keeps the server's own tables in the same
+    /// file (`OmzienServerStore`). `package`, not `public`: no product outside this package
+    /// writes SQL against a replica's file, and inside it only the store modules do.
+    /// Use it only from the thread that owns this store.
+    package var database: Database { db }
 
     /// Checkpoints the WAL into the database file and truncates it, if an erase happened
     /// since the last checkpoint and no transaction is open (inside one, the caller that

@@ -21,8 +21,8 @@ import OmzienStore
 ///   moving store that is past draft (R-PART-14). Without a row, the store's region decides.
 /// - `headoffice_tokens`: tokens that may read aggregate reports and nothing else, with an
 ///   id (the token's first 12 characters), a label and an expiry (R-OPS-7).
-enum ServerSchema {
-    static let migrations: [Migration] = [
+public enum ServerSchema {
+    public static let migrations: [Migration] = [
         Migration(name: "2026-11-22-server-v1", sql: """
             CREATE TABLE regions(
                 id TEXT PRIMARY KEY,
