@@ -162,7 +162,7 @@ public final class SyncService: Sendable {
                                                 [.blob(hash), .integer(Int64(now))]) else { return nil }
                 return CachedPrincipal(principal: .headOffice, expiresAt: row[0].unsigned)
             }
-            if token.hasPrefix("omz_u_") { return try Self.personalTokenPrincipal(db, hash: hash, token: token, now: now) }
+            if token.hasPrefix("omz_u_") { return try Self.personalTokenPrincipal(store, hash: hash, token: token, now: now) }
             if token.hasPrefix("omz_p_") {
                 guard let row = try db.firstRow("""
                     SELECT p.id, p.region, t.expires_at FROM partner_tokens t JOIN partners p ON p.id = t.partner
