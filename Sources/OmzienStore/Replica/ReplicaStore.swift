@@ -15,8 +15,9 @@ import OmzienModel
 ///   operations on it are stored without payload, and the WAL is checkpointed and
 ///   truncated so the erased bytes do not linger on disk (with `secure_delete=ON`).
 ///
-/// Not Sendable: it owns the one connection to its file. The server serializes access to
-/// it behind a mutex; a device uses it from one thread.
+/// Not Sendable (said out loud below): it owns the one connection to its file. The server
+/// gives it to a `DatabaseWorker`, whose thread runs every access; a device uses it from one
+/// thread.
 public final class ReplicaStore {
     public let path: String
     public let replica: ReplicaID
@@ -111,21 +112,9 @@ public final class ReplicaStore {
     /// Runs `body` atomically: in its own transaction, or in a savepoint when an enclosing
     /// transaction is open (a group commit), so a failure undoes only this part.
     public func atomically<T>(_ body: () throws -> T) throws -> T {
-        guard db.isInTransaction else {
-            let result = try db.transaction(body)
-            try checkpointAfterErase()  // an erase inside `body` leaves the WAL once committed
-            return result
-        }
-        try db.execute("SAVEPOINT replica_part")
-        do {
-            let result = try body()
-            try db.execute("RELEASE replica_part")
-            return result
-        } catch {
-            try? db.execute("ROLLBACK TO replica_part")
-            try? db.execute("RELEASE replica_part")
-            throw error
-        }
+        let result = try db.transaction(body)
+        try checkpointAfterErase()  // a no-op inside an enclosing transaction; its committer calls it
+        return result
     }
 
     static func meta(_ db: Database, _ key: String) throws -> SQLValue? {
@@ -511,3 +500,6 @@ public final class ReplicaStore {
 
     public func integrityCheck() throws -> [String] { try db.integrityCheck() }
 }
+
+@available(*, unavailable)
+extension ReplicaStore: Sendable {}
