@@ -355,12 +355,6 @@ public final class ReplicaStore {
         return nil
     }
 
-    /// The highest arrival position in the log (the change-feed head).
-    public func lastPosition() throws -> Int64 {
-        if case let .integer(v)? = try db.cachedStatement("SELECT max(pos) FROM ops").rows([]).first?.first { return v }
-        return 0
-    }
-
     /// Records that the server durably holds the local log up to `sequence`.
     public func acknowledge(upTo sequence: UInt64) throws {
         guard sequence > acknowledged else { return }
