@@ -33,7 +33,7 @@ extension SyncService {
             if let other = try server.partner(inRegion: request.region) {
                 throw Problems.exists("region '\(request.region)' already has partner '\(other.id)' (one partner per region)")
             }
-            try server.insertPartner(PartnerRow(id: request.id, region: request.region, name: request.name), createdAt: now)
+            try server.insertPartner(ServerStore.PartnerRow(id: request.id, region: request.region, name: request.name), createdAt: now)
             let (token, expires) = try Self.issuePartnerToken(server, partner: request.id, days: days, now: now)
             return PartnerCreated(id: request.id, region: request.region, name: request.name, token: token, tokenExpiresAt: expires)
         }
@@ -112,7 +112,7 @@ extension SyncService {
     /// Where a referral sits for a partner of `region`: its store, and that store's current
     /// region, if the referral is in `region`'s custody (R-PART-14): the custody row a move of
     /// its store wrote, or else its store's region.
-    static func locate(_ id: RecordID, region: String, in store: ReplicaStore) throws -> ReferralPlace? {
+    static func locate(_ id: RecordID, region: String, in store: ReplicaStore) throws -> ServerStore.ReferralPlace? {
         try ServerStore(store).referralPlace(id, custodyOf: region)
     }
 
@@ -233,10 +233,10 @@ extension SyncService {
             var factory = OperationFactory(replica: replica, lastSequence: head.held, lastHash: head.lastHash, clock: HybridClock(last: previous))
             let op = try factory.make(record: state.ref, author: author, body: .changes(changes), physicalMillis: now)
             try store.apply([op])
-            try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq = ?",
-                                       [.text(storeID), .text(replica.rawValue), .integer(Int64(op.id.sequence))])
+            let server = ServerStore(store)
+            try server.feed(op.id, to: storeID)
             if let note = request.caseNote, !note.isEmpty {
-                try ServerStore(store).insertCaseNote(partner: partner, referral: id, at: now, author: author.rawValue, text: note)
+                try server.insertCaseNote(partner: partner, referral: id, at: now, author: author.rawValue, text: note)
             }
             try self.auditAccess(store, at: now, actor: actor, token: token, action: "update:" + request.state, referrals: [id])
             try Self.recordFollowUp(request.state, referral: id, store: storeID, at: now, in: store)

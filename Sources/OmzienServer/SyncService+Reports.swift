@@ -21,7 +21,7 @@ extension SyncService {
 
     /// After a partner's follow-up.
     static func recordFollowUp(_ state: String, referral: String, store storeID: String, at now: UInt64, in store: ReplicaStore) throws {
-        var events: [ReferralEvent] = []
+        var events: [ServerStore.ReferralEvent] = []
         if ["accepted", "contact-attempted", "in-contact", "closed"].contains(state) { events.append(.accepted) }
         if ["contact-attempted", "in-contact", "closed"].contains(state) { events.append(.contact) }
         let server = ServerStore(store)

@@ -1,76 +1,76 @@
 import OmzienStore
 
-/// A person's account as the account pages and the admin list it (`accounts`, R-WEB-2),
-/// without its password.
-public struct AccountRow: Sendable, Hashable {
-    public let name: String
-    /// The partner it works for; nil for head office.
-    public let partner: String?
-    public let role: String
-    public let createdAt: UInt64
-    public let disabledAt: UInt64?
-    /// Locked after repeated failed logins until then (R-WEB-3), if it ever was.
-    public let lockedUntil: UInt64?
-
-    static let columns = "a.name, a.partner, a.role, a.created_at, a.disabled_at, a.locked_until"
-    init(row: [SQLValue]) {
-        name = row[0].text ?? ""
-        partner = row[1].text
-        role = row[2].text ?? ""
-        createdAt = row[3].unsigned ?? 0
-        disabledAt = row[4].unsigned
-        lockedUntil = row[5].unsigned
-    }
-}
-
-/// What a login checks (R-WEB-1/3): the stored PBKDF2 password and the account's state.
-public struct AccountLogin: Sendable, Hashable {
-    public let salt: [UInt8]
-    public let passwordHash: [UInt8]
-    public let iterations: Int
-    public let isDisabled: Bool
-    /// 0 when the account was never locked.
-    public let lockedUntil: UInt64
-
-    init?(row: [SQLValue]) {
-        guard case let .blob(salt) = row[0], case let .blob(hash) = row[1], let iterations = row[2].int64 else { return nil }
-        self.salt = salt
-        passwordHash = hash
-        self.iterations = Int(iterations)
-        isDisabled = row[3] != .null
-        lockedUntil = row[4].unsigned ?? 0
-    }
-}
-
-/// An enabled account as the person it signs in: its partner and that partner's current region.
-public struct PersonRow: Sendable, Hashable {
-    public let account: String
-    public let partner: String?
-    public let region: String?
-    public let role: String?
-
-    init(row: [SQLValue], name: String) {
-        account = row[0].text ?? name
-        partner = row[1].text
-        role = row[2].text
-        region = row[3].text
-    }
-}
-
-/// A personal token (`omz_u_…`, R-WEB-4) that is active: whose account it is, until when.
-public struct PersonTokenRow: Sendable, Hashable {
-    public let account: String
-    public let expiresAt: UInt64?
-
-    init?(row: [SQLValue]) {
-        guard case let .text(account) = row[0] else { return nil }
-        self.account = account
-        expiresAt = row[1].unsigned
-    }
-}
-
 /// Person accounts and personal tokens (`accounts`, `person_tokens`; PARTNERS.md section 10).
 extension ServerStore {
+    /// A person's account as the account pages and the admin list it (`accounts`, R-WEB-2),
+    /// without its password.
+    public struct AccountRow: Sendable, Hashable {
+        public let name: String
+        /// The partner it works for; nil for head office.
+        public let partner: String?
+        public let role: String
+        public let createdAt: UInt64
+        public let disabledAt: UInt64?
+        /// Locked after repeated failed logins until then (R-WEB-3), if it ever was.
+        public let lockedUntil: UInt64?
+
+        static let columns = "a.name, a.partner, a.role, a.created_at, a.disabled_at, a.locked_until"
+        init(row: [SQLValue]) {
+            name = row[0].text ?? ""
+            partner = row[1].text
+            role = row[2].text ?? ""
+            createdAt = row[3].unsigned ?? 0
+            disabledAt = row[4].unsigned
+            lockedUntil = row[5].unsigned
+        }
+    }
+
+    /// What a login checks (R-WEB-1/3): the stored PBKDF2 password and the account's state.
+    public struct AccountLogin: Sendable, Hashable {
+        public let salt: [UInt8]
+        public let passwordHash: [UInt8]
+        public let iterations: Int
+        public let isDisabled: Bool
+        /// 0 when the account was never locked.
+        public let lockedUntil: UInt64
+
+        init?(row: [SQLValue]) {
+            guard case let .blob(salt) = row[0], case let .blob(hash) = row[1], let iterations = row[2].int64 else { return nil }
+            self.salt = salt
+            passwordHash = hash
+            self.iterations = Int(iterations)
+            isDisabled = row[3] != .null
+            lockedUntil = row[4].unsigned ?? 0
+        }
+    }
+
+    /// An enabled account as the person it signs in: its partner and that partner's current region.
+    public struct PersonRow: Sendable, Hashable {
+        public let account: String
+        public let partner: String?
+        public let region: String?
+        public let role: String?
+
+        init(row: [SQLValue], name: String) {
+            account = row[0].text ?? name
+            partner = row[1].text
+            role = row[2].text
+            region = row[3].text
+        }
+    }
+
+    /// A personal token (`omz_u_…`, R-WEB-4) that is active: whose account it is, until when.
+    public struct PersonTokenRow: Sendable, Hashable {
+        public let account: String
+        public let expiresAt: UInt64?
+
+        init?(row: [SQLValue]) {
+            guard case let .text(account) = row[0] else { return nil }
+            self.account = account
+            expiresAt = row[1].unsigned
+        }
+    }
+
     /// Account `name`, or nil.
     public func account(_ name: String) throws -> AccountRow? {
         try db.firstRow("SELECT \(AccountRow.columns) FROM accounts a WHERE name = ?", [.text(name)]).map(AccountRow.init(row:))

@@ -1,39 +1,39 @@
 import OmzienModel
 import OmzienStore
 
-/// Where a referral sits for a partner: the store it belongs to and that store's current
-/// region (which differs from the partner's when the case was kept after a move, R-PART-14).
-public struct ReferralPlace: Sendable, Hashable {
-    public let store: String
-    public let storeRegion: String
-
-    init?(row: [SQLValue]) {
-        guard case let .text(store) = row[0], case let .text(storeRegion) = row[1] else { return nil }
-        self.store = store
-        self.storeRegion = storeRegion
-    }
-}
-
-/// A signal in a region's custody, with when the server first saw it submitted and first
-/// contacted (`referral_events`), for the partner's inbox (R-WEB-10).
-public struct CustodyReferral: Sendable, Hashable {
-    public let referral: String
-    public let store: String
-    public let submittedAt: UInt64?
-    public let firstContactAt: UInt64?
-
-    init?(row: [SQLValue]) {
-        guard case let .text(referral) = row[0], case let .text(store) = row[1] else { return nil }
-        self.referral = referral
-        self.store = store
-        submittedAt = row[2].unsigned
-        firstContactAt = row[3].unsigned
-    }
-}
-
 /// Custody of referrals (`referral_custody`, R-PART-14): the region whose partner a referral
 /// belongs to is its custody row's, or else its store's region.
 extension ServerStore {
+    /// Where a referral sits for a partner: the store it belongs to and that store's current
+    /// region (which differs from the partner's when the case was kept after a move, R-PART-14).
+    public struct ReferralPlace: Sendable, Hashable {
+        public let store: String
+        public let storeRegion: String
+
+        init?(row: [SQLValue]) {
+            guard case let .text(store) = row[0], case let .text(storeRegion) = row[1] else { return nil }
+            self.store = store
+            self.storeRegion = storeRegion
+        }
+    }
+
+    /// A signal in a region's custody, with when the server first saw it submitted and first
+    /// contacted (`referral_events`), for the partner's inbox (R-WEB-10).
+    public struct CustodyReferral: Sendable, Hashable {
+        public let referral: String
+        public let store: String
+        public let submittedAt: UInt64?
+        public let firstContactAt: UInt64?
+
+        init?(row: [SQLValue]) {
+            guard case let .text(referral) = row[0], case let .text(store) = row[1] else { return nil }
+            self.referral = referral
+            self.store = store
+            submittedAt = row[2].unsigned
+            firstContactAt = row[3].unsigned
+        }
+    }
+
     /// Where signal `id` sits, if it is in `region`'s custody; nil otherwise.
     public func referralPlace(_ id: RecordID, custodyOf region: String) throws -> ReferralPlace? {
         try db.firstRow("""

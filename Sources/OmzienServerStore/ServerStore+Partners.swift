@@ -1,55 +1,55 @@
 import OmzienStore
 
-/// A welfare partner: one organisation per region (Protocol/PARTNERS.md), a row of `partners`.
-public struct PartnerRow: Sendable, Hashable {
-    public let id: String
-    public let region: String
-    public let name: String
-
-    public init(id: String, region: String, name: String) {
-        self.id = id
-        self.region = region
-        self.name = name
-    }
-
-    static let columns = "id, region, name"
-    init(row: [SQLValue]) {
-        self.init(id: row[0].text ?? "", region: row[1].text ?? "", name: row[2].text ?? "")
-    }
-}
-
-/// A partner with the tokens it holds that are active (not revoked, not expired) at a time.
-public struct PartnerSummary: Sendable, Hashable {
-    public let partner: PartnerRow
-    /// How many of its tokens are active.
-    public let activeTokens: Int
-    /// The latest expiry of an active token, nil when it has none.
-    public let tokenExpiresAt: UInt64?
-
-    init(row: [SQLValue]) {
-        partner = PartnerRow(row: row)
-        activeTokens = Int(row[3].int64 ?? 0)
-        tokenExpiresAt = row[4].unsigned
-    }
-}
-
-/// One entry of a region's referral feed: an operation on a signal in the region's custody,
-/// at its feed position, with the store whose feed holds it.
-public struct ReferralFeedEntry: Sendable, Hashable {
-    public let position: Int64
-    public let referral: String
-    public let store: String
-
-    init?(row: [SQLValue]) {
-        guard case let .integer(position) = row[0], case let .text(referral) = row[1], case let .text(store) = row[2] else { return nil }
-        self.position = position
-        self.referral = referral
-        self.store = store
-    }
-}
-
 /// Partners (`partners`), and the feed of what a partner's region may read.
 extension ServerStore {
+    /// A welfare partner: one organisation per region (Protocol/PARTNERS.md), a row of `partners`.
+    public struct PartnerRow: Sendable, Hashable {
+        public let id: String
+        public let region: String
+        public let name: String
+
+        public init(id: String, region: String, name: String) {
+            self.id = id
+            self.region = region
+            self.name = name
+        }
+
+        static let columns = "id, region, name"
+        init(row: [SQLValue]) {
+            self.init(id: row[0].text ?? "", region: row[1].text ?? "", name: row[2].text ?? "")
+        }
+    }
+
+    /// A partner with the tokens it holds that are active (not revoked, not expired) at a time.
+    public struct PartnerSummary: Sendable, Hashable {
+        public let partner: PartnerRow
+        /// How many of its tokens are active.
+        public let activeTokens: Int
+        /// The latest expiry of an active token, nil when it has none.
+        public let tokenExpiresAt: UInt64?
+
+        init(row: [SQLValue]) {
+            partner = PartnerRow(row: row)
+            activeTokens = Int(row[3].int64 ?? 0)
+            tokenExpiresAt = row[4].unsigned
+        }
+    }
+
+    /// One entry of a region's referral feed: an operation on a signal in the region's custody,
+    /// at its feed position, with the store whose feed holds it.
+    public struct ReferralFeedEntry: Sendable, Hashable {
+        public let position: Int64
+        public let referral: String
+        public let store: String
+
+        init?(row: [SQLValue]) {
+            guard case let .integer(position) = row[0], case let .text(referral) = row[1], case let .text(store) = row[2] else { return nil }
+            self.position = position
+            self.referral = referral
+            self.store = store
+        }
+    }
+
     /// Partner `id`, or nil.
     public func partner(_ id: String) throws -> PartnerRow? {
         try db.firstRow("SELECT \(PartnerRow.columns) FROM partners WHERE id = ?", [.text(id)]).map(PartnerRow.init(row:))

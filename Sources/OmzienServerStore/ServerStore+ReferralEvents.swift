@@ -1,48 +1,48 @@
 import OmzienStore
 
-/// A moment in a referral's life the response-time reports measure (R-PART-11), in server
-/// time: when the server first saw it submitted, accepted, first contacted.
-public enum ReferralEvent: String, Sendable, Hashable, CaseIterable {
-    case submitted, accepted, contact
-}
-
-/// When the server first saw a referral submitted and first contacted.
-public struct ReferralTimes: Sendable, Hashable {
-    public let submittedAt: UInt64?
-    public let firstContactAt: UInt64?
-
-    init(row: [SQLValue]?) {
-        submittedAt = row?[0].unsigned
-        firstContactAt = row?[1].unsigned
-    }
-}
-
-/// A referral's events, as the reports read them: its store and the store's region, the
-/// partner of that region, and each event's time (ms). Only referrals seen submitted.
-public struct ReferralEventSummary: Sendable, Hashable {
-    public let referral: String
-    public let store: String
-    public let region: String
-    public let partner: String?
-    public let submittedAt: Int64
-    public let acceptedAt: Int64?
-    public let contactAt: Int64?
-
-    init?(row: [SQLValue]) {
-        guard case let .text(store) = row[0], case let .text(region) = row[1], case let .integer(submitted) = row[3],
-              case let .text(referral) = row[6] else { return nil }
-        self.store = store
-        self.region = region
-        partner = row[2].text
-        submittedAt = submitted
-        acceptedAt = row[4].int64
-        contactAt = row[5].int64
-        self.referral = referral
-    }
-}
-
 /// Referral events (`referral_events`): each kept once, at its first time.
 extension ServerStore {
+    /// A moment in a referral's life the response-time reports measure (R-PART-11), in server
+    /// time: when the server first saw it submitted, accepted, first contacted.
+    public enum ReferralEvent: String, Sendable, Hashable, CaseIterable {
+        case submitted, accepted, contact
+    }
+
+    /// When the server first saw a referral submitted and first contacted.
+    public struct ReferralTimes: Sendable, Hashable {
+        public let submittedAt: UInt64?
+        public let firstContactAt: UInt64?
+
+        init(row: [SQLValue]?) {
+            submittedAt = row?[0].unsigned
+            firstContactAt = row?[1].unsigned
+        }
+    }
+
+    /// A referral's events, as the reports read them: its store and the store's region, the
+    /// partner of that region, and each event's time (ms). Only referrals seen submitted.
+    public struct ReferralEventSummary: Sendable, Hashable {
+        public let referral: String
+        public let store: String
+        public let region: String
+        public let partner: String?
+        public let submittedAt: Int64
+        public let acceptedAt: Int64?
+        public let contactAt: Int64?
+
+        init?(row: [SQLValue]) {
+            guard case let .text(store) = row[0], case let .text(region) = row[1], case let .integer(submitted) = row[3],
+                  case let .text(referral) = row[6] else { return nil }
+            self.store = store
+            self.region = region
+            partner = row[2].text
+            submittedAt = submitted
+            acceptedAt = row[4].int64
+            contactAt = row[5].int64
+            self.referral = referral
+        }
+    }
+
     /// Records `event` of `referral` (of `store`) at `at`, unless it was recorded before.
     public func recordReferralEvent(_ event: ReferralEvent, referral: String, store: String, at: UInt64) throws {
         try db.cachedStatement("INSERT OR IGNORE INTO referral_events(referral, store, event, at) VALUES (?, ?, ?, ?)")

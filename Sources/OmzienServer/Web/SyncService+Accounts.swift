@@ -21,7 +21,7 @@ extension SyncService {
         }
     }
 
-    static func accountInfo(_ row: AccountRow, now: UInt64) -> AccountInfo {
+    static func accountInfo(_ row: ServerStore.AccountRow, now: UInt64) -> AccountInfo {
         let name = row.name, partner = row.partner
         let locked = row.lockedUntil.flatMap { $0 > now ? $0 : nil }
         return AccountInfo(id: name, name: name, partner: partner, role: row.role,
