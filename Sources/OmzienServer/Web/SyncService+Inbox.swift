@@ -12,12 +12,9 @@ public struct InboxEntry: Sendable {
     public let firstContactAt: UInt64?
 }
 
-/// One step of a referral's follow-up history: who (an actor pseudonym) set which state when.
-public struct HistoryEntry: Sendable, Equatable {
-    public let at: UInt64
-    public let state: String
-    public let actor: String
-}
+/// One step of a referral's follow-up history: who (an actor pseudonym) set which state when,
+/// as `ServerStore` keeps it.
+public typealias HistoryEntry = ServerStore.FollowUpStep
 
 /// The partner's inbox and a referral's history for the web pages (R-WEB-10..12), through
 /// the partner API's custody and allow-list rules (`locate`, `referralView`, R-PART-14).
@@ -58,7 +55,7 @@ extension SyncService {
             let (rid, _, _) = try Self.partnerReferralState(id, region: region, writing: false, in: store)
             let server = ServerStore(store)
             let times = try server.referralTimes(rid.rawValue)
-            let steps = try server.followUpHistory(of: rid.rawValue).map { HistoryEntry(at: $0.at, state: $0.state, actor: $0.actor) }
+            let steps = try server.followUpHistory(of: rid.rawValue)
             return (times.submittedAt, times.firstContactAt, steps)
         }
     }
