@@ -546,7 +546,8 @@ public final class SyncService: Sendable {
         InfoResponse(protocolVersion: SyncProtocol.version, serverTime: now,
                      limits: ServerLimits(maxOperationsPerPush: Limits.maxOperationsPerPush, maxRequestBytes: Limits.maxRequestBytes,
                                    maxPullPage: Limits.maxPullPage, defaultPullPage: Limits.defaultPullPage,
-                                   maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: configuration.maxDriftMillis))
+                                   maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: configuration.maxDriftMillis),
+                     retention: RetentionPeriods(configuration.retention))  // PRIVACY.md R-PRIV-22
     }
 
     /// The state digest of one store's records as its devices hold them: of the store-audience
