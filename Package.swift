@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// Omzien: offline-first sync engine. See ../shared/DESIGN.md for the module split.
+// Omzien: offline-first sync engine. Protocol/ARCHITECTURE.md describes the module split.
 // No package dependencies: Foundation, the system SQLite and zlib only.
 import PackageDescription
 
