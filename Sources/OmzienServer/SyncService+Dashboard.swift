@@ -26,10 +26,7 @@ extension SyncService {
         let targets = configuration.responseTargets, now = self.now
         let figures = try worker.read { store -> DashboardFigures in
             let referrals = try Self.reportReferrals(store, targets: targets, now: now)
-            var regions: [String: String] = [:]
-            for row in try store.database.rows("SELECT id, region FROM stores") {
-                if case let .text(id) = row[0], case let .text(region) = row[1] { regions[id] = region }
-            }
+            let regions = try ServerStore(store).storeRegions()
             var feedback: [DashboardFigures.Feedback] = [], chats: [DashboardFigures.ChatMoments] = []
             if figure == "feedback" {
                 for r in try store.records(kind: .feedback) where !r.erased {

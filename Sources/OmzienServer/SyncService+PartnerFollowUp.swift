@@ -104,9 +104,8 @@ extension SyncService {
         let now = self.now
         return try worker.write { store in
             let (rid, _, _) = try Self.partnerReferralState(id, region: region, writing: true, in: store)
-            try store.database.execute("INSERT INTO case_notes(partner, referral, at, author, text) VALUES (?, ?, ?, ?, ?)",
-                                       [.text(partner), .text(rid.rawValue), .integer(Int64(now)), .text(author.rawValue), .text(request.text)])
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "note", referrals: [rid.rawValue])
+            try ServerStore(store).insertCaseNote(partner: partner, referral: rid.rawValue, at: now, author: author.rawValue, text: request.text)
+            try self.auditAccess(store, at: now, actor: actor, token: token, action: "note", referrals: [rid.rawValue])
             return CaseNote(referral: rid.rawValue, at: now, author: author.rawValue, text: request.text)
         }
     }
@@ -117,10 +116,10 @@ extension SyncService {
         let now = self.now
         return try worker.write { store in
             let (rid, _, _) = try Self.partnerReferralState(id, region: region, writing: false, in: store)
-            let rows = try store.database.rows("SELECT at, author, text FROM case_notes WHERE partner = ? AND referral = ? ORDER BY at, id",
-                                               [.text(partner), .text(rid.rawValue)])
-            let notes = rows.map { CaseNote(referral: rid.rawValue, at: UInt64($0[0].int64 ?? 0), author: $0[1].text ?? "", text: $0[2].text ?? "") }
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "notes", referrals: [rid.rawValue])
+            let notes = try ServerStore(store).caseNotes(partner: partner, referral: rid.rawValue).map {
+                CaseNote(referral: rid.rawValue, at: $0.at, author: $0.author, text: $0.text)
+            }
+            try self.auditAccess(store, at: now, actor: actor, token: token, action: "notes", referrals: [rid.rawValue])
             return CaseNoteList(referral: rid.rawValue, notes: notes)
         }
     }

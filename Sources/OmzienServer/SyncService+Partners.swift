@@ -20,31 +20,29 @@ extension SyncService {
         guard (1...365).contains(days) else { throw Problems.badRequest("tokenDays must be 1...365, got \(days)") }
         let now = self.now
         return try worker.write { store in
-            let db = store.database
-            guard try db.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.region)]) != nil else {
+            let server = ServerStore(store)
+            guard try server.regionExists(request.region) else {
                 throw Problems.notFound("region '\(request.region)' does not exist; create it first")
             }
-            if try db.firstRow("SELECT 1 FROM partners WHERE id = ?", [.text(request.id)]) != nil { throw Problems.exists("partner '\(request.id)' exists") }
+            if try server.partner(request.id) != nil { throw Problems.exists("partner '\(request.id)' exists") }
             // R-SYNC-2b: a partner's replica never shares its id with a device's (stores of
             // older versions could be named 'partner-…').
-            if try db.firstRow("SELECT 1 FROM principals WHERE replica = ?", [.text(Self.partnerReplica(request.id).rawValue)]) != nil {
+            if try server.deviceHoldsReplica(Self.partnerReplica(request.id).rawValue) {
                 throw Problems.exists("replica '\(Self.partnerReplica(request.id))' belongs to a device; choose another partner id")
             }
-            if let row = try db.firstRow("SELECT id FROM partners WHERE region = ?", [.text(request.region)]) {
-                throw Problems.exists("region '\(request.region)' already has partner '\(row[0].text ?? "")' (one partner per region)")
+            if let other = try server.partner(inRegion: request.region) {
+                throw Problems.exists("region '\(request.region)' already has partner '\(other.id)' (one partner per region)")
             }
-            try db.execute("INSERT INTO partners(id, region, name, created_at) VALUES (?, ?, ?, ?)",
-                           [.text(request.id), .text(request.region), .text(request.name), .integer(Int64(now))])
-            let (token, expires) = try Self.issuePartnerToken(db, partner: request.id, days: days, now: now)
+            try server.insertPartner(ServerStore.PartnerRow(id: request.id, region: request.region, name: request.name), createdAt: now)
+            let (token, expires) = try Self.issuePartnerToken(server, partner: request.id, days: days, now: now)
             return PartnerCreated(id: request.id, region: request.region, name: request.name, token: token, tokenExpiresAt: expires)
         }
     }
 
-    static func issuePartnerToken(_ db: Database, partner: String, days: Int, now: UInt64) throws -> (String, UInt64) {
+    static func issuePartnerToken(_ server: ServerStore, partner: String, days: Int, now: UInt64) throws -> (String, UInt64) {
         let token = Tokens.random(prefix: "omz_p_")
         let expires = now + UInt64(days) * 86_400_000
-        try db.execute("INSERT INTO partner_tokens(token_hash, partner, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                       [.blob(Tokens.hash(token)), .text(partner), .integer(Int64(now)), .integer(Int64(expires))])
+        try server.insertPartnerToken(hash: Tokens.hash(token), partner: partner, createdAt: now, expiresAt: expires)
         return (token, expires)
     }
 
@@ -55,13 +53,11 @@ extension SyncService {
         guard (1...365).contains(days) else { throw Problems.badRequest("tokenDays must be 1...365, got \(days)") }
         let now = self.now
         let created = try worker.write { store -> PartnerCreated in
-            let db = store.database
-            guard let row = try db.firstRow("SELECT region, name FROM partners WHERE id = ?", [.text(partner)]) else { throw Problems.notFound("no partner '\(partner)'") }
-            if request.revokeOthers == true {
-                try db.execute("UPDATE partner_tokens SET revoked_at = ? WHERE partner = ? AND revoked_at IS NULL", [.integer(Int64(now)), .text(partner)])
-            }
-            let (token, expires) = try Self.issuePartnerToken(db, partner: partner, days: days, now: now)
-            return PartnerCreated(id: partner, region: row[0].text ?? "", name: row[1].text ?? "", token: token, tokenExpiresAt: expires)
+            let server = ServerStore(store)
+            guard let row = try server.partner(partner) else { throw Problems.notFound("no partner '\(partner)'") }
+            if request.revokeOthers == true { try server.revokePartnerTokens(of: partner, at: now) }
+            let (token, expires) = try Self.issuePartnerToken(server, partner: partner, days: days, now: now)
+            return PartnerCreated(id: partner, region: row.region, name: row.name, token: token, tokenExpiresAt: expires)
         }
         if request.revokeOthers == true { principalsForgetPartner(partner) }
         return created
@@ -72,12 +68,8 @@ extension SyncService {
         try requireAdmin(principal)
         let now = self.now
         return try worker.read { store in
-            try store.database.rows("""
-                SELECT p.id, p.region, p.name, count(t.token_hash), max(t.expires_at) FROM partners p
-                LEFT JOIN partner_tokens t ON t.partner = p.id AND t.revoked_at IS NULL AND t.expires_at > ?
-                GROUP BY p.id ORDER BY p.id
-                """, [.integer(Int64(now))]).map {
-                PartnerInfo(id: $0[0].text ?? "", region: $0[1].text ?? "", name: $0[2].text ?? "", activeTokens: Int($0[3].int64 ?? 0), tokenExpiresAt: $0[4].unsigned)
+            try ServerStore(store).partners(tokensActiveAt: now).map {
+                PartnerInfo(id: $0.partner.id, region: $0.partner.region, name: $0.partner.name, activeTokens: $0.activeTokens, tokenExpiresAt: $0.tokenExpiresAt)
             }
         }
     }
@@ -120,13 +112,8 @@ extension SyncService {
     /// Where a referral sits for a partner of `region`: its store, and that store's current
     /// region, if the referral is in `region`'s custody (R-PART-14): the custody row a move of
     /// its store wrote, or else its store's region.
-    static func locate(_ id: RecordID, region: String, in store: ReplicaStore) throws -> (store: String, storeRegion: String)? {
-        guard let row = try store.database.firstRow("""
-            SELECT s.store, st.region FROM record_scope s JOIN stores st ON st.id = s.store
-            LEFT JOIN referral_custody c ON c.referral = s.id
-            WHERE s.kind = 'signal' AND s.id = ? AND coalesce(c.region, st.region) = ?
-            """, [.text(id.rawValue), .text(region)]), case let .text(storeID) = row[0], case let .text(storeRegion) = row[1] else { return nil }
-        return (storeID, storeRegion)
+    static func locate(_ id: RecordID, region: String, in store: ReplicaStore) throws -> ServerStore.ReferralPlace? {
+        try ServerStore(store).referralPlace(id, custodyOf: region)
     }
 
     /// A partner's cursor: `p<feed position>` or `p<feed position>h<hand-over sequence>`.
@@ -142,32 +129,27 @@ extension SyncService {
         try requireAdmin(principal)
         let now = self.now
         return try worker.write { store in
-            let db = store.database
-            guard let row = try db.firstRow("SELECT region FROM stores WHERE id = ?", [.text(storeID)]), case let .text(from) = row[0] else {
+            let server = ServerStore(store)
+            guard let from = try server.region(ofStore: storeID) else {
                 throw Problems.notFound("store '\(storeID)' does not exist")
             }
-            guard try db.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.region)]) != nil else {
+            guard try server.regionExists(request.region) else {
                 throw Problems.notFound("region '\(request.region)' does not exist; create it first")
             }
             guard from != request.region else { return MoveStoreResponse(store: storeID, fromRegion: from, toRegion: from, handedOver: []) }
-            try db.execute("UPDATE stores SET region = ? WHERE id = ?", [.text(request.region), .text(storeID)])
+            try server.setRegion(ofStore: storeID, to: request.region)
             // R-PART-14: every referral of the store in the old region's custody is placed. Open
             // ones go to the new region (the hand-over); finished ones (closed, declined,
             // erased) stay with the old region, read-only; drafts follow the store.
             var handed: [String] = []
-            for r in try db.rows("""
-                SELECT s.id FROM record_scope s LEFT JOIN referral_custody c ON c.referral = s.id
-                WHERE s.kind = 'signal' AND s.store = ? AND coalesce(c.region, ?) = ? ORDER BY s.id
-                """, [.text(storeID), .text(from), .text(from)]) {
-                guard case let .text(rid) = r[0], let id = try? RecordID(rid), let state = try store.loadRecord(RecordRef(kind: .signal, id: id)) else { continue }
+            for rid in try server.signals(ofStore: storeID, custodyOf: from) {
+                guard let id = try? RecordID(rid), let state = try store.loadRecord(RecordRef(kind: .signal, id: id)) else { continue }
                 let status = state.status("status")?.state ?? "draft"
                 if status == "draft" && !state.erased { continue }
                 let open = !state.erased && !["closed", "declined"].contains(status)
-                try db.execute("INSERT OR REPLACE INTO referral_custody(referral, store, region, since) VALUES (?, ?, ?, ?)",
-                               [.text(rid), .text(storeID), .text(open ? request.region : from), .integer(Int64(now))])
+                try server.setCustody(referral: rid, store: storeID, region: open ? request.region : from, since: now)
                 guard open else { continue }
-                try db.execute("INSERT INTO handovers(referral, store, from_region, to_region, at) VALUES (?, ?, ?, ?, ?)",
-                               [.text(rid), .text(storeID), .text(from), .text(request.region), .integer(Int64(now))])
+                try server.insertHandover(referral: rid, store: storeID, from: from, to: request.region, at: now)
                 handed.append(rid)
             }
             return MoveStoreResponse(store: storeID, fromRegion: from, toRegion: request.region, handedOver: handed)
@@ -175,7 +157,7 @@ extension SyncService {
     }
 
     public func partnerReferrals(_ principal: Principal, cursor: String?, limit: Int?) throws -> ReferralPage {
-        let (partner, region, token, actor) = try requirePartner(principal)
+        let (_, region, token, actor) = try requirePartner(principal)
         let (after, afterHandover) = try Self.parsePartnerCursor(cursor)
         let limit = limit ?? Limits.defaultPullPage
         guard (1...Limits.maxPullPage).contains(limit) else { throw Problems.badRequest("limit must be 1...\(Limits.maxPullPage), got \(limit)") }
@@ -183,46 +165,39 @@ extension SyncService {
         return try worker.write { store in
             // The feed of the region's stores and of the stores whose finished cases it kept,
             // each referral only where it is in this region's custody (R-PART-14).
-            let rows = try store.database.rows("""
-                SELECT f.pos, o.record, f.store FROM feed f JOIN ops o ON o.pos = f.pos JOIN stores st ON st.id = f.store
-                LEFT JOIN referral_custody c ON c.referral = o.record
-                WHERE f.store IN (SELECT id FROM stores WHERE region = ?1 UNION SELECT store FROM referral_custody WHERE region = ?1)
-                  AND f.pos > ?2 AND o.kind = 'signal' AND coalesce(c.region, st.region) = ?1
-                ORDER BY f.pos LIMIT ?3
-                """, [.text(region), .integer(after), .integer(Int64(limit + 1))])
+            let server = ServerStore(store)
+            let rows = try server.referralFeed(region: region, after: after, limit: limit + 1)
             let page = rows.prefix(limit)
             var seen = Set<String>()
             var views: [ReferralView] = []
-            for row in page {
-                guard case let .text(rid) = row[1], case let .text(storeID) = row[2], seen.insert(rid).inserted, let id = try? RecordID(rid),
+            for entry in page {
+                guard seen.insert(entry.referral).inserted, let id = try? RecordID(entry.referral),
                       let state = try store.loadRecord(RecordRef(kind: .signal, id: id)),
-                      let view = Self.referralView(state, store: storeID, region: region) else { continue }
+                      let view = Self.referralView(state, store: entry.store, region: region) else { continue }
                 // An erased draft was never a referral: the partner is not told it existed
                 // (only submitted ones, whose copies it must delete, R-PART-5).
-                if view.erased == true,
-                   try store.database.firstRow("SELECT 1 FROM referral_events WHERE referral = ? AND event = 'submitted'", [.text(rid)]) == nil { continue }
+                if view.erased == true, try !server.hasReferralEvent(.submitted, referral: entry.referral) { continue }
                 views.append(view)
             }
             // Referrals handed over to this region since the cursor (R-PART-12).
-            let handovers = try store.database.rows("SELECT seq, referral, store FROM handovers WHERE to_region = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                                    [.text(region), .integer(afterHandover), .integer(Int64(limit + 1))])
-            for row in handovers.prefix(limit) {
-                guard case let .text(rid) = row[1], case let .text(storeID) = row[2], seen.insert(rid).inserted, let id = try? RecordID(rid),
+            let handovers = try server.handovers(to: region, after: afterHandover, limit: limit + 1)
+            for handover in handovers.prefix(limit) {
+                guard seen.insert(handover.referral).inserted, let id = try? RecordID(handover.referral),
                       try Self.locate(id, region: region, in: store) != nil,
                       let state = try store.loadRecord(RecordRef(kind: .signal, id: id)),
-                      let view = Self.referralView(state, store: storeID, region: region) else { continue }
+                      let view = Self.referralView(state, store: handover.store, region: region) else { continue }
                 views.append(view)
             }
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "pull", referrals: views.map(\.id))
-            let next = page.last?[0].int64 ?? after
-            let nextHandover = handovers.prefix(limit).last?[0].int64 ?? afterHandover
+            try self.auditAccess(store, at: now, actor: actor, token: token, action: "pull", referrals: views.map(\.id))
+            let next = page.last?.position ?? after
+            let nextHandover = handovers.prefix(limit).last?.sequence ?? afterHandover
             return ReferralPage(referrals: views, cursor: nextHandover > 0 ? "p\(next)h\(nextHandover)" : "p\(next)",
                                 more: rows.count > limit || handovers.count > limit, serverTime: now)
         }
     }
 
     public func partnerReferral(_ principal: Principal, id: String) throws -> ReferralView {
-        let (partner, region, token, actor) = try requirePartner(principal)
+        let (_, region, token, actor) = try requirePartner(principal)
         let now = self.now
         return try worker.write { store in
             guard let rid = try? RecordID(id), let place = try Self.locate(rid, region: region, in: store),
@@ -230,7 +205,7 @@ extension SyncService {
                   let view = Self.referralView(state, store: place.store, region: region) else {
                 throw Problems.notFound("no such referral in your region")
             }
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "read", referrals: [view.id])
+            try self.auditAccess(store, at: now, actor: actor, token: token, action: "read", referrals: [view.id])
             return view
         }
     }
@@ -258,13 +233,12 @@ extension SyncService {
             var factory = OperationFactory(replica: replica, lastSequence: head.held, lastHash: head.lastHash, clock: HybridClock(last: previous))
             let op = try factory.make(record: state.ref, author: author, body: .changes(changes), physicalMillis: now)
             try store.apply([op])
-            try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq = ?",
-                                       [.text(storeID), .text(replica.rawValue), .integer(Int64(op.id.sequence))])
+            let server = ServerStore(store)
+            try server.feed(op.id, to: storeID)
             if let note = request.caseNote, !note.isEmpty {
-                try store.database.execute("INSERT INTO case_notes(partner, referral, at, author, text) VALUES (?, ?, ?, ?, ?)",
-                                           [.text(partner), .text(id), .integer(Int64(now)), .text(author.rawValue), .text(note)])
+                try server.insertCaseNote(partner: partner, referral: id, at: now, author: author.rawValue, text: note)
             }
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: "update:" + request.state, referrals: [id])
+            try self.auditAccess(store, at: now, actor: actor, token: token, action: "update:" + request.state, referrals: [id])
             try Self.recordFollowUp(request.state, referral: id, store: storeID, at: now, in: store)
             try Self.recordHistory(request.state, referral: id, actor: author.rawValue, at: now, in: store)
             guard let updated = try store.loadRecord(state.ref), let view = Self.referralView(updated, store: storeID, region: region) else {
@@ -272,6 +246,12 @@ extension SyncService {
             }
             return view
         }
+    }
+
+    /// One entry in the audit log for a partner's or a person's access (PARTNERS.md): who,
+    /// with which credential, did `action` to `referrals` (`-` for none).
+    func auditAccess(_ store: ReplicaStore, at now: UInt64, actor: String, token: String, action: String, referrals: [String]) throws {
+        try AuditLog.append(store.database, key: auditKey, headFile: auditHeadFile, at: now, actor: actor, token: token, action: action, referrals: referrals)
     }
 
     /// The audit log (admin only).

@@ -44,7 +44,7 @@ extension SyncService {
             return .partner(id: id, region: region, tokenPrefix: "omz_p_replay")
         case _ where name.hasPrefix("person:"):
             let account = String(name.dropFirst("person:".count))
-            guard let person = try worker.read({ store in try Self.person(store.database, name: account, credential: "omz_u_replay") }) else {
+            guard let person = try worker.read({ store in try Self.person(store, name: account, credential: "omz_u_replay") }) else {
                 throw Problems.unauthorized(Self.refusedAuthentication)
             }
             return .person(person)

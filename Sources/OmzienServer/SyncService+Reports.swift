@@ -12,20 +12,20 @@ extension SyncService {
     static func recordSubmissions(_ ops: [LogOperation], store storeID: String, at now: UInt64, in store: ReplicaStore) throws {
         let signals = Set(ops.filter { $0.record.kind == .signal }.map(\.record))
         guard !signals.isEmpty else { return }
-        let insert = try store.database.cachedStatement("INSERT OR IGNORE INTO referral_events(referral, store, event, at) VALUES (?, ?, 'submitted', ?)")
+        let server = ServerStore(store)
         for ref in signals {
             guard let state = try store.loadRecord(ref), !state.erased, let s = state.status("status"), s.state != "draft" else { continue }
-            try insert.run([.text(ref.id.rawValue), .text(storeID), .integer(Int64(now))])
+            try server.recordReferralEvent(.submitted, referral: ref.id.rawValue, store: storeID, at: now)
         }
     }
 
     /// After a partner's follow-up.
     static func recordFollowUp(_ state: String, referral: String, store storeID: String, at now: UInt64, in store: ReplicaStore) throws {
-        var events: [String] = []
-        if ["accepted", "contact-attempted", "in-contact", "closed"].contains(state) { events.append("accepted") }
-        if ["contact-attempted", "in-contact", "closed"].contains(state) { events.append("contact") }
-        let insert = try store.database.cachedStatement("INSERT OR IGNORE INTO referral_events(referral, store, event, at) VALUES (?, ?, ?, ?)")
-        for e in events { try insert.run([.text(referral), .text(storeID), .text(e), .integer(Int64(now))]) }
+        var events: [ServerStore.ReferralEvent] = []
+        if ["accepted", "contact-attempted", "in-contact", "closed"].contains(state) { events.append(.accepted) }
+        if ["contact-attempted", "in-contact", "closed"].contains(state) { events.append(.contact) }
+        let server = ServerStore(store)
+        for e in events { try server.recordReferralEvent(e, referral: referral, store: storeID, at: now) }
     }
 
     public func responseTimes(_ principal: Principal, by: String, threshold: Int = 5) throws -> ResponseTimeReport {
@@ -48,26 +48,17 @@ extension SyncService {
     /// clock (R-PART-11, R-PART-34). An erased referral keeps its times but has no urgency and
     /// so no clock: it is not counted in the share within target.
     static func reportReferrals(_ store: ReplicaStore, targets: ResponseTargets, now: UInt64) throws -> [ReportSuppression.Referral] {
-        let rows = try store.database.rows("""
-            SELECT e.store, st.region, p.id,
-                   max(CASE WHEN e.event = 'submitted' THEN e.at END),
-                   max(CASE WHEN e.event = 'accepted' THEN e.at END),
-                   max(CASE WHEN e.event = 'contact' THEN e.at END),
-                   e.referral
-            FROM referral_events e JOIN stores st ON st.id = e.store LEFT JOIN partners p ON p.region = st.region
-            GROUP BY e.store, e.referral
-            """)
         var referrals: [ReportSuppression.Referral] = []
-        for r in rows {
-            guard case let .text(storeID) = r[0], case let .text(region) = r[1], case let .integer(submitted) = r[3] else { continue }
+        for r in try ServerStore(store).referralEventSummaries() {
+            let submitted = r.submittedAt
             var urgency: String?
-            if case let .text(id) = r[6], let rid = try? RecordID(id), let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)), !state.erased {
+            if let rid = try? RecordID(r.referral), let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)), !state.erased {
                 urgency = state.string("urgency") ?? "routine"
             }
-            let contactAt = r[5].int64.map { UInt64($0) }
+            let contactAt = r.contactAt.map { UInt64($0) }
             let clock = urgency.map { targets.clock(submittedAt: UInt64(submitted), urgency: $0, firstContactAt: contactAt, now: now) }
-            referrals.append(.init(store: storeID, region: region, partner: r[2].text,
-                                   accepted: r[4].int64.map { Double($0 - submitted) / 60_000 }, contact: r[5].int64.map { Double($0 - submitted) / 60_000 },
+            referrals.append(.init(store: r.store, region: r.region, partner: r.partner,
+                                   accepted: r.acceptedAt.map { Double($0 - submitted) / 60_000 }, contact: r.contactAt.map { Double($0 - submitted) / 60_000 },
                                    submittedAt: UInt64(submitted), urgency: urgency, clock: clock))
         }
         return referrals

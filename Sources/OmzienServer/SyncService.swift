@@ -151,7 +151,7 @@ public final class SyncService: Sendable {
                 guard let expires = try server.liveHeadOfficeTokenExpiry(tokenHash: hash, at: now) else { return nil }
                 return CachedPrincipal(principal: .headOffice, expiresAt: expires)
             }
-            if token.hasPrefix("omz_u_") { return try Self.personalTokenPrincipal(store.database, hash: hash, token: token, now: now) }
+            if token.hasPrefix("omz_u_") { return try Self.personalTokenPrincipal(store, hash: hash, token: token, now: now) }
             if token.hasPrefix("omz_p_") {
                 guard let holder = try server.livePartnerTokenHolder(tokenHash: hash, at: now) else { return nil }
                 return CachedPrincipal(principal: .partner(id: holder.partner, region: holder.region, tokenPrefix: String(token.prefix(12))),

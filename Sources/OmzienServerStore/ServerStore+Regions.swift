@@ -44,4 +44,19 @@ extension ServerStore {
             StoreRow(id: $0[0].text ?? "", region: $0[1].text ?? "", name: $0[2].text ?? "")
         }
     }
+
+    /// The region of store `id`, or nil when there is no such store.
+    public func region(ofStore id: String) throws -> String? {
+        try db.firstRow("SELECT region FROM stores WHERE id = ?", [.text(id)])?.first?.text
+    }
+
+    /// Every store's region, by store id.
+    public func storeRegions() throws -> [String: String] {
+        Dictionary(try stores().map { ($0.id, $0.region) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Puts store `id` in `region` (placing its referrals is the caller's, R-PART-14).
+    public func setRegion(ofStore id: String, to region: String) throws {
+        try db.execute("UPDATE stores SET region = ? WHERE id = ?", [.text(region), .text(id)])
+    }
 }

@@ -21,15 +21,13 @@ extension SyncService {
         }
     }
 
-    static func accountInfo(_ row: [SQLValue], now: UInt64) -> AccountInfo {
-        let name = row[0].text ?? "", partner = row[1].text, role = row[2].text ?? ""
-        let locked = row[5].unsigned.flatMap { $0 > now ? $0 : nil }
-        return AccountInfo(id: name, name: name, partner: partner, role: role,
+    static func accountInfo(_ row: ServerStore.AccountRow, now: UInt64) -> AccountInfo {
+        let name = row.name, partner = row.partner
+        let locked = row.lockedUntil.flatMap { $0 > now ? $0 : nil }
+        return AccountInfo(id: name, name: name, partner: partner, role: row.role,
                            actor: partner.map { "partner:\($0):\(name)" } ?? "headoffice:\(name)",
-                           createdAt: row[3].unsigned ?? 0, disabledAt: row[4].unsigned, lockedUntil: locked)
+                           createdAt: row.createdAt, disabledAt: row.disabledAt, lockedUntil: locked)
     }
-
-    static let accountColumns = "a.name, a.partner, a.role, a.created_at, a.disabled_at, a.locked_until"
 
     /// The coordinator's partner, or nil for the admin; anyone else is refused.
     private func accountManager(_ principal: Principal) throws -> String? {
@@ -78,19 +76,16 @@ extension SyncService {
         let stored = PasswordHash.make(password, iterations: configuration.passwordIterations)
         let now = self.now, by = actorName(principal)
         return try worker.write { store in
-            let db = store.database
-            if let partner = request.partner, try db.firstRow("SELECT 1 FROM partners WHERE id = ?", [.text(partner)]) == nil {
+            let server = ServerStore(store)
+            if let partner = request.partner, try server.partner(partner) == nil {
                 throw Problems.notFound("partner '\(partner)' does not exist; create it first ('omzien admin partner add')")
             }
-            if try db.firstRow("SELECT 1 FROM accounts WHERE name = ?", [.text(request.name)]) != nil {
+            if try server.account(request.name) != nil {
                 throw Problems.exists("account '\(request.name)' exists; names are unique on this server (try '\(request.name).\(request.partner.map { String($0.prefix(8)) } ?? "ho")')")
             }
-            try db.execute("""
-                INSERT INTO accounts(name, partner, role, salt, password_hash, iterations, created_at, created_by, failed_logins)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
-                """, [.text(request.name), request.partner.map(SQLValue.text) ?? .null, .text(role.rawValue), .blob(stored.salt), .blob(stored.hash),
-                      .integer(Int64(stored.iterations)), .integer(Int64(now)), .text(by)])
-            let row = try db.firstRow("SELECT \(Self.accountColumns) FROM accounts a WHERE name = ?", [.text(request.name)])!
+            try server.insertAccount(name: request.name, partner: request.partner, role: role.rawValue, salt: stored.salt, passwordHash: stored.hash,
+                                     iterations: stored.iterations, createdAt: now, createdBy: by)
+            let row = try server.account(request.name)!
             return AccountCreated(account: Self.accountInfo(row, now: now), initialPassword: request.password == nil ? password : nil)
         }
     }
@@ -100,8 +95,7 @@ extension SyncService {
         let manager = try accountManager(principal)
         let now = self.now
         return try worker.read { store in
-            try store.database.rows("SELECT \(Self.accountColumns) FROM accounts a WHERE ?1 IS NULL OR a.partner = ?1 ORDER BY a.partner, a.name",
-                                    [manager.map(SQLValue.text) ?? .null]).map { Self.accountInfo($0, now: now) }
+            try ServerStore(store).accounts(ofPartner: manager).map { Self.accountInfo($0, now: now) }
         }
     }
 
@@ -111,8 +105,8 @@ extension SyncService {
         let manager = try accountManager(principal)
         let now = self.now
         let info = try worker.write { store -> AccountInfo in
-            let db = store.database
-            guard let row = try db.firstRow("SELECT \(Self.accountColumns) FROM accounts a WHERE name = ?", [.text(name)]) else {
+            let server = ServerStore(store)
+            guard let row = try server.account(name) else {
                 throw Problems.notFound("no account '\(name)'")
             }
             let current = Self.accountInfo(row, now: now)
@@ -121,11 +115,11 @@ extension SyncService {
                 guard current.role == Person.Role.worker.rawValue else { throw Problems.forbidden("a coordinator disables workers only; ask the admin about '\(name)'") }
             }
             if disabled {
-                try db.execute("UPDATE accounts SET disabled_at = coalesce(disabled_at, ?) WHERE name = ?", [.integer(Int64(now)), .text(name)])
+                try server.disableAccount(name, at: now)
             } else {
-                try db.execute("UPDATE accounts SET disabled_at = NULL, failed_logins = 0, locked_until = NULL WHERE name = ?", [.text(name)])
+                try server.enableAccount(name)
             }
-            return Self.accountInfo(try db.firstRow("SELECT \(Self.accountColumns) FROM accounts a WHERE name = ?", [.text(name)])!, now: now)
+            return Self.accountInfo(try server.account(name)!, now: now)
         }
         principalsForget { if case let .person(p) = $0 { p.account == name } else { $0 == .headOffice } }
         return info
@@ -138,25 +132,18 @@ extension SyncService {
     public func login(name: String, password: String, credential: String) throws -> Person? {
         let now = self.now
         guard password.utf8.count <= PasswordHash.maximumBytes, name.utf8.count <= 64 else { return nil }
-        let row = try worker.read { store in
-            try store.database.firstRow("""
-                SELECT a.salt, a.password_hash, a.iterations, a.disabled_at, a.locked_until, a.failed_logins FROM accounts a WHERE a.name = ?
-                """, [.text(name)])
-        }
-        guard let row, case let .blob(salt) = row[0], case let .blob(hash) = row[1], let iterations = row[2].int64 else {
+        let account = try worker.read { store in try ServerStore(store).login(name) }
+        guard let account else {
             _ = PasswordHash.make(password, iterations: configuration.passwordIterations)
             return nil
         }
-        let stored = PasswordHash(salt: salt, hash: hash, iterations: Int(iterations))
+        let stored = PasswordHash(salt: account.salt, hash: account.passwordHash, iterations: account.iterations)
         let matches = stored.matches(password)
-        let locked = (row[4].unsigned ?? 0) > now
-        guard matches, !locked, row[3] == .null else {
-            if !locked, row[3] == .null {
+        let locked = account.lockedUntil > now
+        guard matches, !locked, !account.isDisabled else {
+            if !locked, !account.isDisabled {
                 try worker.write { store in
-                    try store.database.execute("""
-                        UPDATE accounts SET failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 ELSE failed_logins + 1 END,
-                            locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END WHERE name = ?1
-                        """, [.text(name), .integer(Int64(Self.lockoutFailures)), .integer(Int64(now + Self.lockoutMillis))])
+                    try ServerStore(store).recordFailedLogin(name, lockoutFailures: Self.lockoutFailures, lockedUntil: now + Self.lockoutMillis)
                 }
             }
             return nil
@@ -164,10 +151,10 @@ extension SyncService {
         // A stored hash below today's work factor is replaced now that the password is known.
         let rehash = stored.iterations < configuration.passwordIterations ? PasswordHash.make(password, iterations: configuration.passwordIterations) : nil
         try worker.write { store in
-            try store.database.execute("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE name = ?", [.text(name)])
+            let server = ServerStore(store)
+            try server.recordSuccessfulLogin(name)
             if let rehash {
-                try store.database.execute("UPDATE accounts SET salt = ?, password_hash = ?, iterations = ? WHERE name = ?",
-                                           [.blob(rehash.salt), .blob(rehash.hash), .integer(Int64(rehash.iterations)), .text(name)])
+                try server.replacePassword(of: name, salt: rehash.salt, passwordHash: rehash.hash, iterations: rehash.iterations)
             }
         }
         return try person(name: name, credential: credential)
@@ -176,17 +163,12 @@ extension SyncService {
     /// The person of an account as it is now (nil when unknown or disabled); its partner's
     /// current region.
     public func person(name: String, credential: String) throws -> Person? {
-        try worker.read { store in try Self.person(store.database, name: name, credential: credential) }
+        try worker.read { store in try Self.person(store, name: name, credential: credential) }
     }
 
-    static func person(_ db: Database, name: String, credential: String) throws -> Person? {
-        guard let row = try db.firstRow("""
-            SELECT a.name, a.partner, a.role, p.region FROM accounts a LEFT JOIN partners p ON p.id = a.partner
-            WHERE a.name = ? AND a.disabled_at IS NULL
-            """, [.text(name)]), let role = row[2].text.flatMap(Person.Role.init(rawValue:)) else { return nil }
-        let partner = row[1].text
-        let account = row[0].text ?? name
-        return Person(account: account, name: account, partner: partner, region: row[3].text, role: role, credential: credential)
+    static func person(_ store: ReplicaStore, name: String, credential: String) throws -> Person? {
+        guard let row = try ServerStore(store).enabledPerson(name), let role = row.role.flatMap(Person.Role.init(rawValue:)) else { return nil }
+        return Person(account: row.account, name: row.account, partner: row.partner, region: row.region, role: role, credential: credential)
     }
 
     /// R-WEB-4: a personal token (`omz_u_…`, shown once, stored as SHA-256) for the CLI/API,
@@ -200,8 +182,7 @@ extension SyncService {
         let token = Tokens.random(prefix: "omz_u_")
         let now = self.now, expires = now + UInt64(days) * 86_400_000
         try worker.write { store in
-            try store.database.execute("INSERT INTO person_tokens(token_hash, account, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                                       [.blob(Tokens.hash(token)), .text(person.account), .integer(Int64(now)), .integer(Int64(expires))])
+            try ServerStore(store).insertPersonToken(hash: Tokens.hash(token), account: person.account, createdAt: now, expiresAt: expires)
         }
         return PersonalTokenResponse(account: person.account, actor: person.actor, token: token, expiresAt: expires)
     }
@@ -210,12 +191,11 @@ extension SyncService {
     public static let loginRefusal = "the name or the password is wrong, or the account is locked or disabled; after \(lockoutFailures) failed attempts an account is locked for \(lockoutMillis / 60_000) minutes"
 
     /// `authenticate`'s lookup of a personal token: the account must exist and be enabled.
-    static func personalTokenPrincipal(_ db: Database, hash: [UInt8], token: String, now: UInt64) throws -> CachedPrincipal? {
-        guard let row = try db.firstRow("SELECT account, expires_at FROM person_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
-                                        [.blob(hash), .integer(Int64(now))]), case let .text(name) = row[0],
-              let person = try person(db, name: name, credential: String(token.prefix(12))) else { return nil }
+    static func personalTokenPrincipal(_ store: ReplicaStore, hash: [UInt8], token: String, now: UInt64) throws -> CachedPrincipal? {
+        guard let row = try ServerStore(store).personToken(hash: hash, activeAt: now),
+              let person = try person(store, name: row.account, credential: String(token.prefix(12))) else { return nil }
         // A head-office person reads the aggregate reports exactly like a head-office token
         // (reports are not per-person audited; they carry no referral).
-        return CachedPrincipal(principal: person.role == .headOffice ? .headOffice : .person(person), expiresAt: row[1].unsigned)
+        return CachedPrincipal(principal: person.role == .headOffice ? .headOffice : .person(person), expiresAt: row.expiresAt)
     }
 }

@@ -26,8 +26,7 @@ extension SyncService {
 
     /// Written with every follow-up (`updateReferral`): the history a referral page shows.
     static func recordHistory(_ state: String, referral: String, actor: String, at now: UInt64, in store: ReplicaStore) throws {
-        try store.database.execute("INSERT INTO followup_history(referral, at, state, actor) VALUES (?, ?, ?, ?)",
-                                   [.text(referral), .integer(Int64(now)), .text(state), .text(actor)])
+        try ServerStore(store).appendFollowUpStep(referral: referral, at: now, state: state, actor: actor)
     }
 
     /// R-WEB-10: the referrals in the custody of the partner's region (R-PART-14), open ones
@@ -37,23 +36,15 @@ extension SyncService {
         let (_, region, token, actor) = try requirePartner(principal)
         let now = self.now
         return try worker.write { store in
-            let rows = try store.database.rows("""
-                SELECT s.id, s.store,
-                       (SELECT min(at) FROM referral_events e WHERE e.referral = s.id AND e.event = 'submitted'),
-                       (SELECT min(at) FROM referral_events e WHERE e.referral = s.id AND e.event = 'contact')
-                FROM record_scope s JOIN stores st ON st.id = s.store LEFT JOIN referral_custody c ON c.referral = s.id
-                WHERE s.kind = 'signal' AND coalesce(c.region, st.region) = ?
-                """, [.text(region)])
             var entries: [InboxEntry] = []
-            for row in rows {
-                guard case let .text(rid) = row[0], case let .text(storeID) = row[1], let id = try? RecordID(rid),
+            for signal in try ServerStore(store).signals(custodyOf: region) {
+                guard let id = try? RecordID(signal.referral),
                       let state = try store.loadRecord(RecordRef(kind: .signal, id: id)),
-                      let view = Self.referralView(state, store: storeID, region: region), view.erased != true else { continue }
+                      let view = Self.referralView(state, store: signal.store, region: region), view.erased != true else { continue }
                 if !all, Self.finishedStates.contains(view.status ?? "") { continue }
-                entries.append(InboxEntry(view: view, submittedAt: row[2].unsigned, firstContactAt: row[3].unsigned))
+                entries.append(InboxEntry(view: view, submittedAt: signal.submittedAt, firstContactAt: signal.firstContactAt))
             }
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: action,
-                                referrals: entries.isEmpty ? ["-"] : entries.map(\.view.id))
+            try self.auditAccess(store, at: now, actor: actor, token: token, action: action, referrals: entries.isEmpty ? ["-"] : entries.map(\.view.id))
             return entries
         }
     }
@@ -65,14 +56,10 @@ extension SyncService {
         let (_, region, _, _) = try requirePartner(principal)
         return try worker.read { store in
             let (rid, _, _) = try Self.partnerReferralState(id, region: region, writing: false, in: store)
-            let times = try store.database.firstRow("""
-                SELECT (SELECT min(at) FROM referral_events WHERE referral = ?1 AND event = 'submitted'),
-                       (SELECT min(at) FROM referral_events WHERE referral = ?1 AND event = 'contact')
-                """, [.text(rid.rawValue)])
-            let steps = try store.database.rows("SELECT at, state, actor FROM followup_history WHERE referral = ? ORDER BY seq", [.text(rid.rawValue)]).map {
-                HistoryEntry(at: $0[0].unsigned ?? 0, state: $0[1].text ?? "", actor: $0[2].text ?? "")
-            }
-            return (times?[0].unsigned, times?[1].unsigned, steps)
+            let server = ServerStore(store)
+            let times = try server.referralTimes(rid.rawValue)
+            let steps = try server.followUpHistory(of: rid.rawValue).map { HistoryEntry(at: $0.at, state: $0.state, actor: $0.actor) }
+            return (times.submittedAt, times.firstContactAt, steps)
         }
     }
 
@@ -85,7 +72,7 @@ extension SyncService {
         }
         let now = self.now
         try worker.write { store in
-            try AuditLog.append(store.database, key: self.auditKey, headFile: self.auditHeadFile, at: now, actor: actor, token: token, action: action, referrals: ["-"])
+            try self.auditAccess(store, at: now, actor: actor, token: token, action: action, referrals: ["-"])
         }
     }
 }
