@@ -1,4 +1,5 @@
 import Foundation
+import OmzienTestSupport
 import OmzienClient
 import OmzienHTTP
 import OmzienModel
@@ -22,13 +23,14 @@ final class SyncHarness {
     /// `authFailureBurst`: failed authentications per address before 429 (high by default:
     /// most tests send bad tokens on purpose; AuthRateLimitTests sets the real one).
     init(maxDriftMillis: UInt64 = Limits.defaultMaxDriftMillis, recordTo: String? = nil, recordOptions: SessionRecorder.Options = .init(),
-         authFailureBurst: Int = 1_000_000, passwordIterations: Int = 1_000) throws {
+         authFailureBurst: Int = 1_000_000, passwordIterations: Int = 1_000, retention: RetentionPolicy? = .defaults) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var http = HTTPServer.Configuration.testing()
         http.requestLog = nil
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = maxDriftMillis
+        sync.retention = retention
         // Person accounts (WebAccountTests): a low PBKDF2 count keeps a debug-build login fast;
         // the product's default is PBKDF2.defaultIterations.
         sync.passwordIterations = passwordIterations
@@ -74,12 +76,6 @@ final class SyncHarness {
 
 final class TestClock: Sendable {
     let offset = Mutex<Int64>(0)
-}
-
-/// Hands each of several devices to exactly one concurrent iteration.
-final class Unshared<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
 
 extension SyncClient.RetryPolicy {
