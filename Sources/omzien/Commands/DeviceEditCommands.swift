@@ -42,7 +42,7 @@ struct DeviceUpdateSignalCommand: Command {
     static let declaration = Declaration(
         arguments: [Argument("ID", "the record id")],
         options: [.text("urgency", "U", "a signal's urgency: routine, soon or urgent"),
-                  .text("note", "TEXT", "a signal's note (\(DeviceInput.limit(Vocabulary.noteMaxBytes))); empty removes it"),
+                  .text("note", "TEXT", "a signal's note, \(DeviceInput.limit(Vocabulary.noteMaxBytes)); empty removes it"),
                   .text("add-indicator", "X", "add an indicator to a signal"),
                   .text("remove-indicator", "X", "remove an indicator from a signal"),
                   .text("consent", "C", "a signal's consent: given, refused or not-asked"),
@@ -50,7 +50,7 @@ struct DeviceUpdateSignalCommand: Command {
                   .flag("submit", "submit a signal kept as a draft"),
                   .text("category", "C", "a feedback's category"),
                   .integer("nps", "0-10", in: 0...10, "a feedback's score"),
-                  .text("comment", "TEXT", "a feedback's comment (\(DeviceInput.limit(Vocabulary.commentMaxBytes))); empty removes it"),
+                  .text("comment", "TEXT", "a feedback's comment, \(DeviceInput.limit(Vocabulary.commentMaxBytes)); empty removes it"),
                   .flag("erase", "erase the record everywhere (cannot be undone; wins over every other change); no other change goes with it"),
                   DeviceContext.dbOption, DeviceContext.authorOption,
                   .flag("json", "what was recorded, as JSON")],
