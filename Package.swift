@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// Omzien: offline-first sync engine. See ../shared/DESIGN.md for the module split.
+// Omzien: offline-first sync engine. Protocol/ARCHITECTURE.md describes the module split.
 // No package dependencies: Foundation, the system SQLite and zlib only.
 import PackageDescription
 
@@ -38,7 +38,7 @@ let package = Package(
         // Test/benchmark server for the HTTP module (subprocess tests, Tools/bench-http.sh, Tools/slowloris.py).
         .executableTarget(name: "omzien-http-testserver", dependencies: ["OmzienHTTP"], swiftSettings: strict),
         // Benchmarks run by Tools/bench-*.sh (release builds).
-        .executableTarget(name: "omzien-bench", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienServer", "OmzienClient", "OmzienHTTP", "OmzienCompression", "CSQLite"], swiftSettings: strict),
+        .executableTarget(name: "omzien-bench", dependencies: ["OmzienModel", "OmzienStore", "OmzienProtocol", "OmzienServer", "OmzienClient", "OmzienHTTP", "OmzienCompression", "CSQLite", "OmzienTestSupport"], swiftSettings: strict),
         // The deterministic whole-system simulation (issue 15) and its runner (Tools/simulate.sh).
         .target(name: "OmzienSimulation", dependencies: ["OmzienServer", "OmzienClient", "OmzienStore", "OmzienModel", "OmzienProtocol", "OmzienHTTP", "OmzienCompression", "OmzienTestSupport"], swiftSettings: strict),
         .executableTarget(name: "omzien-simulate", dependencies: ["OmzienSimulation"], swiftSettings: strict),

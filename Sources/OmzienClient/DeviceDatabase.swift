@@ -5,7 +5,7 @@ import OmzienStore
 /// Opens a device's replica database for one short step, waiting a bounded time when another
 /// process has it open (issue 12 item 2, SYNC.md R-DEV-20).
 ///
-/// The one-connection-per-file rule (DESIGN.md) means a second process cannot open the file
+/// The one-connection-per-file rule (Protocol/ARCHITECTURE.md) means a second process cannot open the file
 /// while a first one has it. A device's commands and its sync therefore hold the file only for
 /// the moment they read or write it (a sync closes it across every network wait and backoff),
 /// and a command that finds it held waits for it instead of failing: the other holder is

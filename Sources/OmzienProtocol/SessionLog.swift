@@ -278,64 +278,11 @@ public enum SessionLogReader {
         guard header.version <= SessionLog.version else { throw SessionLogError.unsupportedVersion(header.version) }
         return header
     }
-
-    /// The file's bytes with plain POSIX reads (Foundation's `FileManager.contents(atPath:)`
-    /// crashed once under the parallel test runner; this has no shared state). Errors name the
-    /// file and the reason.
-    static func readWholeFile(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SessionLogError.io(path: path, reason: "cannot read it: " + String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SessionLogError.io(path: path, reason: "cannot read it: " + String(cString: strerror(errno)))
-            }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-    }
-
-    /// `complete` is false when the gzip stream ends early (a log still being written or cut
-    /// off): the complete lines before the cut are returned.
-    public static func read(_ bytes: [UInt8]) throws -> (header: SessionLog.Header, exchanges: [SessionLog.Exchange], complete: Bool) {
-        guard bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else { throw SessionLogError.notALog("it does not start with the gzip magic bytes") }
-        var inflater = try Inflater(format: .gzip, maxOutput: 1 << 31, allowConcatenatedMembers: true)
-        var text: [UInt8] = []
-        var complete = true
-        do {
-            text = try inflater.feed(bytes)
-            try inflater.finish()
-        } catch CompressionError.truncatedInput {
-            complete = false
-        } catch let e as CompressionError {
-            throw SessionLogError.corrupt(byteOffset: bytes.count, reason: e.description)
-        }
-        var lines = text.split(separator: 0x0A, omittingEmptySubsequences: false)
-        if let last = lines.last, last.isEmpty { lines.removeLast() } else if !lines.isEmpty, !complete || text.last != 0x0A {
-            lines.removeLast()  // a partial last line of a cut-off log
-            complete = false
-        }
-        guard let first = lines.first else { throw SessionLogError.notALog("it is empty") }
-        let header = try parseHeader(first)
-        var exchanges: [SessionLog.Exchange] = []
-        for (i, line) in lines.dropFirst().enumerated() {
-            let number = i + 2
-            let e = try parseLine(Array(line), number: number)
-            guard e.step == exchanges.count + 1 else { throw SessionLogError.outOfSequence(line: number, expected: exchanges.count + 1, got: e.step) }
-            exchanges.append(e)
-        }
-        if !complete && exchanges.isEmpty && lines.count < 2 { throw SessionLogError.truncated(line: lines.count, byteOffset: bytes.count) }
-        return (header, exchanges, complete)
-    }
 }
 
 /// Reads a session log from a file line by line, inflating as it goes: memory stays bounded
 /// by the longest line, and a replay can start before the whole log is read. Same checks and
-/// errors as `SessionLogReader.read`; a cut-off log ends early with `complete == false`.
+/// errors as `SessionLogReader.read(path:)`; a cut-off log ends early with `complete == false`.
 ///
 /// Not thread-safe: use it from one thread at a time (`@unchecked Sendable` so that it can be
 /// handed to a reading thread).

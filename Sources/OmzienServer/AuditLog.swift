@@ -1,6 +1,7 @@
 import Foundation
 import OmzienModel
 import OmzienStore
+import OmzienServerStore
 
 /// The audit log of partner reads and exports (Protocol/PARTNERS.md, "Audit"): one entry per
 /// referral per read, chained under a key. Entry n's hash is HMAC-SHA-256 under the audit key
@@ -10,7 +11,7 @@ import OmzienStore
 /// 1, 2, 3… without gaps. So an edited entry breaks its own hash (and without the key it
 /// cannot be recomputed), a deleted one leaves a gap or a broken link, and swapped ones
 /// break the links: `verify` names the first bad entry. Cutting entries off the end leaves a
-/// consistent shorter chain, so the head (last sequence and hash) is kept in `replica_meta`
+/// consistent shorter chain, so the head (last sequence and hash) is kept in `audit_state`
 /// and, outside the database, in a head file written with every append (`<db>.audit-head`);
 /// `verify` checks the log's end against both, and against a head the operator noted
 /// (`omzien audit verify --expect-head`).
@@ -76,20 +77,14 @@ public enum AuditLog {
         guard !referrals.isEmpty else { return }
         var seq: Int64 = 0
         var prev = SHA256Digest.zero
-        if let row = try db.firstRow("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"), case let .integer(s) = row[0],
-           case let .blob(h) = row[1], h.count == 32 {
-            seq = s
-            prev = SHA256Digest(bytes: h)
-        }
-        let insert = try db.cachedStatement("INSERT INTO audit_log(seq, at, actor, token, action, referral, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        if let last = try ServerStore.lastAuditEntry(db) { (seq, prev) = last }
         for referral in referrals {
             seq += 1
             let h = hash(key: key, seq: seq, at: at, actor: actor, token: token, action: action, referral: referral, prev: prev)
-            try insert.run([.integer(seq), .integer(Int64(at)), .text(actor), .text(token), .text(action), .text(referral), .blob(prev.bytes), .blob(h.bytes)])
+            try ServerStore.insertAuditRow(db, .init(seq: seq, at: at, actor: actor, token: token, action: action, referral: referral, prevHash: prev, hash: h))
             prev = h
         }
-        try db.execute("INSERT INTO replica_meta(key, value) VALUES ('audit_head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                       [.text("\(seq):\(prev.hex)")])
+        try ServerStore.setRecordedAuditHead(db, "\(seq):\(prev.hex)")
         if let headFile { try writeHead((seq, prev), to: headFile) }
     }
 
@@ -108,26 +103,26 @@ public enum AuditLog {
     /// chain, once: only if the old chain verifies, so that a tampered chain is never
     /// laundered (it then stays as it is and `verify` reports it). Returns whether it did.
     static func upgradeToKeyed(_ db: Database, key: [UInt8], headFile: String?) throws -> Bool {
-        if try db.firstRow("SELECT 1 FROM replica_meta WHERE key = 'audit_keyed'") != nil { return false }
+        if try ServerStore.isAuditKeyed(db) { return false }
         let old = try entries(db)
         if !old.isEmpty {
             guard verify(old, key: nil, head: try head(db)).isEmpty else { return false }
             var prev = SHA256Digest.zero
             for e in old {
                 let h = hash(key: key, seq: e.seq, at: e.at, actor: e.actor, token: e.token, action: e.action, referral: e.referral, prev: prev)
-                try db.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", [.blob(prev.bytes), .blob(h.bytes), .integer(e.seq)])
+                try ServerStore.relinkAuditRow(db, seq: e.seq, prevHash: prev, hash: h)
                 prev = h
             }
-            try db.execute("UPDATE replica_meta SET value = ? WHERE key = 'audit_head'", [.text("\(old.last!.seq):\(prev.hex)")])
+            try ServerStore.setRecordedAuditHead(db, "\(old.last!.seq):\(prev.hex)")
             if let headFile { try writeHead((old.last!.seq, prev), to: headFile) }
         }
-        try db.execute("INSERT INTO replica_meta(key, value) VALUES ('audit_keyed', '1')")
+        try ServerStore.markAuditKeyed(db)
         return true
     }
 
     /// The recorded head: (last sequence, its hash), or nil for an empty log.
     public static func head(_ db: Database) throws -> (seq: Int64, hash: SHA256Digest)? {
-        guard case let .text(text)? = try db.firstRow("SELECT value FROM replica_meta WHERE key = 'audit_head'")?.first else { return nil }
+        guard let text = try ServerStore.recordedAuditHead(db) else { return nil }
         let parts = text.split(separator: ":")
         guard parts.count == 2, let seq = Int64(parts[0]), let hash = SHA256Digest(hex: String(parts[1])) else { return nil }
         return (seq, hash)
@@ -135,10 +130,8 @@ public enum AuditLog {
 
     /// Every entry, in stored order.
     public static func entries(_ db: Database) throws -> [Entry] {
-        try db.rows("SELECT seq, at, actor, token, action, referral, prev_hash, hash FROM audit_log ORDER BY rowid").map { r in
-            Entry(seq: r[0].int64 ?? -1, at: UInt64(r[1].int64 ?? 0), actor: r[2].text ?? "", token: r[3].text ?? "", action: r[4].text ?? "",
-                  referral: r[5].text ?? "", prevHash: r[6].blob.flatMap { $0.count == 32 ? SHA256Digest(bytes: $0) : nil } ?? .zero,
-                  hash: r[7].blob.flatMap { $0.count == 32 ? SHA256Digest(bytes: $0) : nil } ?? .zero)
+        try ServerStore.auditRows(db).map { r in
+            Entry(seq: r.seq, at: r.at, actor: r.actor, token: r.token, action: r.action, referral: r.referral, prevHash: r.prevHash, hash: r.hash)
         }
     }
 

@@ -1,9 +1,10 @@
 import Foundation
+import OmzienStore
 
 /// A job run on a thread of its own every `interval` seconds, the first time one interval
 /// after start: the server's backup schedule (R-OPS-2) and its retention purge (R-PRIV-18).
 /// The job's line (if any) and any failure go to `log`; a failure is retried at the next
-/// interval and never stops the server, and `ServerError.shuttingDown` ends the thread.
+/// interval and never stops the server, and `DatabaseWorkerError.stopped` (the database worker stopped) ends the thread.
 /// `stop()` wakes the thread and waits for it (a job under way finishes first); it is safe
 /// to call more than once.
 public final class PeriodicTask: @unchecked Sendable {  // `stopped` under `wake`
@@ -34,7 +35,7 @@ public final class PeriodicTask: @unchecked Sendable {  // `stopped` under `wake
             if stop { return }
             do {
                 if let line = try job() { log(line) }
-            } catch ServerError.shuttingDown {
+            } catch DatabaseWorkerError.stopped {
                 return
             } catch {
                 log(failure(error))

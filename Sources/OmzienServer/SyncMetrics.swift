@@ -1,4 +1,5 @@
 import Foundation
+import OmzienStore
 import OmzienProtocol
 import Synchronization
 

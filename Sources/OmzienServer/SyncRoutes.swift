@@ -272,7 +272,7 @@ public enum SyncRoutes {
             return problem(Problem("invalid-operation", status: 422, title: "Invalid operation", detail: e.description))
         } catch let e as HTTPError {
             return problem(Problem(e.status.code == 404 ? "not-found" : "bad-request", status: e.status.code, title: e.title, detail: e.detail))
-        } catch ServerError.shuttingDown {
+        } catch DatabaseWorkerError.stopped {  // the store's worker stopped: the server is shutting down
             var r = problem(Problem("service-unavailable", status: 503, title: "Service unavailable", detail: "the server is shutting down; try again shortly"))
             r.headers.replaceOrAdd(name: "Retry-After", value: "5")
             return r

@@ -34,10 +34,9 @@ extension SyncService {
         try Self.checkName(request.name, "name")
         let now = self.now
         return try worker.write { store in
-            if try store.database.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.id)]) != nil {
-                throw Problems.exists("region '\(request.id)' exists")
-            }
-            try store.database.execute("INSERT INTO regions(id, name, created_at) VALUES (?, ?, ?)", [.text(request.id), .text(request.name), .integer(Int64(now))])
+            let server = ServerStore(store)
+            if try server.regionExists(request.id) { throw Problems.exists("region '\(request.id)' exists") }
+            try server.insertRegion(id: request.id, name: request.name, at: now)
             return RegionInfo(id: request.id, name: request.name)
         }
     }
@@ -45,7 +44,7 @@ extension SyncService {
     public func listRegions(_ principal: Principal) throws -> [RegionInfo] {
         try requireAdmin(principal)
         return try worker.read { store in
-            try store.database.rows("SELECT id, name FROM regions ORDER BY id").map { RegionInfo(id: $0[0].text ?? "", name: $0[1].text ?? "") }
+            try ServerStore(store).regions().map { RegionInfo(id: $0.id, name: $0.name) }
         }
     }
 
@@ -61,14 +60,12 @@ extension SyncService {
         try Self.checkName(request.name, "name")
         let now = self.now
         return try worker.write { store in
-            guard try store.database.firstRow("SELECT 1 FROM regions WHERE id = ?", [.text(request.region)]) != nil else {
+            let server = ServerStore(store)
+            guard try server.regionExists(request.region) else {
                 throw Problems.notFound("region '\(request.region)' does not exist; create it first")
             }
-            if try store.database.firstRow("SELECT 1 FROM stores WHERE id = ?", [.text(request.id)]) != nil {
-                throw Problems.exists("store '\(request.id)' exists")
-            }
-            try store.database.execute("INSERT INTO stores(id, region, name, created_at) VALUES (?, ?, ?, ?)",
-                                       [.text(request.id), .text(request.region), .text(request.name), .integer(Int64(now))])
+            if try server.storeExists(request.id) { throw Problems.exists("store '\(request.id)' exists") }
+            try server.insertStore(id: request.id, region: request.region, name: request.name, at: now)
             return StoreInfo(id: request.id, region: request.region, name: request.name)
         }
     }
@@ -76,9 +73,7 @@ extension SyncService {
     public func listStores(_ principal: Principal) throws -> [StoreInfo] {
         try requireAdmin(principal)
         return try worker.read { store in
-            try store.database.rows("SELECT id, region, name FROM stores ORDER BY id").map {
-                StoreInfo(id: $0[0].text ?? "", region: $0[1].text ?? "", name: $0[2].text ?? "")
-            }
+            try ServerStore(store).stores().map { StoreInfo(id: $0.id, region: $0.region, name: $0.name) }
         }
     }
 
@@ -89,12 +84,12 @@ extension SyncService {
         let now = self.now
         let expires = now + UInt64(hours) * 3_600_000
         return try worker.write { store in
-            guard try store.database.firstRow("SELECT 1 FROM stores WHERE id = ?", [.text(request.store)]) != nil else {
+            let server = ServerStore(store)
+            guard try server.storeExists(request.store) else {
                 throw Problems.notFound("store '\(request.store)' does not exist; create it first")
             }
             let code = Tokens.enrollmentCode()
-            try store.database.execute("INSERT INTO enrollment_codes(code_hash, store, expires_at, created_at) VALUES (?, ?, ?, ?)",
-                                       [.blob(Tokens.hash(Tokens.normalizeCode(code))), .text(request.store), .integer(Int64(expires)), .integer(Int64(now))])
+            try server.insertEnrollmentCode(codeHash: Tokens.hash(Tokens.normalizeCode(code)), store: request.store, expiresAt: expires, at: now)
             return EnrollmentCodeResponse(code: code, store: request.store, expiresAt: expires)
         }
     }
@@ -102,12 +97,11 @@ extension SyncService {
     public func listDevices(_ principal: Principal) throws -> [DeviceInfo] {
         try requireAdmin(principal)
         return try worker.read { store in
-            try store.database.rows("SELECT replica, store, label, created_at, revoked_at FROM principals WHERE kind = 'device' ORDER BY replica").map { row in
-                let replica = row[0].text ?? ""
-                let held = (try? ReplicaID(replica)).map { store.held(from: $0) } ?? 0
-                let quarantined = try store.database.firstRow("SELECT count(*) FROM quarantine WHERE replica = ?", [.text(replica)])?.first?.int64 ?? 0
-                return DeviceInfo(replica: replica, store: row[1].text ?? "", label: row[2].text, enrolledAt: UInt64(row[3].int64 ?? 0),
-                                  revoked: row[4] != .null, held: held, quarantined: Int(quarantined))
+            let server = ServerStore(store)
+            return try server.devices().map { device in
+                let held = (try? ReplicaID(device.replica)).map { store.held(from: $0) } ?? 0
+                return DeviceInfo(replica: device.replica, store: device.store, label: device.label, enrolledAt: device.enrolledAt,
+                                  revoked: device.revoked, held: held, quarantined: try server.parkedCount(of: device.replica))
             }
         }
     }
@@ -120,15 +114,13 @@ extension SyncService {
         try requireAdmin(principal)
         let now = self.now
         let info = try worker.write { store -> DeviceInfo in
-            guard let row = try store.database.firstRow("SELECT store, label, created_at FROM principals WHERE kind = 'device' AND replica = ?", [.text(replica)]) else {
-                throw Problems.notFound("no device '\(replica)'")
-            }
-            try store.database.execute("UPDATE principals SET revoked_at = coalesce(revoked_at, ?), wipe = max(wipe, ?) WHERE replica = ?",
-                                       [.integer(Int64(now)), .integer(wipe ? 1 : 0), .text(replica)])
-            let wiping = try store.database.firstRow("SELECT wipe FROM principals WHERE replica = ?", [.text(replica)])?.first?.int64 == 1
+            let server = ServerStore(store)
+            guard try server.device(replica: replica) != nil else { throw Problems.notFound("no device '\(replica)'") }
+            try server.revokeDevice(replica: replica, at: now, wipe: wipe)
+            guard let device = try server.device(replica: replica) else { throw Problems.notFound("no device '\(replica)'") }
             let held = (try? ReplicaID(replica)).map { store.held(from: $0) } ?? 0
-            return DeviceInfo(replica: replica, store: row[0].text ?? "", label: row[1].text, enrolledAt: UInt64(row[2].int64 ?? 0), revoked: true, held: held,
-                              wipe: wiping)
+            return DeviceInfo(replica: replica, store: device.store, label: device.label, enrolledAt: device.enrolledAt, revoked: true, held: held,
+                              wipe: device.wipe)
         }
         principalsForget(replica: replica)
         return info
@@ -137,24 +129,11 @@ extension SyncService {
     /// R-PRIV-10: the answer to a refused device token whose device was revoked with a wipe
     /// (nil for any other token). The device erases its database when it gets it.
     func wipeRefusal(tokenHash: [UInt8]) -> Problem? {
-        guard let row = try? worker.read({ store in
-            try store.database.firstRow("SELECT replica FROM principals WHERE token_hash = ? AND kind = 'device' AND revoked_at IS NOT NULL AND wipe = 1", [.blob(tokenHash)])
-        }), let replica = row.first?.text else { return nil }
+        guard let replica = try? worker.read({ store in try ServerStore(store).wipeOrderedReplica(tokenHash: tokenHash) }) else { return nil }
         return Self.wipeProblem(replica: replica)
     }
 
     static func wipeProblem(replica: String) -> Problem {
         Problem("wipe-required", status: 401, title: "Device revoked: erase its data",
                 detail: "the operator revoked \(replica) and asked it to erase its local data; the device erases its database now (what it had not sent is lost). Enroll it again with a new code to use it")
-    }
-
-    /// Quarantined operations, oldest first: (operation id, reason, received at).
-    public func listQuarantine(_ principal: Principal) throws -> [(id: String, reason: String, receivedAt: UInt64)] {
-        try requireAdmin(principal)
-        return try worker.read { store in
-            try store.database.rows("SELECT replica, seq, reason, received_at FROM quarantine ORDER BY received_at, replica, seq").map {
-                ("\($0[0].text ?? "")#\($0[1].int64 ?? 0)", $0[2].text ?? "", UInt64($0[3].int64 ?? 0))
-            }
-        }
-    }
-}
+    }}

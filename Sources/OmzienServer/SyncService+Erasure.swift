@@ -23,19 +23,18 @@ extension SyncService {
     static func serverErase(_ records: [(ref: RecordRef, store: String?)], author: AuthorID, by: String, at now: UInt64,
                             ledger: ErasureLedger?, in store: ReplicaStore) throws -> [RecordRef] {
         var done: [RecordRef] = [], entries: [ErasureLedger.Entry] = [], seen = Set<RecordRef>()
-        let scope = try store.database.cachedStatement("SELECT store FROM record_scope WHERE kind = ? AND id = ?")
+        let server = ServerStore(store)
         for (ref, given) in records where seen.insert(ref).inserted {
             if let state = try store.loadRecord(ref), state.erased { continue }
             let owner: String
-            if case let .text(s)? = try scope.rows([.text(ref.kind.rawValue), .text(ref.id.rawValue)]).first?.first {
+            if let s = try server.scopeOwner(of: ref) {
                 owner = s
             } else if let given {
-                try store.database.execute("INSERT OR IGNORE INTO record_scope(kind, id, store) VALUES (?, ?, ?)", [.text(ref.kind.rawValue), .text(ref.id.rawValue), .text(given)])
+                try server.claimScope(of: ref, for: given)
                 owner = given
             } else { continue }
             let op = try store.appendLocal(record: ref, author: author, body: .erase, physicalMillis: now)
-            try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq = ?",
-                                       [.text(owner), .text(op.id.replica.rawValue), .integer(Int64(op.id.sequence))])
+            try server.feed(op.id, to: owner)
             done.append(ref)
             entries.append(.init(at: now, kind: ref.kind.rawValue, record: ref.id.rawValue, store: owner, op: op, by: by))
         }
@@ -73,13 +72,9 @@ extension SyncService {
     /// Signals not erased whose log holds a contact that matches, sorted by id.
     static func signals(carrying wanted: ContactMatch, in store: ReplicaStore) throws -> [RecordRef] {
         var found = Set<String>()
-        let rows = try store.database.rows("""
-            SELECT o.record, o.payload FROM ops o JOIN records r ON r.kind = o.kind AND r.id = o.record
-            WHERE o.kind = 'signal' AND r.erased = 0 AND o.payload IS NOT NULL
-            """)
-        for row in rows {
-            guard case let .text(rid) = row[0], !found.contains(rid), case let .blob(payload) = row[1],
-                  case let .changes(changes)? = try? OperationBody.decode(payload) else { continue }
+        for row in try ServerStore(store).payloadsOfLiveSignals() {
+            let rid = row.record
+            guard !found.contains(rid), case let .changes(changes)? = try? OperationBody.decode(row.payload) else { continue }
             for case let .set("contact", .string(text), _) in changes where wanted.matches(text) {
                 found.insert(rid)
             }
@@ -99,17 +94,16 @@ extension SyncService {
         let entries = try ledger.entries()
         guard !entries.isEmpty else { return 0 }
         var erased = 0
+        let server = ServerStore(store)
         try store.atomically {
             let own = entries.filter { $0.op?.id.replica == serverReplica }.sorted { $0.op!.id.sequence < $1.op!.id.sequence }
             for entry in own {
                 guard let op = entry.op, let owner = entry.store else { continue }
                 let head = store.logHead(of: serverReplica)
                 guard op.id.sequence == head.held + 1, op.previousHash == head.lastHash, op.body == .erase else { continue }
-                try store.database.execute("INSERT OR IGNORE INTO record_scope(kind, id, store) VALUES (?, ?, ?)",
-                                           [.text(op.record.kind.rawValue), .text(op.record.id.rawValue), .text(owner)])
+                try server.claimScope(of: op.record, for: owner)
                 let report = try store.apply([op])
-                try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq = ?",
-                                           [.text(owner), .text(serverReplica.rawValue), .integer(Int64(op.id.sequence))])
+                try server.feed(op.id, to: owner)
                 try eraseServerCopies(of: report.erased, in: store)
                 erased += report.erased.count
             }

@@ -23,35 +23,15 @@ import OmzienServerStore
 /// A push reads only the rows' sequence, hash, clock and size; the operations themselves
 /// are decoded only when the first one is due, or on release.
 extension SyncService {
-    /// What a push needs to know of one parked operation (no payload).
-    struct ParkedHead {
-        let hash: SHA256Digest
-        let wallMillis: UInt64
-        let bytes: Int
-    }
-
-    static func parkedHeads(of replica: ReplicaID, in store: ReplicaStore) throws -> [UInt64: ParkedHead] {
-        var heads: [UInt64: ParkedHead] = [:]
-        let stmt = try store.database.cachedStatement("SELECT seq, hash, wall, bytes FROM quarantine WHERE replica = ? ORDER BY seq")
-        for row in try stmt.rows([.text(replica.rawValue)]) {
-            guard case let .integer(seq) = row[0], seq >= 1, case let .blob(hash) = row[1], hash.count == 32,
-                  case let .integer(wall) = row[2], wall >= 0, case let .integer(bytes) = row[3] else {
-                throw ServerError.corrupt("quarantine")
-            }
-            heads[UInt64(seq)] = ParkedHead(hash: SHA256Digest(bytes: hash), wallMillis: UInt64(wall), bytes: Int(bytes))
-        }
-        return heads
+    /// What a push needs to know of the parked operations of `replica`, by sequence.
+    static func parkedHeads(of replica: ReplicaID, in store: ReplicaStore) throws -> [UInt64: ServerStore.ParkedHead] {
+        Dictionary(try ServerStore(store).parkedHeads(of: replica).map { ($0.sequence, $0) }, uniquingKeysWith: { _, last in last })
     }
 
     /// Decodes the parked operations of `replica` (only when some are due, or on release).
     func loadParked(of replica: ReplicaID, in store: ReplicaStore) throws -> [LogOperation] {
         quarantineLoads.withLock { $0 += 1 }
-        let stmt = try store.database.cachedStatement("SELECT operation FROM quarantine WHERE replica = ? ORDER BY seq")
-        return try stmt.rows([.text(replica.rawValue)]).map { row in
-            guard case let .text(json) = row[0], let doc = try? JSONDocument(Array(json.utf8)),
-                  let op = try? LogOperation(json: doc.root) else { throw ServerError.corrupt("quarantine") }
-            return op
-        }
+        return try ServerStore(store).parkedOperations(of: replica)
     }
 
     /// How many times parked operations were decoded (tests: a push whose parked operations
@@ -59,18 +39,13 @@ extension SyncService {
     public var _quarantineLoads: Int { quarantineLoads.withLock { $0 } }
 
     func park(_ ops: [LogOperation], reasons: [OperationID: String], at now: UInt64, in store: ReplicaStore) throws {
-        let insert = try store.database.cachedStatement("""
-            INSERT INTO quarantine(replica, seq, operation, reason, received_at, wall, hash, bytes, kind, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let erased = try store.database.cachedStatement("SELECT 1 FROM records WHERE kind = ? AND id = ? AND erased = 1")
+        let server = ServerStore(store)
         for op in ops {
             // An operation on a record erased already is parked without its payload (R-PRIV-2):
             // the store would drop it on applying anyway, and the hashes are all a chain needs.
-            let isErased = try op.body != .erase && !erased.rows([.text(op.record.kind.rawValue), .text(op.record.id.rawValue)]).isEmpty
-            let json = (isErased ? op.redacted() : op).jsonText
-            try insert.run([.text(op.id.replica.rawValue), .integer(Int64(op.id.sequence)), .text(json), .text(reasons[op.id] ?? ""),
-                            .integer(Int64(now)), .integer(Int64(op.timestamp.wallMillis)), .blob(op.hash.bytes), .integer(Int64(json.utf8.count)),
-                            .text(op.record.kind.rawValue), .text(op.record.id.rawValue)])
+            let isErased = try op.body != .erase && server.isErased(op.record)
+            try server.park(.init(id: op.id, record: op.record, json: (isErased ? op.redacted() : op).jsonText, reason: reasons[op.id] ?? "",
+                                  receivedAt: now, wallMillis: op.timestamp.wallMillis, hash: op.hash))
         }
     }
 
@@ -80,19 +55,11 @@ extension SyncService {
     /// still links when they are released). Runs in the transaction that applied the erase.
     static func eraseServerCopies(of records: [RecordRef], in store: ReplicaStore) throws {
         guard !records.isEmpty else { return }
-        let db = store.database
-        let notes = try db.cachedStatement("DELETE FROM case_notes WHERE referral = ?")
-        let parked = try db.cachedStatement("SELECT replica, seq, operation FROM quarantine WHERE kind = ? AND record = ?")
-        let rewrite = try db.cachedStatement("UPDATE quarantine SET operation = ?, bytes = ? WHERE replica = ? AND seq = ?")
+        let server = ServerStore(store)
         for ref in records {
-            if ref.kind == .signal { try notes.run([.text(ref.id.rawValue)]) }
-            for row in try parked.rows([.text(ref.kind.rawValue), .text(ref.id.rawValue)]) {
-                guard case let .text(json) = row[2], let doc = try? JSONDocument(Array(json.utf8)), let op = try? LogOperation(json: doc.root) else {
-                    throw ServerError.corrupt("quarantine")
-                }
-                guard op.body != .erase, op.body != .redacted else { continue }
-                let redacted = op.redacted().jsonText
-                try rewrite.run([.text(redacted), .integer(Int64(redacted.utf8.count)), row[0], row[1]])
+            if ref.kind == .signal { try server.eraseCaseNotes(onReferral: ref.id.rawValue) }
+            try server.rewriteParked(on: ref) { op in
+                op.body == .erase || op.body == .redacted ? nil : op.redacted().jsonText
             }
         }
     }
@@ -109,18 +76,10 @@ extension SyncService {
         try requireAdmin(principal)
         let now = self.now
         return try worker.read { store in
-            try store.database.rows("""
-                SELECT q.replica, q.seq, q.wall, q.reason, q.received_at, q.bytes, p.store
-                FROM quarantine q LEFT JOIN principals p ON p.replica = q.replica ORDER BY q.replica, q.seq
-                """).map { row in
-                guard case let .text(replica) = row[0], case let .integer(seq) = row[1], case let .integer(wall) = row[2],
-                      case let .text(reason) = row[3], case let .integer(received) = row[4], case let .integer(bytes) = row[5] else {
-                    throw ServerError.corrupt("quarantine")
-                }
-                let clock = UInt64(max(wall, 0))
-                return QuarantineEntry(operation: "\(replica)#\(seq)", replica: replica, store: row[6].text ?? "", reason: reason,
-                                       receivedAt: UInt64(max(received, 0)), clock: clock,
-                                       aheadMillis: clock > now ? clock - now : 0, bytes: Int(bytes))
+            try ServerStore(store).quarantine().map { row in
+                QuarantineEntry(operation: "\(row.replica)#\(row.sequence)", replica: row.replica, store: row.store, reason: row.reason,
+                                receivedAt: row.receivedAt, clock: row.wallMillis,
+                                aheadMillis: row.wallMillis > now ? row.wallMillis - now : 0, bytes: row.bytes)
             }
         }
     }
@@ -133,7 +92,7 @@ extension SyncService {
         guard let replica = try? ReplicaID(text) else { throw Problems.badRequest("'\(text)' is not a replica id") }
         let now = self.now
         return try worker.write { store in
-            guard let storeID = try store.database.firstRow("SELECT store FROM principals WHERE replica = ?", [.text(replica.rawValue)])?.first?.text else {
+            guard let storeID = try ServerStore(store).deviceStore(replica: replica.rawValue) else {
                 throw Problems.notFound("no device '\(replica)'; 'omzien admin quarantine list' shows the quarantined ones")
             }
             let heldBefore = store.held(from: replica)
@@ -158,11 +117,9 @@ extension SyncService {
         try Self.eraseServerCopies(of: erased, in: store)
         try Self.ledgerDeviceErases(erased, store: storeID, at: now, ledger: erasureLedger)  // PRIVACY.md R-PRIV-15
         let heldAfter = store.held(from: replica)
-        if heldAfter > heldBefore {
-            try store.database.execute("INSERT INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq > ? AND seq <= ?",
-                                       [.text(storeID), .text(replica.rawValue), .integer(Int64(heldBefore)), .integer(Int64(heldAfter))])
-        }
-        try store.database.execute("DELETE FROM quarantine WHERE replica = ? AND seq <= ?", [.text(replica.rawValue), .integer(Int64(heldAfter))])
+        let server = ServerStore(store)
+        if heldAfter > heldBefore { try server.feed(replica, heldBefore + 1...heldAfter, to: storeID) }
+        try server.unpark(replica, upTo: heldAfter)
     }
 }
 

@@ -21,9 +21,7 @@ extension SyncService {
         case _ where name.hasPrefix("device:"):
             let replica = String(name.dropFirst("device:".count))
             let found = try worker.read { store -> (String, Bool, Bool)? in
-                guard let row = try store.database.firstRow("SELECT store, revoked_at, wipe FROM principals WHERE kind = 'device' AND replica = ?", [.text(replica)]),
-                      case let .text(s) = row[0] else { return nil }
-                return (s, row[1] != .null, row[2].int64 == 1)
+                try ServerStore(store).device(replica: replica).map { ($0.store, $0.revoked, $0.wipe) }
             }
             // A device revoked with a wipe gets its wipe order again (PRIVACY.md R-PRIV-10).
             if let (_, revoked, wipe) = found, revoked, wipe { throw Self.wipeProblem(replica: replica) }
@@ -35,16 +33,13 @@ extension SyncService {
             // Refused when recorded; with the wipe order if the device was revoked with one.
             let replica = String(name.dropFirst("refused device:".count))
             let wipe = try worker.read { store in
-                try store.database.firstRow("SELECT 1 FROM principals WHERE kind = 'device' AND replica = ? AND revoked_at IS NOT NULL AND wipe = 1", [.text(replica)]) != nil
+                try ServerStore(store).device(replica: replica).map { $0.revoked && $0.wipe } ?? false
             }
             if wipe { throw Self.wipeProblem(replica: replica) }
             throw Problems.unauthorized(Self.refusedAuthentication)
         case _ where name.hasPrefix("partner:"):
             let id = String(name.dropFirst("partner:".count))
-            let region = try worker.read { store -> String? in
-                guard case let .text(r)? = try store.database.firstRow("SELECT region FROM partners WHERE id = ?", [.text(id)])?.first else { return nil }
-                return r
-            }
+            let region = try worker.read { store in try ServerStore(store).partnerRegion(id: id) }
             guard let region else { throw Problems.unauthorized("the partner is unknown to this server; ask the operator to add it ('omzien admin partner add')") }
             return .partner(id: id, region: region, tokenPrefix: "omz_p_replay")
         case _ where name.hasPrefix("person:"):
@@ -66,14 +61,6 @@ extension SyncService {
         let token = String(authorization.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard token.hasPrefix("omz_"), token.utf8.count < 200 else { return nil }
         let hash = Tokens.hash(token)
-        return try? worker.read { store -> String? in
-            let db = store.database
-            if try db.firstRow("SELECT 1 FROM headoffice_tokens WHERE token_hash = ?", [.blob(hash)]) != nil { return "headoffice" }
-            if case let .text(p)? = try db.firstRow("SELECT partner FROM partner_tokens WHERE token_hash = ?", [.blob(hash)])?.first { return "partner:" + p }
-            guard let row = try db.firstRow("SELECT kind, replica FROM principals WHERE token_hash = ?", [.blob(hash)]) else { return nil }
-            if row[0] == .text("admin") { return "admin" }
-            if case let .text(r) = row[1] { return "device:" + r }
-            return nil
-        }
+        return try? worker.read { store in try ServerStore(store).issuedTokenOwner(tokenHash: hash) }
     }
 }

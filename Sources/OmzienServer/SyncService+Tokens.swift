@@ -27,10 +27,9 @@ extension SyncService {
     public func bootstrapAdminToken() throws -> String? {
         let now = self.now
         return try worker.write { store -> String? in
-            let valid = try store.database.firstRow("SELECT count(*) FROM principals WHERE kind = 'admin' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-                                                    [.integer(Int64(now))])
-            guard valid?.first == .integer(0) else { return nil }
-            return try Self.insertAdminToken(store.database, days: Self.defaultTokenDays, now: now).token
+            let server = ServerStore(store)
+            guard try server.liveAdminTokenCount(at: now) == 0 else { return nil }
+            return try Self.insertAdminToken(server, days: Self.defaultTokenDays, now: now).token
         }
     }
 
@@ -41,10 +40,9 @@ extension SyncService {
         let days = try Self.tokenDays(days)
         let now = self.now
         let issued = try worker.write { store -> AdminTokenResponse in
-            if revokingOthers {
-                try store.database.execute("UPDATE principals SET revoked_at = ? WHERE kind = 'admin' AND revoked_at IS NULL", [.integer(Int64(now))])
-            }
-            let (token, expires) = try Self.insertAdminToken(store.database, days: days, now: now)
+            let server = ServerStore(store)
+            if revokingOthers { try server.revokeAdminTokens(at: now) }
+            let (token, expires) = try Self.insertAdminToken(server, days: days, now: now)
             return AdminTokenResponse(token: token, expiresAt: expires, revokedOthers: revokingOthers)
         }
         if revokingOthers { principalsForget { $0 == .admin } }
@@ -57,11 +55,10 @@ extension SyncService {
         return try issueAdminToken(days: request.tokenDays, revokingOthers: request.revokeOthers == true)
     }
 
-    private static func insertAdminToken(_ db: Database, days: Int, now: UInt64) throws -> (token: String, expires: UInt64) {
+    private static func insertAdminToken(_ server: ServerStore, days: Int, now: UInt64) throws -> (token: String, expires: UInt64) {
         let token = Tokens.random(prefix: "omz_a_")
         let expires = now + UInt64(days) * dayMillis
-        try db.execute("INSERT INTO principals(token_hash, kind, created_at, expires_at) VALUES (?, 'admin', ?, ?)",
-                       [.blob(Tokens.hash(token)), .integer(Int64(now)), .integer(Int64(expires))])
+        try server.insertAdminToken(tokenHash: Tokens.hash(token), at: now, expiresAt: expires)
         return (token, expires)
     }
 
@@ -75,8 +72,7 @@ extension SyncService {
         return try worker.write { store in
             let token = Tokens.random(prefix: "omz_h_")
             let id = String(token.prefix(12)), expires = now + UInt64(days) * Self.dayMillis
-            try store.database.execute("INSERT INTO headoffice_tokens(token_hash, created_at, expires_at, id, label) VALUES (?, ?, ?, ?, ?)",
-                                       [.blob(Tokens.hash(token)), .integer(Int64(now)), .integer(Int64(expires)), .text(id), request.label.map { .text($0) } ?? .null])
+            try ServerStore(store).insertHeadOfficeToken(tokenHash: Tokens.hash(token), id: id, label: request.label, at: now, expiresAt: expires)
             return HeadOfficeTokenResponse(token: token, id: id, expiresAt: expires)
         }
     }
@@ -84,7 +80,7 @@ extension SyncService {
     public func listHeadOfficeTokens(_ principal: Principal) throws -> [HeadOfficeTokenInfo] {
         try requireAdmin(principal)
         return try worker.read { store in
-            try store.database.rows("SELECT id, label, created_at, expires_at, revoked_at FROM headoffice_tokens ORDER BY created_at, id").map(Self.headOfficeInfo)
+            try ServerStore(store).headOfficeTokens().map(Self.headOfficeInfo)
         }
     }
 
@@ -93,9 +89,9 @@ extension SyncService {
         try requireAdmin(principal)
         let now = self.now
         let info = try worker.write { store -> HeadOfficeTokenInfo in
-            let db = store.database
-            try db.execute("UPDATE headoffice_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.integer(Int64(now)), .text(id)])
-            guard let row = try db.firstRow("SELECT id, label, created_at, expires_at, revoked_at FROM headoffice_tokens WHERE id = ?", [.text(id)]) else {
+            let server = ServerStore(store)
+            try server.revokeHeadOfficeToken(id: id, at: now)
+            guard let row = try server.headOfficeToken(id: id) else {
                 throw Problems.notFound("no head-office token with id '\(id)' ('omzien admin headoffice-token list' shows the ids)")
             }
             return Self.headOfficeInfo(row)
@@ -104,7 +100,7 @@ extension SyncService {
         return info
     }
 
-    private static func headOfficeInfo(_ row: [SQLValue]) -> HeadOfficeTokenInfo {
-        HeadOfficeTokenInfo(id: row[0].text ?? "", label: row[1].text, createdAt: row[2].unsigned ?? 0, expiresAt: row[3].unsigned ?? 0, revokedAt: row[4].unsigned)
+    private static func headOfficeInfo(_ row: ServerStore.HeadOfficeTokenRow) -> HeadOfficeTokenInfo {
+        HeadOfficeTokenInfo(id: row.id, label: row.label, createdAt: row.createdAt, expiresAt: row.expiresAt, revokedAt: row.revokedAt)
     }
 }

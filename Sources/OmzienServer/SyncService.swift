@@ -85,28 +85,19 @@ public final class SyncService: Sendable {
     /// Tests: lets the database grow by at most `extraPages` pages from now on (SQLite's
     /// `max_page_count`), which is how a full disk looks to the server.
     public func _limitDatabaseToItsCurrentSize(extraPages: Int = 0) throws {
-        try worker.read { store in
-            let pages = try store.database.firstRow("PRAGMA page_count")?.first?.int64 ?? 0
-            try store.database.execute("PRAGMA max_page_count = \(pages + Int64(extraPages))")
-        }
+        try worker.read { store in try ServerStore(store)._limitToCurrentSize(extraPages: extraPages) }
     }
 
     /// Tests: a write job that succeeds inside its savepoint but makes the group's COMMIT fail
     /// (a deferred foreign-key violation, checked only at COMMIT): every write job that shares
     /// its group transaction sees a failing COMMIT. Throws that failure.
     public func _writeThatFailsTheCommit() throws {
-        try worker.write { store in
-            try store.database.execute("PRAGMA defer_foreign_keys = ON")
-            try store.database.execute("INSERT INTO stores(id, region, name, created_at) VALUES ('commit-breaker', 'no-such-region', 'x', 0)")
-        }
+        try worker.write { store in try ServerStore(store)._writeThatFailsTheCommit() }
     }
 
     /// Tests: a damaged quarantine row for `replica`, where a push of that device reads.
     public func _damageQuarantine(of replica: ReplicaID) throws {
-        try worker.write { store in
-            try store.database.execute("INSERT INTO quarantine(replica, seq, operation, reason, received_at, wall, hash, bytes) VALUES (?, 1, 'x', 'x', 0, 0, x'00', 1)",
-                                       [.text(replica.rawValue)])
-        }
+        try worker.write { store in try ServerStore(store)._damageQuarantine(of: replica.rawValue) }
     }
 
     /// Replay only: operations of partner replicas taken from a recording, applied and fed to
@@ -118,8 +109,7 @@ public final class SyncService: Sendable {
                 // A store sees a subset of a partner's log: no chain to check here (the
                 // recording server checked it); an operation already held is a no-op.
                 guard try store.apply([op], mode: .scopedFeed).applied == 1 else { continue }
-                try store.database.execute("INSERT OR IGNORE INTO feed(store, pos) SELECT ?, pos FROM ops WHERE replica = ? AND seq = ?",
-                                           [.text(storeID), .text(op.id.replica.rawValue), .integer(Int64(op.id.sequence))])
+                try ServerStore(store).feed(op.id, to: storeID)
             }
         }
     }
@@ -156,38 +146,31 @@ public final class SyncService: Sendable {
         let now = self.now
         if let cached = principals.withLock({ $0[hash] }), cached.expiresAt.map({ now < $0 }) ?? true { return cached.principal }
         let found = try worker.read { store -> CachedPrincipal? in
-            let db = store.database
+            let server = ServerStore(store)
             if token.hasPrefix("omz_h_") {
-                guard let row = try db.firstRow("SELECT expires_at FROM headoffice_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?",
-                                                [.blob(hash), .integer(Int64(now))]) else { return nil }
-                return CachedPrincipal(principal: .headOffice, expiresAt: row[0].unsigned)
+                guard let expires = try server.liveHeadOfficeTokenExpiry(tokenHash: hash, at: now) else { return nil }
+                return CachedPrincipal(principal: .headOffice, expiresAt: expires)
             }
-            if token.hasPrefix("omz_u_") { return try Self.personalTokenPrincipal(db, hash: hash, token: token, now: now) }
+            if token.hasPrefix("omz_u_") { return try Self.personalTokenPrincipal(store.database, hash: hash, token: token, now: now) }
             if token.hasPrefix("omz_p_") {
-                guard let row = try db.firstRow("""
-                    SELECT p.id, p.region, t.expires_at FROM partner_tokens t JOIN partners p ON p.id = t.partner
-                    WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?
-                    """, [.blob(hash), .integer(Int64(now))]), case let .text(id) = row[0], case let .text(region) = row[1] else { return nil }
-                return CachedPrincipal(principal: .partner(id: id, region: region, tokenPrefix: String(token.prefix(12))), expiresAt: row[2].unsigned)
+                guard let holder = try server.livePartnerTokenHolder(tokenHash: hash, at: now) else { return nil }
+                return CachedPrincipal(principal: .partner(id: holder.partner, region: holder.region, tokenPrefix: String(token.prefix(12))),
+                                       expiresAt: holder.expiresAt)
             }
-            guard let row = try db.firstRow("SELECT kind, replica, store, revoked_at, expires_at, first_used_at FROM principals WHERE token_hash = ?", [.blob(hash)]),
-                  row[3] == .null else { return nil }
-            switch row[0] {
-            case .text("admin"):
-                let expires = row[4].unsigned
-                guard expires.map({ now < $0 }) ?? true else { return nil }
-                return CachedPrincipal(principal: .admin, expiresAt: expires)
-            case .text("device"):
-                guard case let .text(r) = row[1], let replica = try? ReplicaID(r), case let .text(s) = row[2] else { return nil }
-                return CachedPrincipal(principal: .device(replica: replica, store: s), expiresAt: nil, firstUse: row[5] == .null)
-            default: return nil
+            guard let row = try server.principal(tokenHash: hash), !row.revoked else { return nil }
+            switch row.kind {
+            case .admin:
+                guard row.expiresAt.map({ now < $0 }) ?? true else { return nil }
+                return CachedPrincipal(principal: .admin, expiresAt: row.expiresAt)
+            case .device:
+                guard let r = row.replica, let replica = try? ReplicaID(r), let s = row.store else { return nil }
+                return CachedPrincipal(principal: .device(replica: replica, store: s), expiresAt: nil, firstUse: row.firstUsedAt == nil)
+            case nil: return nil
             }
         }
         guard let found else { throw (token.hasPrefix("omz_d_") ? wipeRefusal(tokenHash: hash) : nil) ?? Problems.unauthorized(Tokens.refusal(token)) }
         if found.firstUse {
-            try worker.write { store in
-                try store.database.execute("UPDATE principals SET first_used_at = ? WHERE token_hash = ? AND first_used_at IS NULL", [.integer(Int64(now)), .blob(hash)])
-            }
+            try worker.write { store in try ServerStore(store).recordFirstUse(tokenHash: hash, at: now) }
         }
         principals.withLock { $0[hash] = found }
         return found.principal
@@ -248,35 +231,32 @@ public final class SyncService: Sendable {
         let nonceHash = request.nonce.map(Tokens.hash)
         let now = self.now
         // An unknown code (a guess) costs a read, never a group commit (issue 10, R-OPS-4).
-        guard try worker.read({ store in try store.database.firstRow("SELECT 1 FROM enrollment_codes WHERE code_hash = ?", [.blob(codeHash)]) != nil }) else {
+        guard try worker.read({ store in try ServerStore(store).enrollmentCodeExists(codeHash: codeHash) }) else {
             throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
         }
         let response = try worker.write { store -> EnrollResponse in
-            let db = store.database
-            guard let row = try db.firstRow("SELECT store, expires_at, used_at, nonce_hash, replica FROM enrollment_codes WHERE code_hash = ?", [.blob(codeHash)]),
-                  case let .text(storeID) = row[0], case let .integer(expiresAt) = row[1] else {
+            let server = ServerStore(store)
+            guard let code = try server.enrollmentCode(codeHash: codeHash) else {
                 throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
             }
-            let expires = UInt64(max(expiresAt, 0))
+            let storeID = code.store
             let token = request.nonce.map { Tokens.enrollment(codeHash: codeHash, nonce: $0, key: self.enrollmentKey) } ?? Tokens.random(prefix: "omz_d_")
-            guard row[2] == .null else {
+            guard !code.used else {
                 // A used code: a retry of the same enrollment, or a second device.
-                guard let nonceHash, case let .blob(stored) = row[3], stored == nonceHash, case let .text(r) = row[4],
-                      now <= expires + Self.enrollmentRetryGraceMillis,
-                      try db.firstRow("SELECT 1 FROM principals WHERE replica = ? AND revoked_at IS NULL AND first_used_at IS NULL", [.text(r)]) != nil else {
+                guard let nonceHash, let stored = code.nonceHash, stored == nonceHash, let r = code.replica,
+                      now <= code.expiresAt + Self.enrollmentRetryGraceMillis,
+                      try server.isLiveUnusedDevice(replica: r) else {
                     throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code was already used; ask the admin for a new one")
                 }
-                try db.execute("UPDATE principals SET token_hash = ? WHERE replica = ?", [.blob(Tokens.hash(token)), .text(r)])
+                try server.replaceToken(ofReplica: r, tokenHash: Tokens.hash(token))
                 return EnrollResponse(replica: r, store: storeID, token: token, serverTime: now)
             }
-            guard expires > now else {
+            guard code.expiresAt > now else {
                 throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code expired; ask the admin for a new one")
             }
             let replica = try Self.newDeviceReplica(store: storeID, in: store)
-            try db.execute("UPDATE enrollment_codes SET used_at = ?, nonce_hash = ?, replica = ? WHERE code_hash = ?",
-                           [.integer(Int64(now)), nonceHash.map { .blob($0) } ?? .null, .text(replica.rawValue), .blob(codeHash)])
-            try db.execute("INSERT INTO principals(token_hash, kind, replica, store, label, created_at) VALUES (?, 'device', ?, ?, ?, ?)",
-                           [.blob(Tokens.hash(token)), .text(replica.rawValue), .text(storeID), request.label.map { .text($0) } ?? .null, .integer(Int64(now))])
+            try server.markEnrollmentCodeUsed(codeHash: codeHash, at: now, nonceHash: nonceHash, replica: replica)
+            try server.insertDevice(tokenHash: Tokens.hash(token), replica: replica, store: storeID, label: request.label, at: now)
             return EnrollResponse(replica: replica.rawValue, store: storeID, token: token, serverTime: now)
         }
         principalsForget(replica: response.replica)
@@ -287,11 +267,11 @@ public final class SyncService: Sendable {
     /// exists as a principal or writes a log the server holds (a partner's replica is
     /// `partner-<id>`, and store ids may not start with `partner-`).
     static func newDeviceReplica(store storeID: String, in store: ReplicaStore) throws -> ReplicaID {
-        var n = (try store.database.firstRow("SELECT count(*) FROM principals WHERE store = ?", [.text(storeID)])?.first?.int64 ?? 0) + 1
+        let server = ServerStore(store)
+        var n = try server.principalCount(store: storeID) + 1
         while true {
             let candidate = try ReplicaID("\(storeID)-d\(n)")
-            let taken = try store.database.firstRow("SELECT 1 FROM principals WHERE replica = ?", [.text(candidate.rawValue)]) != nil
-                || store.held(from: candidate) > 0
+            let taken = try server.principalExists(replica: candidate) || store.held(from: candidate) > 0
             if !taken { return candidate }
             n += 1
         }
@@ -380,7 +360,7 @@ public final class SyncService: Sendable {
         var parked = try Self.parkedHeads(of: replica, in: store)
         if parked.keys.contains(where: { $0 <= heldBefore }) {
             // Applied meanwhile (released): those rows are done.
-            try store.database.execute("DELETE FROM quarantine WHERE replica = ? AND seq <= ?", [.text(replica.rawValue), .integer(Int64(heldBefore))])
+            try ServerStore(store).unpark(replica, upTo: heldBefore)
             parked = parked.filter { $0.key > heldBefore }
         }
         var bySequence: [UInt64: LogOperation] = [:]
@@ -467,8 +447,7 @@ public final class SyncService: Sendable {
     /// case, a new record); only when the record is already claimed is its owner looked up.
     func claimScope(_ ops: [LogOperation], store storeID: String, in store: ReplicaStore) throws {
         var confirmed = Set<RecordRef>()
-        let lookup = try store.database.cachedStatement("SELECT store FROM record_scope WHERE kind = ? AND id = ?")
-        let claim = try store.database.cachedStatement("INSERT OR IGNORE INTO record_scope(kind, id, store) VALUES (?, ?, ?)")
+        let server = ServerStore(store)
         for op in ops {
             var setsStore = false
             if case let .changes(changes) = op.body {
@@ -489,13 +468,12 @@ public final class SyncService: Sendable {
                 if op.record.kind == .chatMoment, !op.record.id.rawValue.hasPrefix(storeID + "/") {
                     throw Problems.forbidden("chat moment ids start with the store ('\(storeID)/lane/day'); got \(op.record.id)", operation: op.id)
                 }
-                try claim.run([.text(op.record.kind.rawValue), .text(op.record.id.rawValue), .text(storeID)])
-                if store.database.changes == 1 {
+                if try server.claimScope(of: op.record, for: storeID) {
                     confirmed.insert(op.record)
                     continue
                 }
             }
-            guard case let .text(owner)? = try lookup.rows([.text(op.record.kind.rawValue), .text(op.record.id.rawValue)]).first?.first else {
+            guard let owner = try server.scopeOwner(of: op.record) else {
                 throw Problems.forbidden("operation \(op.id) is the first on \(op.record) and must set store to '\(storeID)'", operation: op.id)
             }
             guard owner == storeID else {
@@ -531,17 +509,11 @@ public final class SyncService: Sendable {
         }
         let now = self.now
         return try worker.read { store in
-            let rows = try store.database.cachedStatement("""
-                SELECT o.replica, o.seq, o.hlc, o.author, o.kind, o.record, o.payload, o.payload_hash, o.prev_hash, o.hash, f.pos
-                FROM feed f JOIN ops o ON o.pos = f.pos
-                WHERE f.store = ? AND f.pos > ? AND o.replica != ?
-                ORDER BY f.pos LIMIT ?
-                """).rows([.text(storeID), .integer(after), .text(replica.rawValue), .integer(Int64(limit + 1))])
-            let page = rows.prefix(limit)
-            let ops = try Self.storeAudience(try page.map(ReplicaStore.operation), in: store)  // R-PRIV-32
-            var next = after
-            if case let .integer(pos)? = page.last?[10] { next = pos }
-            return PullResponse(operations: ops, cursor: "p\(next)", more: rows.count > limit, serverTime: now)
+            let entries = try ServerStore(store).feedPage(of: storeID, after: after, excluding: replica, limit: limit + 1)
+            let page = entries.prefix(limit)
+            let ops = try Self.storeAudience(page.map(\.operation), in: store)  // R-PRIV-32
+            let next = page.last?.position ?? after
+            return PullResponse(operations: ops, cursor: "p\(next)", more: entries.count > limit, serverTime: now)
         }
     }
 
@@ -556,7 +528,7 @@ public final class SyncService: Sendable {
                 }
                 records.append(.init(kind: ref.kind.rawValue, id: ref.id.rawValue, state: Data(state).base64EncodedString()))
             }
-            let head = try store.database.firstRow("SELECT max(pos) FROM feed WHERE store = ?", [.text(storeID)])?.first?.int64 ?? 0
+            let head = try ServerStore(store).feedHead(of: storeID)
             return SnapshotResponse(records: records, cursor: "p\(head)", digest: digest.hex, serverTime: now)
         }
     }
@@ -565,8 +537,8 @@ public final class SyncService: Sendable {
         let (replica, storeID) = try requireDevice(principal)
         let now = self.now
         return try worker.read { store in
-            let q = try store.database.firstRow("SELECT count(*) FROM quarantine WHERE replica = ?", [.text(replica.rawValue)])?.first?.int64 ?? 0
-            return StatusResponse(replica: replica.rawValue, store: storeID, held: store.held(from: replica), quarantined: Int(q), serverTime: now)
+            let parked = try ServerStore(store).parkedCount(of: replica.rawValue)
+            return StatusResponse(replica: replica.rawValue, store: storeID, held: store.held(from: replica), quarantined: parked, serverTime: now)
         }
     }
 
@@ -588,19 +560,11 @@ public final class SyncService: Sendable {
     static func scopedRecords(of storeID: String, in store: ReplicaStore, storeAudience: Bool = true,
                               states: ((RecordRef, [UInt8]) throws -> Void)?) throws -> SHA256Digest {
         var digest = StateDigest()
-        let stmt = try store.database.cachedStatement("""
-            SELECT r.kind, r.id, r.state_hash, r.state FROM records r JOIN record_scope s ON s.kind = r.kind AND s.id = r.id
-            WHERE s.store = ? ORDER BY r.kind, r.id
-            """)
-        try stmt.bind(1, storeID)
-        defer { stmt.reset() }
-        while try stmt.step() {
-            guard let kind = RecordKind(rawValue: stmt.text(0)), let id = try? RecordID(stmt.text(1)) else { throw ServerError.corrupt("records") }
-            guard stmt.blob(2).count == 32 else { throw ServerError.corrupt("records") }
-            let ref = RecordRef(kind: kind, id: id)
-            let (bytes, hash) = storeAudience ? try Self.storeAudienceState(ref, bytes: stmt.blob(3), hash: stmt.blob(2)) : (stmt.blob(3), stmt.blob(2))  // R-PRIV-32
-            digest.add(ref, stateHash: SHA256Digest(bytes: hash))
-            try states?(ref, bytes)
+        try ServerStore(store).forEachScopedRecord(of: storeID) { record in
+            let (bytes, hash) = storeAudience ? try Self.storeAudienceState(record.ref, bytes: record.state, hash: record.stateHash)
+                                              : (record.state, record.stateHash)  // R-PRIV-32
+            digest.add(record.ref, stateHash: SHA256Digest(bytes: hash))
+            try states?(record.ref, bytes)
         }
         return digest.finalize()
     }

@@ -21,6 +21,7 @@ import OmzienStore
 ///   moving store that is past draft (R-PART-14). Without a row, the store's region decides.
 /// - `headoffice_tokens`: tokens that may read aggregate reports and nothing else, with an
 ///   id (the token's first 12 characters), a label and an expiry (R-OPS-7).
+/// - `audit_state`: the audit chain's recorded head and whether it is keyed (ServerStore+Audit).
 public enum ServerSchema {
     public static let migrations: [Migration] = [
         Migration(name: "2026-11-22-server-v1", sql: """
@@ -222,6 +223,16 @@ public enum ServerSchema {
                 actor TEXT NOT NULL
             );
             CREATE INDEX followup_history_referral ON followup_history(referral, seq);
+            """),
+        // The audit chain's head and keyed flag leave the replica store's private `replica_meta`
+        // for a table of the server's own (issue 14); the values move as they are.
+        Migration(name: "2026-12-03-audit-state", sql: """
+            CREATE TABLE audit_state(
+                key TEXT PRIMARY KEY,
+                value BLOB NOT NULL
+            ) WITHOUT ROWID;
+            INSERT INTO audit_state(key, value) SELECT key, value FROM replica_meta WHERE key IN ('audit_head', 'audit_keyed');
+            DELETE FROM replica_meta WHERE key IN ('audit_head', 'audit_keyed');
             """),
     ]
 }

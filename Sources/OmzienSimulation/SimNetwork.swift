@@ -29,10 +29,14 @@ final class SimServer {
 
     var overTheWire: Bool { mode != .inProcess }
 
-    init(path: String, clock: SimClock, mode: Simulation.ServerMode) throws {
+    /// The server's retention periods (nil: `serve --no-retention`, which the checks catch).
+    let retention: RetentionPolicy?
+
+    init(path: String, clock: SimClock, mode: Simulation.ServerMode, retention: RetentionPolicy? = .defaults) throws {
         self.path = path
         self.clock = clock
         self.mode = mode
+        self.retention = retention
         try open()
     }
 
@@ -40,6 +44,7 @@ final class SimServer {
         var configuration = SyncService.Configuration()
         let clock = self.clock
         configuration.now = { clock.now }
+        configuration.retention = retention
         switch mode {
         case .inProcess:
             let service = try SyncService(path: path, configuration: configuration, options: .init(durability: .normal))

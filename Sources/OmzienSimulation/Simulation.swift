@@ -40,6 +40,11 @@ public enum Simulation {
         case crash
         case hostile
         case tick(ms: UInt64)
+        /// Months pass (PRIVACY.md R-PRIV-17..21): the clock jumps `days` ahead, the server's
+        /// hourly purge runs, and every device purges on its own clock as its next command
+        /// would. Expired admin and partner tokens are issued again, as an operator would.
+        /// Nothing in the child mode, whose clock is the wall clock.
+        case leap(days: Int)
 
         public var description: String {
             switch self {
@@ -58,6 +63,7 @@ public enum Simulation {
             case .crash: "crash"
             case .hostile: "hostile"
             case let .tick(ms): "tick(ms: \(ms))"
+            case let .leap(days): "leap(days: \(days))"
             }
         }
     }
@@ -127,6 +133,9 @@ public enum Simulation {
         /// Where the server runs (the slower modes go over real sockets and also cut
         /// connections half-way: LoopbackWire).
         public var server = ServerMode.inProcess
+        /// The server's retention periods; nil only in the test that shows the retention
+        /// check catches a server that does not purge.
+        public var serverRetention: RetentionPolicy? = .defaults
         /// Where the databases go (one directory per run, removed afterwards).
         public var directory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         public init() {}
@@ -155,6 +164,8 @@ public enum Simulation {
             case 81..<84: action = .releaseQuarantine
             case 84..<87: action = .crash
             case 87..<94: action = options.hostile ? .hostile : .sync(device: d())
+            // One draw, as a tick takes: adding the leap left every other step of a seed as it was.
+            case 99: action = .leap(days: Int(UInt64.random(in: 1...600_000, using: &rng) % 240) + 1)
             default: action = .tick(ms: UInt64.random(in: 1...600_000, using: &rng))
             }
             steps.append(Step(action: action, faults: rng.next()))

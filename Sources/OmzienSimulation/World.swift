@@ -38,6 +38,7 @@ enum Invariant {
     static let erased = "R-PRIV-2 an erased canary is in no database file"
     static let honestSync = "R-SYNC-5 an honest device's sync is not refused"
     static let serverAlive = "R-SYNC-15 the server answers after the run"
+    static let retention = "R-PRIV-17 nothing past its retention period stays on the server"
 }
 
 final class World {
@@ -58,6 +59,9 @@ final class World {
     var recordStore: [String: String] = [:]
     var canaries: [RecordRef: [String]] = [:]
     var erasures: [(ref: RecordRef, replica: ReplicaID, seq: UInt64)] = []
+    /// Records the server's retention purge erased: their canaries must be gone from every
+    /// file at the end, whoever held them (R-PRIV-17, R-PRIV-2).
+    var purged: Set<RecordRef> = []
     var increments: [(replica: ReplicaID, seq: UInt64, key: ChatMomentKey, amount: UInt64)] = []
     /// Referral ids a partner closed (and did not reopen): hidden from a new region's partner.
     var closed: [String: String] = [:]
@@ -81,7 +85,7 @@ final class World {
         self.dir = dir
         self.options = options
         if case .child = options.server { clock = SimClock(HybridClock.physicalNowMillis(), wall: true) } else { clock = SimClock(Simulation.start) }
-        server = try SimServer(path: dir.appendingPathComponent("server.sqlite").path, clock: clock, mode: options.server)
+        server = try SimServer(path: dir.appendingPathComponent("server.sqlite").path, clock: clock, mode: options.server, retention: options.serverRetention)
         net = SimNetwork(server: server)
         net.avoid = options.avoid
         rng = SplitMix64(seed: seed ^ 0x5EED_5EED)
@@ -293,6 +297,44 @@ final class World {
             hostile = h
         case let .tick(ms):
             clock.advance(ms)
+        case let .leap(days):
+            try leap(days: days)
+        }
+    }
+
+    /// `Action.leap`: months pass. Enrollments still waiting are finished first (their codes
+    /// would expire: a retry months later is refused by design, R-SYNC-2).
+    func leap(days: Int) throws {
+        guard let service = server.service else { return }
+        let faults = net.faultsEnabled
+        net.faultsEnabled = false
+        defer { net.faultsEnabled = faults }
+        try finishEnrollments(mustSucceed: true)
+        clock.advance(UInt64(days) * RetentionPolicy.dayMillis)
+        counts["leaps", default: 0] += 1
+        // Admin and partner tokens live 90 days (R-OPS-6, R-PART-13): the operator issues
+        // new ones on the host (`omzien admin token --db`), then the partners'.
+        adminToken = try service.issueAdminToken().token
+        for (region, p) in partners {
+            let issued = try JSONDecoder().decode(PartnerCreated.self, from: admin("POST", "/v1/admin/partners/wz-\(region)/tokens", PartnerTokenRequest()))
+            partners[region]?.token = issued.token
+            partnerRegionByToken[issued.token] = region
+            partnerRegionByToken[p.token] = nil
+        }
+        let policy = RetentionPolicy.defaults
+        let due = try [RecordKind.signal, .feedback].flatMap { try service.records(kind: $0) }.filter { !$0.erased && policy.due($0, now: clock.now) != nil }
+        let report = try service.purgeExpired()  // what the hourly schedule does
+        counts["retention purged on the server", default: 0] += report.total
+        purged.formUnion(due.map(\.ref))
+        let left = try [RecordKind.signal, .feedback].flatMap { try service.records(kind: $0) }.filter { !$0.erased && policy.due($0, now: clock.now) != nil }
+        if let first = left.first {
+            violations.append((Invariant.retention, "\(left.count) records past their period are not erased after the purge, \(first.ref) among them"))
+        }
+        for d in devices where !d.revoked {
+            let erased = try DeviceSync.purgeExpired(d.sync.store, policy: policy, now: physical(d))
+            let seq = d.sync.store.held(from: d.sync.store.replica)
+            for ref in erased { erasures.append((ref, d.sync.store.replica, seq)) }
+            counts["retention purged on devices", default: 0] += erased.count
         }
     }
 
@@ -422,11 +464,12 @@ final class World {
             !devices.contains { $0.revoked && file.lastPathComponent.hasPrefix($0.name + ".") }
         }
         let contents = try files.map { ($0.lastPathComponent, try Data(contentsOf: $0)) }
-        for e in erasures where e.seq <= held[e.replica.rawValue] ?? 0 {
+        let due = erasures.filter { $0.seq <= held[$0.replica.rawValue] ?? 0 }.map(\.ref) + purged.sorted { $0.id.rawValue < $1.id.rawValue }
+        for ref in due {
             counts["erasures checked", default: 0] += 1
-            for canary in canaries[e.ref] ?? [] {
+            for canary in canaries[ref] ?? [] {
                 if let (name, _) = contents.first(where: { $0.1.range(of: Data(canary.utf8)) != nil }) {
-                    throw Simulation.Failure(invariant: Invariant.erased, detail: "'\(canary)' of erased \(e.ref) is in \(name)", step: nil)
+                    throw Simulation.Failure(invariant: Invariant.erased, detail: "'\(canary)' of erased \(ref) is in \(name)", step: nil)
                 }
             }
         }

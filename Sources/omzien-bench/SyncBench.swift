@@ -6,12 +6,7 @@ import OmzienModel
 import OmzienProtocol
 import OmzienServer
 import OmzienStore
-
-/// Hands each simulated device to one thread.
-final class Unshared<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
-}
+import OmzienTestSupport
 
 /// N devices push their operations concurrently to an in-process server on loopback (durable
 /// acknowledgements, group commit), then a fresh device bootstraps a store of

@@ -62,7 +62,7 @@ struct AuditAnchorTests {
                 try db.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", [.blob(prev), .blob(h), row[0]])
                 prev = h
             }
-            try db.execute("UPDATE replica_meta SET value = ? WHERE key = 'audit_head'", [.text("6:" + SHA256Digest(bytes: prev).hex)])
+            try db.execute("UPDATE audit_state SET value = ? WHERE key = 'audit_head'", [.text("6:" + SHA256Digest(bytes: prev).hex)])
         }
         #expect(rewritten.status == 1 && rewritten.out.contains("entry 1"), "a recomputed chain passes: \(rewritten.out)\(rewritten.err)")
 
@@ -70,14 +70,14 @@ struct AuditAnchorTests {
         let cut = try Self.verifyTampered(s, "cut") { db in
             let last = try #require(try db.firstRow("SELECT seq, hash FROM audit_log WHERE seq = 4"))
             try db.execute("DELETE FROM audit_log WHERE seq > 4")
-            try db.execute("UPDATE replica_meta SET value = ? WHERE key = 'audit_head'", [.text("4:" + SHA256Digest(bytes: last[1].blob!).hex)])
+            try db.execute("UPDATE audit_state SET value = ? WHERE key = 'audit_head'", [.text("4:" + SHA256Digest(bytes: last[1].blob!).hex)])
         }
         #expect(cut.status == 1 && cut.out.contains("entries 5…6 are missing at the end"), "a cut tail passes: \(cut.out)\(cut.err)")
 
         // 3. Every row and the head deleted: "0 entries, intact" no more.
         let emptied = try Self.verifyTampered(s, "emptied") { db in
             try db.execute("DELETE FROM audit_log")
-            try db.execute("DELETE FROM replica_meta WHERE key = 'audit_head'")
+            try db.execute("DELETE FROM audit_state WHERE key = 'audit_head'")
         }
         #expect(emptied.status == 1 && emptied.out.contains("the log is empty"), "an emptied log passes: \(emptied.out)\(emptied.err)")
 
@@ -85,7 +85,7 @@ struct AuditAnchorTests {
         let noted = try Self.verifyTampered(s, "noted", extra: ["--expect-head", head], keepHeadFile: false) { db in
             try db.execute("DELETE FROM audit_log WHERE seq > 3")
             let last = try #require(try db.firstRow("SELECT hash FROM audit_log WHERE seq = 3"))
-            try db.execute("UPDATE replica_meta SET value = ? WHERE key = 'audit_head'", [.text("3:" + SHA256Digest(bytes: last[0].blob!).hex)])
+            try db.execute("UPDATE audit_state SET value = ? WHERE key = 'audit_head'", [.text("3:" + SHA256Digest(bytes: last[0].blob!).hex)])
         }
         #expect(noted.status == 1 && noted.out.contains("the expected head"), "\(noted.out)\(noted.err)")
 

@@ -5,6 +5,7 @@ import FoundationNetworking
 import OmzienClient
 import OmzienProtocol
 import OmzienServer
+import OmzienTestSupport
 import Testing
 
 /// Failed authentication is rate-limited per client address (issue 10 defect 11, R-OPS-4)

@@ -4,6 +4,7 @@ import OmzienHTTP
 import OmzienModel
 import OmzienProtocol
 import OmzienServer
+import OmzienTestSupport
 import Synchronization
 import Testing
 

@@ -4,6 +4,7 @@ import OmzienModel
 import OmzienProtocol
 import OmzienServer
 import OmzienStore
+import OmzienTestSupport
 import Testing
 
 /// End-to-end: the real server on loopback, real devices with their own SQLite replicas

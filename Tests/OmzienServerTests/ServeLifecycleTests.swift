@@ -61,7 +61,7 @@ import Testing
         #expect(first.terminate() == 0)
     }
 
-    /// A submit racing `stop()` either runs or is refused with `ServerError.shuttingDown`;
+    /// A submit racing `stop()` either runs or is refused with `DatabaseWorkerError.stopped`;
     /// it never waits forever (the old code checked the flag and queued under two locks).
     @Test func aLateSubmitIsRefusedNeverLeftWaiting() throws {
         let dir = try Self.scratch()
@@ -76,14 +76,14 @@ import Testing
                 Thread.detachNewThread {
                     defer { finished.leave() }
                     for _ in 0..<50 {
-                        do { _ = try worker.read { _ in 1 } } catch ServerError.shuttingDown { refused.add(); return } catch { return }
+                        do { _ = try worker.read { _ in 1 } } catch DatabaseWorkerError.stopped { refused.add(); return } catch { return }
                     }
                 }
             }
             usleep(UInt32.random(in: 0...300))
             worker.stop()
             #expect(finished.wait(timeout: .now() + 5) == .success, "round \(round): a submit racing stop() hung")
-            #expect(throws: ServerError.self) { try worker.write { _ in 1 } }
+            #expect(throws: DatabaseWorkerError.stopped) { try worker.write { _ in 1 } }
         }
     }
 }

@@ -157,23 +157,25 @@ struct SessionLogTests {
     @Test func badLogsGiveClearErrors() throws {
         let file = Self.fixtures.appendingPathComponent("erase.jsonl.gz")
         let bytes = Array(try Data(contentsOf: file))
-        #expect(throws: SessionLogError.self) { try SessionLogReader.read(Array("not a log".utf8)) }
-        // Cut anywhere after the header: the complete lines before the cut still read.
-        let cut = try SessionLogReader.read(Array(bytes.prefix(bytes.count * 2 / 3)))
-        #expect(!cut.complete)
-        let whole = try SessionLogReader.read(bytes)
-        #expect(cut.exchanges.count < whole.exchanges.count)
-        var corrupt = bytes
-        corrupt[bytes.count / 2] ^= 0xFF
-        #expect(throws: SessionLogError.self) { try SessionLogReader.read(corrupt) }
-        // The same from files, read as a stream: the cut log ends early at the same line, the
-        // damaged one throws naming a compressed byte offset near the damage.
         let dir0 = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-logbad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir0, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir0) }
+        let notALogFile = dir0.appendingPathComponent("not-a-log.jsonl.gz")
         let cutFile = dir0.appendingPathComponent("cut.jsonl.gz"), corruptFile = dir0.appendingPathComponent("corrupt.jsonl.gz")
+        var corrupt = bytes
+        corrupt[bytes.count / 2] ^= 0xFF
+        try Data("not a log".utf8).write(to: notALogFile)
         try Data(bytes.prefix(bytes.count * 2 / 3)).write(to: cutFile)
         try Data(corrupt).write(to: corruptFile)
+        #expect(throws: SessionLogError.self) { try SessionLogReader.read(path: notALogFile.path) }
+        // Cut anywhere after the header: the complete lines before the cut still read.
+        let cut = try SessionLogReader.read(path: cutFile.path)
+        #expect(!cut.complete)
+        let whole = try SessionLogReader.read(path: file.path)
+        #expect(cut.exchanges.count < whole.exchanges.count)
+        #expect(throws: SessionLogError.self) { try SessionLogReader.read(path: corruptFile.path) }
+        // Read as a stream step by step: the cut log ends early at the same line, the
+        // damaged one throws naming a compressed byte offset near the damage.
         let cutStream = try SessionLogStream(path: cutFile.path)
         var cutSteps = 0
         while try cutStream.next() != nil { cutSteps += 1 }

@@ -1,5 +1,6 @@
 import Foundation
 import OmzienClient
+import OmzienHTTP
 import OmzienModel
 import OmzienProtocol
 import OmzienServer
@@ -208,6 +209,36 @@ extension StoreDeviceDayTests {
         let show = try CLITests.run(["device", "show", offline, "--db", db])
         #expect(show.status == 0, "\(show.err)")
         _ = server
+    }
+
+    /// Item 2 (SYNC.md R-DEV-21), coming back: the server goes away while the watch runs, a
+    /// signal is recorded offline, and the server comes back on the same address and file.
+    /// The watch says once that it is back, and the signal goes out without anyone typing.
+    @Test func watchSaysOnceWhenTheServerIsBackAndSendsWhatWaited() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let db = try enrollTill(h, store: "store-a", name: "kassa-terug")
+        let watch = try ServeProcess(["--db", db, "--every", "1"], expectListening: false, command: ["device", "sync", "--watch"])
+        #expect(watch.waitForOutput("watching"), "\(watch.stdout)\(watch.stderr)")
+        h.stop()
+        let waited = try recordSignal(db, ["--note", "opgenomen terwijl de server weg was"])
+        #expect(watch.waitForOutput("offline: cannot reach"), "\(watch.stdout)\(watch.stderr)")
+        // The same file, the same port: what a restarted server looks like to the till.
+        var http = HTTPServer.Configuration.testing()
+        http.requestLog = nil
+        http.port = h.port
+        let again = try SyncServer(databasePath: h.dir.appendingPathComponent("server.sqlite").path, http: http, service: .init())
+        defer { again.stop(deadline: .seconds(2)) }
+        _ = try again.start()
+        #expect(watch.waitForOutput("back online"), "\(watch.stdout)\(watch.stderr)")
+        #expect(watch.waitForOutput("sent 1 of 1"), "\(watch.stdout)\(watch.stderr)")
+        #expect(try unsent(db) == 0, "what waited went out by itself")
+        let status = watch.terminate(signal: SIGTERM)
+        #expect(status == 0, "\(String(describing: status)) \(watch.stdout)\(watch.stderr)")
+        #expect(watch.stdout.components(separatedBy: "back online").count == 2, "one line for coming back: \(watch.stdout)")
+        #expect(watch.stdout.components(separatedBy: "offline:").count == 2, "one line for going offline: \(watch.stdout)")
+        let held = try again.service.records(kind: .signal).map(\.ref.id.rawValue)
+        #expect(held.contains(waited), "the server holds the signal recorded offline")
     }
 
     /// Item 5 (SYNC.md R-DEV-22): `sync --json` prints a JSON error object when it fails, with

@@ -1,4 +1,5 @@
 import Foundation
+import OmzienTestSupport
 import OmzienClient
 import OmzienHTTP
 import OmzienModel
@@ -74,12 +75,6 @@ final class SyncHarness {
 
 final class TestClock: Sendable {
     let offset = Mutex<Int64>(0)
-}
-
-/// Hands each of several devices to exactly one concurrent iteration.
-final class Unshared<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
 
 extension SyncClient.RetryPolicy {

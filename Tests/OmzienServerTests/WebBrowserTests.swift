@@ -9,7 +9,9 @@ import Testing
 /// Debian's chromium (installed by Tools/install-deps.sh) through selenium: login, the inbox,
 /// accept, contact, close, a step back refused, a form without CSRF refused, an XSS payload
 /// as text, another region's worker seeing nothing; the device sees the status after its next
-/// sync. Screenshots go to docs/ (linked from the README).
+/// sync. Screenshots go to a temporary directory and are checked there; with
+/// `OMZIEN_RECORD_SCREENSHOTS=1` they replace docs/*.png (linked from the README), so that an
+/// ordinary run leaves the working tree as it found it.
 @Suite(.serialized)
 struct WebBrowserTests {
     @Test func aWorkerFollowsUpAReferralInChromiumAndTheStoreSeesIt() throws {
@@ -38,7 +40,8 @@ struct WebBrowserTests {
         let ref = try device.recordSignal(note: payload, urgency: "urgent")
         try device.sync()
 
-        let shots = ToolRunner.root.appendingPathComponent("docs")
+        let record = ProcessInfo.processInfo.environment["OMZIEN_RECORD_SCREENSHOTS"] == "1"
+        let shots = record ? ToolRunner.root.appendingPathComponent("docs") : dir.appendingPathComponent("shots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
         let (status, output) = try ToolRunner.run("Tools/browser/inbox_flow.py", [], environment: [
             "OMZIEN_URL": server.url.absoluteString, "OMZIEN_REFERRAL": ref.id.rawValue, "OMZIEN_PAYLOAD": payload, "OMZIEN_PASSWORD": password,
@@ -48,11 +51,13 @@ struct WebBrowserTests {
         #expect(status == 0 && summary.hasPrefix("browser: PASS"), "\(summary)\n\(output.suffix(3000))")
         // The store's device sees what the worker did, after its next sync.
         try device.sync()
-        let record = try #require(try device.store.loadRecord(ref))
-        #expect(record.status("status")?.state == "closed")
-        #expect(record.string("outcome") == "home-visit")
+        let state = try #require(try device.store.loadRecord(ref))
+        #expect(state.status("status")?.state == "closed")
+        #expect(state.string("outcome") == "home-visit")
         for shot in ["web-inbox.png", "web-referral.png", "web-dashboard.png"] {
-            #expect(FileManager.default.fileExists(atPath: shots.appendingPathComponent(shot).path), "\(shot) written")
+            // A PNG, not an empty file: the signature and more than a blank page's bytes.
+            let bytes = (try? Data(contentsOf: shots.appendingPathComponent(shot))) ?? Data()
+            #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 5_000, "\(shot) written (\(bytes.count) bytes)")
         }
     }
 }

@@ -125,4 +125,42 @@ struct SimulationCaseTests {
         #expect(outcome.counts["follow-ups"] == 2 && outcome.counts["moves"] == 1, "\(outcome.counts)")
         #expect(outcome.failure == nil, "\(outcome.failure.map(String.init(describing:)) ?? "")")
     }
+
+    /// (Each step its own fault seed: the seed also draws record ids, and two records drawn
+    /// from one seed would share an id across stores.)
+    /// The retention walk (issue 15, PRIVACY.md R-PRIV-17..21): a draft and a referral closed
+    /// with a case note, then 200 days pass. The server's purge and the devices' own purges
+    /// erase both, and at the end neither the note's canary nor the case note's is in any
+    /// file of the server or the tills.
+    static let retentionWalk: [Simulation.Action] = [
+        .record(device: 0, canary: true, submit: false, consent: false),
+        .record(device: 3, canary: true, submit: true, consent: true), .sync(device: 0), .sync(device: 3), .partnerPull(region: 1),
+        .followUp(region: 1, pick: 0, state: 0), .followUp(region: 1, pick: 0, state: 3),
+        .sync(device: 3), .leap(days: 200), .sync(device: 0), .sync(device: 3), .partnerPull(region: 1),
+    ]
+
+    @Test func monthsLaterTheDraftAndTheClosedCaseAreGoneFromEveryFile() {
+        var options = Simulation.Options()
+        options.faults = false
+        options.hostile = false
+        let outcome = Simulation.run(seed: 1, steps: Self.retentionWalk.enumerated().map { Simulation.Step(action: $1, faults: UInt64($0 + 1)) }, options: options)
+        #expect(outcome.failure == nil, "\(outcome.failure.map(String.init(describing:)) ?? "")")
+        #expect(outcome.counts["follow-ups"] == 2 && outcome.counts["leaps"] == 1, "\(outcome.counts)")
+        #expect((outcome.counts["retention purged on the server"] ?? 0) >= 2, "\(outcome.counts)")
+        #expect((outcome.counts["erasures checked"] ?? 0) >= 2, "\(outcome.counts)")
+    }
+
+    /// The retention check bites: a server started with `--no-retention` keeps the draft and
+    /// the closed case past their periods, and the run fails on R-PRIV-17 at the leap.
+    @Test func aServerThatDoesNotPurgeFailsTheRetentionCheck() throws {
+        var options = Simulation.Options()
+        options.faults = false
+        options.hostile = false
+        options.serverRetention = nil
+        let outcome = Simulation.run(seed: 1, steps: Self.retentionWalk.enumerated().map { Simulation.Step(action: $1, faults: UInt64($0 + 1)) }, options: options)
+        let failure = try #require(outcome.failure)
+        #expect(failure.invariant.hasPrefix("R-PRIV-17"), "\(failure)")
+        #expect(failure.step == Self.retentionWalk.firstIndex(of: .leap(days: 200)), "\(failure)")
+    }
 }
+

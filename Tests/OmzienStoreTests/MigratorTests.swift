@@ -57,19 +57,19 @@ import CSQLite
         }
     }
 
-    @Test func migratorRunsWhenASerializedDatabaseOpens() throws {
+    @Test func migratorRunsWhenAReplicaStoreOpens() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("migrated.sqlite")
         do {
-            let store = try SerializedDatabase(path: path, migrator: Migrator([Self.v1]))
+            let store = try ReplicaStore(path: path, extraMigrations: [Self.v1])
             store.close()
         }
-        let store = try SerializedDatabase(path: path, migrator: Migrator([Self.v1, Self.v2, Self.v3]))
-        #expect(try store.read { try $0.rows("SELECT author FROM notes") } == [["omzien"]])
+        let store = try ReplicaStore(path: path, extraMigrations: [Self.v1, Self.v2, Self.v3])
+        #expect(try store.database.rows("SELECT author FROM notes") == [["omzien"]])
         store.close()
-        let error = try #require(throws: DatabaseError.self) { try SerializedDatabase(path: path, migrator: Migrator([Self.v1])) }
+        let error = try #require(throws: DatabaseError.self) { try ReplicaStore(path: path, extraMigrations: [Self.v1]) }
         #expect(error.reason == .newerSchema(unknownMigration: "v2 add author"))
         // The failed open released the file.
-        _ = try SerializedDatabase(path: path)
+        _ = try ReplicaStore(path: path, extraMigrations: [Self.v1, Self.v2, Self.v3])
     }
 }

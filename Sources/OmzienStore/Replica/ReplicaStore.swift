@@ -15,8 +15,9 @@ import OmzienModel
 ///   operations on it are stored without payload, and the WAL is checkpointed and
 ///   truncated so the erased bytes do not linger on disk (with `secure_delete=ON`).
 ///
-/// Not Sendable: it owns the one connection to its file. The server serializes access to
-/// it behind a mutex; a device uses it from one thread.
+/// Not Sendable (said out loud below): it owns the one connection to its file. The server
+/// gives it to a `DatabaseWorker`, whose thread runs every access; a device uses it from one
+/// thread.
 public final class ReplicaStore {
     public let path: String
     public let replica: ReplicaID
@@ -111,21 +112,9 @@ public final class ReplicaStore {
     /// Runs `body` atomically: in its own transaction, or in a savepoint when an enclosing
     /// transaction is open (a group commit), so a failure undoes only this part.
     public func atomically<T>(_ body: () throws -> T) throws -> T {
-        guard db.isInTransaction else {
-            let result = try db.transaction(body)
-            try checkpointAfterErase()  // an erase inside `body` leaves the WAL once committed
-            return result
-        }
-        try db.execute("SAVEPOINT replica_part")
-        do {
-            let result = try body()
-            try db.execute("RELEASE replica_part")
-            return result
-        } catch {
-            try? db.execute("ROLLBACK TO replica_part")
-            try? db.execute("RELEASE replica_part")
-            throw error
-        }
+        let result = try db.transaction(body)
+        try checkpointAfterErase()  // a no-op inside an enclosing transaction; its committer calls it
+        return result
     }
 
     static func meta(_ db: Database, _ key: String) throws -> SQLValue? {
@@ -366,12 +355,6 @@ public final class ReplicaStore {
         return nil
     }
 
-    /// The highest arrival position in the log (the change-feed head).
-    public func lastPosition() throws -> Int64 {
-        if case let .integer(v)? = try db.cachedStatement("SELECT max(pos) FROM ops").rows([]).first?.first { return v }
-        return 0
-    }
-
     /// Records that the server durably holds the local log up to `sequence`.
     public func acknowledge(upTo sequence: UInt64) throws {
         guard sequence > acknowledged else { return }
@@ -511,3 +494,6 @@ public final class ReplicaStore {
 
     public func integrityCheck() throws -> [String] { try db.integrityCheck() }
 }
+
+@available(*, unavailable)
+extension ReplicaStore: Sendable {}

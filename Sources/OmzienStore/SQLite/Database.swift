@@ -10,8 +10,8 @@ import CSQLite
 /// One SQLite connection to one database file (or to a private in-memory database).
 ///
 /// **Not `Sendable`:** a `Database` has exactly one owner, and only that owner uses it (and
-/// its statements). To share a connection between threads, wrap it in `SerializedDatabase`,
-/// which serializes every access with a mutex.
+/// its statements). To share a replica store's connection between threads, give the store to
+/// a `DatabaseWorker`, whose one thread runs every access as a job.
 ///
 /// **Exactly one connection per file.** SQLite 3.40.1, the version Debian 12 ships, has the
 /// WAL-reset corruption bug (fixed upstream in 3.51.3): with WAL mode and two or more
@@ -393,6 +393,10 @@ extension String {
         return String(self[first...last])
     }
 }
+
+/// Not `Sendable`, out loud (as GRDB's `Database`): one owner per connection.
+@available(*, unavailable)
+extension Database: Sendable {}
 
 /// `close(2)`; a free function because inside `Database` the name `close` is the method.
 private func closeFileDescriptor(_ descriptor: Int32) {

@@ -12,8 +12,8 @@ import CSQLite
 /// install we ship to is affected. The bug needs *both* WAL mode *and* a second connection;
 /// we want WAL (readers never block the writer, fewer fsyncs), so we give up the second
 /// connection instead: `Database` refuses to open a file that this process (registry) or
-/// another process (`flock` on `<path>.lock`) already has open, and `SerializedDatabase`
-/// shares the single connection between threads.
+/// another process (`flock` on `<path>.lock`) already has open, and `DatabaseWorker`
+/// shares the single connection of a replica store between threads.
 public enum SQLiteLibrary {
     /// The oldest SQLite Omzien accepts: 3.37.0 (STRICT tables, `SQLITE_OPEN_EXRESCODE`).
     public static let minimumVersion = "3.37.0"

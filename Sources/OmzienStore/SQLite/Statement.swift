@@ -245,3 +245,7 @@ public final class Statement {
         return try body(UnsafeRawBufferPointer(start: bytes, count: bytes == nil ? 0 : count))
     }
 }
+
+/// Not `Sendable`, out loud: a statement belongs to its connection's one owner.
+@available(*, unavailable)
+extension Statement: Sendable {}
