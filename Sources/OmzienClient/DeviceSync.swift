@@ -180,6 +180,7 @@ public final class DeviceSync {
         }
         report.acknowledged = try withStore { $0.acknowledged }
         try withStore { try dropDelivered($0, progress: progress) }  // R-PRIV-31, DeviceSync+DropBox.swift
+        learnRetention()  // R-PRIV-22, DeviceSync+Retention.swift
         return report
     }
 

@@ -162,10 +162,13 @@ public struct InfoResponse: Codable, Sendable, Equatable {
     public var protocolVersion: Int
     public var serverTime: UInt64
     public var limits: ServerLimits
-    public init(protocolVersion: Int = SyncProtocol.version, serverTime: UInt64, limits: ServerLimits) {
+    /// The periods the server purges on (PRIVACY.md R-PRIV-22); absent from older servers.
+    public var retention: RetentionPeriods?
+    public init(protocolVersion: Int = SyncProtocol.version, serverTime: UInt64, limits: ServerLimits, retention: RetentionPeriods? = nil) {
         self.protocolVersion = protocolVersion
         self.serverTime = serverTime
         self.limits = limits
+        self.retention = retention
     }
 }
 

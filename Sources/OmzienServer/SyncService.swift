@@ -337,84 +337,19 @@ public final class SyncService: Sendable {
         }
     }
 
-    /// What one push does with its operations (R-SYNC-13): re-sent ones go to the store
-    /// (which answers them as duplicates or forks); new ones are checked for gaps, forks and
-    /// their hash links here, whether they will be applied or parked; in sequence order they
-    /// are applied until the first whose clock is too far ahead, and that one and all after it
-    /// are parked (or stay parked), within the quarantine's bounds.
-    struct PushPlan {
-        var apply: [LogOperation] = []
-        /// New operations to park.
-        var park: [LogOperation] = []
-        /// Every operation of the push that is (now or already) parked, in order.
-        var blocked: [(id: OperationID, wallMillis: UInt64)] = []
-        /// Parked operations were decoded (they are valid: checked before parking).
-        var loadedParked = false
-        /// Operations not parked because the quarantine is full (they stay on the device).
-        var refusedForSpace = 0
-        var parkedCount = 0
-    }
-
+    /// Reads the push's state in the write job (dropping parked rows applied meanwhile) and
+    /// decides it with `PushPlan`.
     func plan(_ ops: [LogOperation], replica: ReplicaID, heldBefore: UInt64, limit: UInt64, in store: ReplicaStore) throws -> PushPlan {
-        var plan = PushPlan()
         var parked = try Self.parkedHeads(of: replica, in: store)
         if parked.keys.contains(where: { $0 <= heldBefore }) {
             // Applied meanwhile (released): those rows are done.
             try ServerStore(store).unpark(replica, upTo: heldBefore)
             parked = parked.filter { $0.key > heldBefore }
         }
-        var bySequence: [UInt64: LogOperation] = [:]
-        for op in ops {
-            if op.id.sequence <= heldBefore { plan.apply.append(op); continue }
-            if let other = bySequence[op.id.sequence], other.hash != op.hash { throw StoreError.forkedOperation(op.id) }
-            if let p = parked[op.id.sequence], p.hash != op.hash { throw StoreError.forkedOperation(op.id) }
-            bySequence[op.id.sequence] = op
-        }
-        if let first = parked[heldBefore + 1], first.wallMillis <= limit {
-            for op in try loadParked(of: replica, in: store) where op.id.sequence > heldBefore && bySequence[op.id.sequence] == nil {
-                bySequence[op.id.sequence] = op
-            }
-            plan.loadedParked = true
-        }
-        var count = parked.count
-        var bytes = parked.values.reduce(0) { $0 + $1.bytes }
-        var blocked = false
-        var previous = store.logHead(of: replica).lastHash
-        // Parked rows are contiguous from heldBefore + 1 and new operations follow them, so
-        // walking up from there visits each sequence of either once; a missing one is a gap.
-        let total = Set(bySequence.keys).union(parked.keys).count
-        var seq = heldBefore + 1
-        for _ in 0..<total {
-            if let op = bySequence[seq] {
-                guard op.previousHash == previous else { throw ModelError.brokenHashLink(op.id, expected: previous, got: op.previousHash) }
-                if !blocked && op.timestamp.wallMillis <= limit {
-                    plan.apply.append(op)
-                } else {
-                    blocked = true
-                    if parked[seq] == nil {
-                        let size = op.jsonText.utf8.count
-                        guard count < Limits.maxQuarantinedOperations, bytes + size <= Limits.maxQuarantinedBytes else {
-                            plan.refusedForSpace = bySequence.keys.filter { $0 >= seq }.count  // they stay on the device
-                            break
-                        }
-                        count += 1
-                        bytes += size
-                        plan.park.append(op)
-                    }
-                    plan.blocked.append((op.id, op.timestamp.wallMillis))
-                }
-                previous = op.hash
-            } else if let p = parked[seq] {
-                blocked = true
-                previous = p.hash
-            } else {
-                let next = bySequence.keys.filter { $0 > seq }.min() ?? seq
-                throw ModelError.sequenceGap(replica: replica, expected: seq, got: next)
-            }
-            seq += 1
-        }
-        plan.parkedCount = count
-        return plan
+        let state = PushPlan.State(heldBefore: heldBefore, lastHash: store.logHead(of: replica).lastHash,
+                                   parked: parked.mapValues { PushPlan.Parked(hash: $0.hash, wallMillis: $0.wallMillis, bytes: $0.bytes) },
+                                   clockLimit: limit)
+        return try PushPlan(ops, replica: replica, state: state) { try self.loadParked(of: replica, in: store) }
     }
 
     /// The first operation that fails `validate()`, with its error.
@@ -546,7 +481,8 @@ public final class SyncService: Sendable {
         InfoResponse(protocolVersion: SyncProtocol.version, serverTime: now,
                      limits: ServerLimits(maxOperationsPerPush: Limits.maxOperationsPerPush, maxRequestBytes: Limits.maxRequestBytes,
                                    maxPullPage: Limits.maxPullPage, defaultPullPage: Limits.defaultPullPage,
-                                   maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: configuration.maxDriftMillis))
+                                   maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: configuration.maxDriftMillis),
+                     retention: RetentionPeriods(configuration.retention))  // PRIVACY.md R-PRIV-22
     }
 
     /// The state digest of one store's records as its devices hold them: of the store-audience

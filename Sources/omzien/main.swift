@@ -48,7 +48,7 @@ func main() -> Int32 {
         return 0
     }
     do {
-        var reader = try ArgumentReader(args, command: command.name, valueOptions: command.valueOptions)
+        var reader = try ArgumentReader(args, command: command.name, declaration: command.declaration)
         let instance = try command.init(&reader)
         try reader.finish()
         try instance.run()

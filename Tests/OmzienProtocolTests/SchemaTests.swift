@@ -405,6 +405,9 @@ enum SwiftMessages {
         try add("empty snapshot response", "snapshot-response", SnapshotResponse(records: [], cursor: "", digest: ReplicaState().digest.hex, serverTime: now))
         try add("server limits", "server-limits", ServerLimits.protocolDefaults)
         try add("info response", "info-response", InfoResponse(serverTime: now, limits: .protocolDefaults))
+        try add("info response with retention", "info-response", InfoResponse(serverTime: now, limits: .protocolDefaults, retention: RetentionPeriods(.defaults)))
+        try add("retention periods", "retention-periods", RetentionPeriods(RetentionPolicy(closedDays: 90, draftDays: 7, feedbackCommentDays: 60)))
+        try add("no retention", "retention-periods", RetentionPeriods(nil))
         try add("lowered limits", "info-response", InfoResponse(serverTime: now, limits: ServerLimits(
             maxOperationsPerPush: 200, maxRequestBytes: 1 << 20, maxPullPage: 100, defaultPullPage: 50, maxSnapshotRecords: 10_000, maxDriftMillis: 60_000)))
         try add("status response", "status-response", StatusResponse(replica: "till-1", store: "store-12", held: 2, quarantined: 0, serverTime: now))

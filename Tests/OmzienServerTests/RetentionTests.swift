@@ -112,6 +112,32 @@ struct RetentionTests {
         #expect(try w.a.store.stateDigest() == digest && w.b.store.stateDigest() == digest)
     }
 
+    /// R-PRIV-22: a device purges on the periods its server announces, not on the defaults:
+    /// a server that keeps drafts 7 days has its tills erase a draft after 8 (on the old code
+    /// the till waited for the default 30); a server under `--no-retention` has them erase
+    /// nothing; before a device has heard from its server it keeps the defaults.
+    @Test func aDevicePurgesOnThePeriodsItsServerAnnounces() throws {
+        let periods = RetentionPolicy(closedDays: 90, draftDays: 7, feedbackCommentDays: 60)
+        for announced in [periods, nil] as [RetentionPolicy?] {
+            let h = try SyncHarness(retention: announced)
+            try h.setUpStores([("store-a", "noord")])
+            let till = try h.enroll("store-a", name: "till-a")
+            #expect(try DeviceSync.retentionPolicy(till.store) == .defaults, "before it has heard, the defaults")
+            let ref = RecordRef(kind: .signal, id: RecordID.random())
+            let now = HybridClock.physicalNowMillis()
+            let draft = SignalDraft(store: "store-a", observedAt: Int64(now), reporter: "kassa-1", indicators: ["withdrawn"], note: "concept", submit: false)
+            try till.store.appendLocal(record: ref, author: author, body: .changes(try draft.changes()), physicalMillis: now)
+            try till.sync()
+            #expect(try DeviceSync.retentionPolicy(till.store) == announced, "after a sync, the server's periods")
+            let info = try h.admin.call("GET", "v1/info", as: InfoResponse.self)
+            #expect(info.retention == RetentionPeriods(announced))
+            let eightDays = now + 8 * UInt64(Self.day)
+            let erased = try DeviceSync.purgeExpired(till.store, now: eightDays)
+            #expect(erased == (announced == nil ? [] : [ref]), "announced \(String(describing: announced)): erased \(erased)")
+            #expect(try DeviceSync.purgeExpired(till.store, now: now + 400 * UInt64(Self.day)).isEmpty, "nothing more, and nothing at all without retention")
+        }
+    }
+
     /// R-PRIV-20: a device offline for months purges on its own clock without any network;
     /// once back, its erases and the server's of the same records converge.
     @Test func anOfflineDevicePurgesOnItsOwnClock() throws {

@@ -23,13 +23,14 @@ final class SyncHarness {
     /// `authFailureBurst`: failed authentications per address before 429 (high by default:
     /// most tests send bad tokens on purpose; AuthRateLimitTests sets the real one).
     init(maxDriftMillis: UInt64 = Limits.defaultMaxDriftMillis, recordTo: String? = nil, recordOptions: SessionRecorder.Options = .init(),
-         authFailureBurst: Int = 1_000_000, passwordIterations: Int = 1_000) throws {
+         authFailureBurst: Int = 1_000_000, passwordIterations: Int = 1_000, retention: RetentionPolicy? = .defaults) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var http = HTTPServer.Configuration.testing()
         http.requestLog = nil
         var sync = SyncService.Configuration()
         sync.maxDriftMillis = maxDriftMillis
+        sync.retention = retention
         // Person accounts (WebAccountTests): a low PBKDF2 count keeps a debug-build login fast;
         // the product's default is PBKDF2.defaultIterations.
         sync.passwordIterations = passwordIterations

@@ -7,8 +7,8 @@ extension Router {
         case let .found(index, parameters):
             var r = request
             r.pathParameters = parameters
-            do { return try routes[index].handler(r, context) } catch let e as HTTPError {
-                return e.response(requestID: context.requestID)
+            do { return try routes[index].handler(r, context) } catch let e as any HTTPResponseError {
+                return e.response(requestID: context.requestID, typeBase: nil)
             } catch {
                 return HTTPError(status: .internalServerError).response(requestID: context.requestID)
             }

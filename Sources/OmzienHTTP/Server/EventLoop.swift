@@ -14,13 +14,14 @@ import Synchronization
 /// eventfd; the eventfd is closed under the same lock, so a late post can never write to a
 /// closed (or reused) descriptor.
 ///
-/// Level-triggered epoll. A connection's interest set follows its state (see
-/// `updateInterest`): while a request is with a worker it keeps reading until one read buffer
-/// (`readBufferSize`) is waiting; a client that does not read its responses is not read from
-/// (backpressure). Buffered input never exceeds two reads.
+/// The loop is the thin driver of each connection's ``ConnectionStateMachine``: it performs
+/// the system calls (read, send, shutdown, close, epoll_ctl) and the routing, feeds the results
+/// back as events, and does what the machine answers (`drive`). Keep-alive, pipelining,
+/// lingering close, backpressure and timeouts are the machine's decisions.
 ///
-/// Timeouts: each connection has one deadline derived from its state (`updateDeadline`); the
-/// loop scans deadlines every `tick` (a fraction of the shortest timeout, 5–250 ms).
+/// Level-triggered epoll; a connection's interest set is the one its machine asks for. Timers:
+/// each connection has one deadline (from its machine); the loop scans deadlines every `tick`
+/// (a fraction of the shortest timeout, 5–250 ms).
 final class EventLoop: @unchecked Sendable {
     enum Message: Sendable {
         case response(token: UInt64, outcome: ServerCore.Outcome)
@@ -45,7 +46,6 @@ final class EventLoop: @unchecked Sendable {
     static let outputHighWater = 256 * 1024
     private static let listenToken = UInt64.max
     private static let wakeToken = UInt64.max - 1
-    private static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     let index: Int
     let core: ServerCore
@@ -73,12 +73,7 @@ final class EventLoop: @unchecked Sendable {
     private var bytesInSinceFlush = 0
     private var bytesOutSinceFlush = 0
 
-    // Timeouts in nanoseconds.
-    private let headerTimeout: UInt64
-    private let requestTimeout: UInt64
-    private let idleTimeout: UInt64
-    private let writeTimeout: UInt64
-    private let lingerTimeout: UInt64
+    private let timeouts: ConnectionStateMachine.Timeouts
     private let tick: UInt64
 
     init(index: Int, core: ServerCore, listenFD: Int32) throws(SystemError) {
@@ -90,20 +85,14 @@ final class EventLoop: @unchecked Sendable {
         let wakeFD = omzien_eventfd()
         guard wakeFD >= 0 else {
             let code = errno
-            Glibc.close(epfd)
+            Syscall.close(epfd)
             throw SystemError(call: "eventfd", errno: code)
         }
         self.epfd = epfd
         self.wakeFD = wakeFD
         readBuffer = .allocate(capacity: EventLoop.readBufferSize)
-        let c = core.configuration
-        headerTimeout = c.headerReadTimeout.nanoseconds
-        requestTimeout = c.requestTimeout.nanoseconds
-        idleTimeout = c.idleTimeout.nanoseconds
-        writeTimeout = c.writeTimeout.nanoseconds
-        lingerTimeout = c.lingerTimeout.nanoseconds
-        let shortest = [headerTimeout, requestTimeout, idleTimeout, writeTimeout, lingerTimeout].min()!
-        tick = min(max(shortest / 8, 5_000_000), 250_000_000)
+        timeouts = ConnectionStateMachine.Timeouts(core.configuration)
+        tick = min(max(timeouts.shortest / 8, 5_000_000), 250_000_000)
     }
 
     deinit {
@@ -140,18 +129,23 @@ final class EventLoop: @unchecked Sendable {
                 return false
             }
             let timeout = hasMail ? 0 : nextTimeoutMillis()
-            let n = tokens.withUnsafeMutableBufferPointer { t in
-                events.withUnsafeMutableBufferPointer { e in
-                    omzien_epoll_wait(epfd, t.baseAddress, e.baseAddress, Int32(maxEvents), timeout)
+            // EINTR is retried by the wrapper (with the same timeout: at worst one tick late).
+            let result = Result { () throws(SystemError) -> IOResult in
+                try Syscall.run("epoll_wait") {
+                    Int(tokens.withUnsafeMutableBufferPointer { t in
+                        events.withUnsafeMutableBufferPointer { e in
+                            omzien_epoll_wait(epfd, t.baseAddress, e.baseAddress, Int32(maxEvents), timeout)
+                        }
+                    })
                 }
             }
             let mailArrived = mailbox.withLock { box -> Bool in
                 box.sleeping = false
                 return !box.messages.isEmpty
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                preconditionFailure("epoll_wait failed with errno \(errno)")
+            guard case .success(.done(let n)) = result else {
+                // EINVAL or ENOMEM on our own epoll instance: nothing a peer can cause.
+                preconditionFailure("epoll_wait failed: \(result)")
             }
             updateClock()
             for i in 0..<Int(n) {
@@ -172,15 +166,15 @@ final class EventLoop: @unchecked Sendable {
         for case let conn? in connections { close(conn) }
         flushByteCounters()
         if listenFD >= 0 {
-            Glibc.close(listenFD)
+            Syscall.close(listenFD)
             listenFD = -1
         }
         mailbox.withLock { box in
             box.closed = true
             box.messages = []
-            Glibc.close(wakeFD)
+            Syscall.close(wakeFD)
         }
-        Glibc.close(epfd)
+        Syscall.close(epfd)
         exited.signal()
     }
 
@@ -219,11 +213,12 @@ final class EventLoop: @unchecked Sendable {
         guard listenFD >= 0 else { return }
         var address = [CChar](repeating: 0, count: 64)
         for _ in 0..<16 {
-            let fd = omzien_accept(listenFD, &address, address.count)
-            if fd < 0 {
-                switch errno {
-                case EAGAIN: return
-                case EINTR, ECONNABORTED, EPROTO, EPERM: continue
+            let accepted: IOResult
+            do {
+                accepted = try Syscall.run("accept") { Int(omzien_accept(listenFD, &address, address.count)) }
+            } catch {
+                switch error.errno {
+                case ECONNABORTED, EPROTO, EPERM: continue  // that one connection is gone
                 default:
                     // EMFILE, ENFILE, ENOBUFS, ENOMEM: out of resources. Stop accepting for a
                     // moment instead of spinning on a listening socket that stays readable.
@@ -231,19 +226,25 @@ final class EventLoop: @unchecked Sendable {
                     return
                 }
             }
+            guard case .done(let acceptedFD) = accepted else { return }
+            let fd = Int32(acceptedFD)
             let metrics = core.metrics
             if metrics.openConnections.add(1, ordering: .relaxed).oldValue >= core.configuration.maxConnections {
                 metrics.openConnections.subtract(1, ordering: .relaxed)
                 metrics.rejectedConnections.add(1, ordering: .relaxed)
-                core.connectionLimitResponse.withUnsafeBytes { _ = omzien_send(fd, $0.baseAddress, $0.count) }
-                Glibc.close(fd)
+                core.connectionLimitResponse.withUnsafeBytes { response in
+                    _ = try? Syscall.run("send") { omzien_send(fd, response.baseAddress, response.count) }
+                }
+                Syscall.close(fd)
                 continue
             }
             metrics.acceptedConnections.add(1, ordering: .relaxed)
             let remote = address.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let conn = Connection(
                 fd: fd, generation: nextGeneration, remoteAddress: remote,
-                limits: core.configuration.limits, now: now)
+                machine: ConnectionStateMachine(
+                    limits: core.configuration.limits, timeouts: timeouts, now: now,
+                    maxBufferedInput: EventLoop.readBufferSize, outputHighWater: EventLoop.outputHighWater))
             nextGeneration = nextGeneration &+ 1
             let slot = Int(fd)
             if slot >= connections.count {
@@ -255,7 +256,7 @@ final class EventLoop: @unchecked Sendable {
                 omzien_epoll_ctl(epfd, OMZIEN_EPOLL_CTL_ADD, fd, OMZIEN_EPOLLIN, conn.token)
             }
             conn.interest = OMZIEN_EPOLLIN
-            updateDeadline(conn)
+            drive(conn, conn.machine.next(now: now))
         }
     }
 
@@ -290,7 +291,7 @@ final class EventLoop: @unchecked Sendable {
                 guard let conn = connection(for: token), let info = conn.inFlight else { continue }
                 conn.inFlight = nil
                 queueResponse(conn, outcome, info)
-                pump(conn)
+                drive(conn, conn.machine.next(now: now))
             case .drain:
                 beginDraining()
             case .forceClose:
@@ -306,11 +307,11 @@ final class EventLoop: @unchecked Sendable {
             if acceptPausedUntil == 0 {
                 Syscall.mustSucceed("epoll_ctl") { omzien_epoll_ctl(epfd, OMZIEN_EPOLL_CTL_DEL, listenFD, 0, 0) }
             }
-            Glibc.close(listenFD)
+            Syscall.close(listenFD)
             listenFD = -1
             acceptPausedUntil = 0
         }
-        for case let conn? in connections where conn.isIdle { close(conn) }
+        for case let conn? in connections { drive(conn, conn.machine.drain(now: now)) }
     }
 
     private func connection(for token: UInt64) -> Connection? {
@@ -330,14 +331,12 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         if events & OMZIEN_EPOLLOUT != 0 {
-            flush(conn)
+            drive(conn, conn.machine.writable(now: now))
             if conn.isClosed { return }
         }
         if events & OMZIEN_EPOLLIN != 0 {
             readable(conn)
-            if conn.isClosed { return }
         }
-        pump(conn)
     }
 
     private func readable(_ conn: Connection) {
@@ -350,103 +349,51 @@ final class EventLoop: @unchecked Sendable {
         }
         guard case .done(let n) = result else { return }
         if n == 0 {
-            if conn.lingering {
-                close(conn)
-            } else {
-                conn.readClosed = true
-            }
+            drive(conn, conn.machine.peerClosed(now: now))
             return
         }
         bytesInSinceFlush += n
-        if conn.lingering { return }  // discarded
-        let input = UnsafeBufferPointer(rebasing: readBuffer[0..<n])
-        if conn.pendingInput.isEmpty && canProcess(conn) {
-            let consumed = process(conn, input)
-            if consumed < n && !conn.isClosed && !conn.closeAfterWrite {
-                conn.pendingInput.append(contentsOf: UnsafeBufferPointer(rebasing: input[consumed...]))
-            }
-        } else if !conn.closeAfterWrite {
-            conn.pendingInput.append(contentsOf: input)
-        }
+        drive(conn, conn.machine.bytesRead(UnsafeBufferPointer(rebasing: readBuffer[0..<n]), now: now))
     }
 
-    private func canProcess(_ conn: Connection) -> Bool {
-        conn.inFlight == nil && !conn.closeAfterWrite && !conn.lingering && conn.unsentCount < EventLoop.outputHighWater
-    }
-
-    /// Processes buffered input and flushes output until neither makes progress, then updates
-    /// the connection's interest set and deadline.
-    private func pump(_ conn: Connection) {
-        while !conn.isClosed {
-            if !conn.pendingInput.isEmpty && canProcess(conn) {
-                let consumed = conn.pendingInput.withUnsafeBufferPointer { process(conn, $0) }
-                if conn.isClosed { return }
-                if conn.closeAfterWrite || consumed == conn.pendingInput.count {
-                    conn.pendingInput = []  // also frees the storage: idle connections hold no buffers
-                } else {
-                    conn.pendingInput.removeFirst(consumed)
-                }
-            }
-            flush(conn)
-            if conn.isClosed { return }
-            if conn.pendingInput.isEmpty || !canProcess(conn) { break }
-        }
-        if conn.readClosed && !conn.lingering && conn.inFlight == nil && conn.unsentCount == 0 {
-            // EOF and nothing left to answer (a partial request can never complete).
-            close(conn)
-            return
-        }
-        if draining && conn.isIdle {
-            close(conn)
-            return
-        }
-        updateInterest(conn)
-        updateDeadline(conn)
-    }
-
-    /// Feeds `input` to the connection's parser until it needs more bytes or may not go on.
-    /// Returns the number of bytes consumed.
-    private func process(_ conn: Connection, _ input: UnsafeBufferPointer<UInt8>) -> Int {
-        var offset = 0
-        while canProcess(conn) {
-            if conn.parser.isAtMessageBoundary {
-                if offset == input.count { break }
-                conn.requestStart = now
-                conn.requestBytesIn = 0
-            }
-            let (event, consumed) = conn.parser.parse(UnsafeBufferPointer(rebasing: input[offset...]))
-            let base = offset
-            offset += consumed
-            conn.requestBytesIn += consumed
-            switch event {
-            case .needMore:
-                return offset
-            case .head(let head):
-                var expectsBody = true
-                switch head.framing {
-                case .none: expectsBody = false
-                case .contentLength(let length):
-                    expectsBody = length > 0
-                    conn.body.reserveCapacity(min(length, 64 * 1024))
-                case .chunked: break
-                }
-                // RFC 9110 §10.1.1: send 100 (Continue) unless body bytes are already here.
-                if head.expectsContinue && expectsBody && offset == input.count {
-                    conn.output.append(contentsOf: EventLoop.continueResponse)
-                }
-                conn.head = head
-            case .body(let range):
-                conn.body.append(contentsOf: UnsafeBufferPointer(rebasing: input[(base + range.lowerBound)..<(base + range.upperBound)]))
-            case .end:
-                dispatch(conn)
-            case .error(let error):
-                let info = rejectionInfo(conn)
+    /// Performs what the connection's state machine asks, feeding back the results, until it
+    /// waits (then its interest set and deadline are applied) or the connection is closed.
+    private func drive(_ conn: Connection, _ first: ConnectionStateMachine.Action) {
+        var action = first
+        while true {
+            switch action {
+            case .dispatch(let request):
+                dispatch(conn, request)
+            case .reject(let rejection, let head, let start, let bytesIn):
+                let info = RequestInfo(
+                    method: head?.method ?? HTTPMethod("-"), path: "-", routeIndex: core.metrics.unmatchedRoute,
+                    keepAlive: false, isHEAD: false, isHTTP10: false, requestID: makeRequestID(head?.headers),
+                    requestStart: start, bytesIn: bytesIn)
                 let context = RequestContext(remoteAddress: conn.remoteAddress, requestID: info.requestID, eventLoop: index)
-                queueResponse(conn, core.problem(error.status, error.description, context, error: "rejected: \(error)"), info)
-                return offset
+                let outcome = switch rejection {
+                case .malformed(let error):
+                    core.problem(error.status, error.description, context, error: "rejected: \(error)")
+                case .timedOut:
+                    // A request that is not complete in time (slow client).
+                    core.problem(.requestTimeout, "The request was not received in time.", context, error: "request timeout")
+                }
+                queueResponse(conn, outcome, info)
+            case .write:
+                guard flush(conn) else {
+                    close(conn)  // EPIPE, ECONNRESET: the peer is gone.
+                    return
+                }
+            case .halfClose:
+                Syscall.shutdownWrite(conn.fd)
+            case .close:
+                close(conn)
+                return
+            case .wait(let interest):
+                updateInterest(conn, interest)
+                return
             }
+            action = conn.machine.next(now: now)
         }
-        return offset
     }
 
     private func makeRequestID(_ headers: HTTPHeaders?) -> String {
@@ -465,29 +412,16 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    private func rejectionInfo(_ conn: Connection) -> Connection.InFlight {
-        let info = Connection.InFlight(
-            method: conn.head?.method ?? HTTPMethod("-"), path: "-", routeIndex: core.metrics.unmatchedRoute,
-            keepAlive: false, isHEAD: false, isHTTP10: false, requestID: makeRequestID(conn.head?.headers),
-            requestStart: conn.requestStart, bytesIn: conn.requestBytesIn)
-        conn.head = nil
-        conn.body = []
-        return info
-    }
-
     /// A complete request: route it, then answer at once or hand it to a worker.
-    private func dispatch(_ conn: Connection) {
-        guard let head = conn.head else { preconditionFailure("message end without head") }
-        conn.head = nil
-        let body = conn.body
-        conn.body = []
+    private func dispatch(_ conn: Connection, _ request: ConnectionStateMachine.Request) {
+        let head = request.head
         let requestID = makeRequestID(head.headers)
         let context = RequestContext(remoteAddress: conn.remoteAddress, requestID: requestID, eventLoop: index)
-        var info = Connection.InFlight(
+        var info = RequestInfo(
             method: head.method, path: "-", routeIndex: core.metrics.unmatchedRoute, keepAlive: head.keepAlive,
             isHEAD: head.method == .head, isHTTP10: head.version.minor == 0, requestID: requestID,
-            requestStart: conn.requestStart, bytesIn: conn.requestBytesIn)
-        switch core.route(head: head, body: body, context: context) {
+            requestStart: request.start, bytesIn: request.bytesIn)
+        switch core.route(head: head, body: request.body, context: context) {
         case .immediate(let outcome, let routeIndex, let path):
             info.routeIndex = routeIndex
             info.path = path
@@ -516,21 +450,14 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Serializes a response into the connection's output, records metrics and the log line.
-    private func queueResponse(_ conn: Connection, _ outcome: ServerCore.Outcome, _ info: Connection.InFlight) {
+    /// Hands a response to the connection's machine (which serializes it), records metrics and
+    /// the log line.
+    private func queueResponse(_ conn: Connection, _ outcome: ServerCore.Outcome, _ info: RequestInfo) {
         let response = outcome.response
-        let keepAlive = info.keepAlive && !draining && !core.isShuttingDown && !conn.closeAfterWrite
+        let bytesOut = conn.machine.respond(
+            response, to: info, now: now, shuttingDown: core.isShuttingDown, date: dateBytes,
+            serverName: core.configuration.serverName)
         let code = response.status.code
-        let hasNoContent = code < 200 || code == 204 || code == 304
-        let before = conn.output.count
-        if conn.unsentCount == 0 { conn.lastWriteProgress = now }
-        ResponseWriter.appendHead(
-            to: &conn.output, status: response.status, headers: response.headers,
-            bodyLength: hasNoContent ? nil : response.body.count, requestID: info.requestID,
-            connection: keepAlive ? (info.isHTTP10 ? .keepAlive : .none) : .close,
-            date: dateBytes, serverName: core.configuration.serverName)
-        if !info.isHEAD && !hasNoContent { conn.output.append(contentsOf: response.body) }
-        let bytesOut = conn.output.count - before
         let finished = monotonicNanos()
         let seconds = Double(finished &- info.requestStart) / 1e9
         core.metrics.record(loop: index, route: info.routeIndex, status: code, seconds: seconds)
@@ -541,107 +468,43 @@ final class EventLoop: @unchecked Sendable {
                 status: code, durationSeconds: seconds, bytesIn: info.bytesIn, bytesOut: bytesOut,
                 remoteAddress: conn.remoteAddress, error: outcome.error))
         }
-        conn.requestsCompleted += 1
-        conn.lastResponseAt = now
-        if !keepAlive { conn.closeAfterWrite = true }
     }
 
-    /// Writes as much output as the socket takes. When a closing response is fully sent,
-    /// starts the lingering close.
-    private func flush(_ conn: Connection) {
-        while conn.outputOffset < conn.output.count {
+    /// Sends as much output as the socket takes. Returns false when the peer is gone.
+    private func flush(_ conn: Connection) -> Bool {
+        while conn.machine.unsentCount > 0 {
             let result: IOResult
             do {
                 result = try Syscall.run("send") {
-                    conn.output.withUnsafeBytes { buf in
-                        omzien_send(conn.fd, buf.baseAddress! + conn.outputOffset, buf.count - conn.outputOffset)
-                    }
+                    conn.machine.withUnsentOutput { omzien_send(conn.fd, $0.baseAddress, $0.count) }
                 }
             } catch {
-                close(conn)  // EPIPE, ECONNRESET: the peer is gone.
-                return
+                return false
             }
-            guard case .done(let n) = result else { break }
-            conn.outputOffset += n
+            guard case .done(let n) = result, n > 0 else {
+                conn.machine.writeWouldBlock()
+                break
+            }
+            conn.machine.didWrite(n, now: now)
             bytesOutSinceFlush += n
-            conn.lastWriteProgress = now
         }
-        if conn.outputOffset > 0 && conn.outputOffset == conn.output.count {
-            // Keep a small buffer for the next response; give larger ones back.
-            conn.output.removeAll(keepingCapacity: conn.output.capacity <= 4 * 1024)
-            conn.outputOffset = 0
-        }
-        if conn.unsentCount == 0 && conn.closeAfterWrite && !conn.lingering {
-            startLingeringClose(conn)
-        }
+        return true
     }
 
-    private func startLingeringClose(_ conn: Connection) {
-        if conn.readClosed {
-            close(conn)
-            return
-        }
-        _ = Glibc.shutdown(conn.fd, Int32(SHUT_WR))
-        conn.lingering = true
-        conn.lingerDeadline = now + lingerTimeout
-        conn.pendingInput = []
-        conn.body = []
-    }
-
-    private func updateInterest(_ conn: Connection) {
+    private func updateInterest(_ conn: Connection, _ interest: ConnectionStateMachine.Interest) {
         var want: UInt32 = 0
-        if conn.lingering {
-            want = OMZIEN_EPOLLIN
-        } else {
-            // Keep reading while a request is with a worker (no epoll_ctl per request in the
-            // common case), but only until one read buffer's worth is waiting.
-            let mayRead = !conn.readClosed && !conn.closeAfterWrite
-                && conn.unsentCount < EventLoop.outputHighWater && conn.pendingInput.count < EventLoop.readBufferSize
-            if mayRead { want |= OMZIEN_EPOLLIN }
-            if conn.unsentCount > 0 { want |= OMZIEN_EPOLLOUT }
-        }
+        if interest.read { want |= OMZIEN_EPOLLIN }
+        if interest.write { want |= OMZIEN_EPOLLOUT }
         if want != conn.interest {
             Syscall.mustSucceed("epoll_ctl") { omzien_epoll_ctl(epfd, OMZIEN_EPOLL_CTL_MOD, conn.fd, want, conn.token) }
             conn.interest = want
         }
     }
 
-    /// One deadline per connection, from its state:
-    /// lingering → linger timeout; output blocked → write timeout since the last progress;
-    /// request with a worker → none; idle → header timeout from accept (first request) or
-    /// idle timeout since the last response; reading a head → header timeout (and request
-    /// timeout) from its first byte; reading a body → request timeout from its first byte.
-    private func updateDeadline(_ conn: Connection) {
-        if conn.lingering {
-            conn.deadline = conn.lingerDeadline
-        } else if conn.unsentCount > 0 {
-            conn.deadline = conn.lastWriteProgress &+ writeTimeout
-        } else if conn.inFlight != nil {
-            conn.deadline = .max
-        } else if conn.parser.isAtMessageBoundary && conn.pendingInput.isEmpty {
-            conn.deadline = conn.requestsCompleted == 0
-                ? conn.acceptedAt &+ headerTimeout : conn.lastResponseAt &+ idleTimeout
-        } else if conn.parser.isReadingHead {
-            conn.deadline = conn.requestStart &+ min(headerTimeout, requestTimeout)
-        } else {
-            conn.deadline = conn.requestStart &+ requestTimeout
-        }
-    }
-
     private func scanTimers() {
         nextTimerScan = now + tick
-        for case let conn? in connections where conn.deadline <= now {
-            if conn.lingering || conn.unsentCount > 0 || conn.isIdle || conn.readClosed {
-                close(conn)
-            } else if conn.inFlight == nil {
-                // A request that is not complete in time (slow client): 408, then close.
-                let info = rejectionInfo(conn)
-                let context = RequestContext(remoteAddress: conn.remoteAddress, requestID: info.requestID, eventLoop: index)
-                queueResponse(conn, core.problem(.requestTimeout, "The request was not received in time.", context,
-                                                 error: "request timeout"), info)
-                conn.pendingInput = []
-                pump(conn)
-            }
+        for case let conn? in connections where conn.machine.deadline <= now {
+            drive(conn, conn.machine.timerFired(now: now))
         }
     }
 
@@ -652,6 +515,6 @@ final class EventLoop: @unchecked Sendable {
         connectionCount -= 1
         core.metrics.openConnections.subtract(1, ordering: .relaxed)
         // Closing the only descriptor removes it from the epoll set.
-        Glibc.close(conn.fd)
+        Syscall.close(conn.fd)
     }
 }

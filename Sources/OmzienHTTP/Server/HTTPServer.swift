@@ -72,20 +72,21 @@ public final class HTTPServer: Sendable {
             let port = Int(bound)
             var fds: [Int32] = [first]
             for _ in 1..<configuration.eventLoopThreads {
-                let fd = fcntl(first, F_DUPFD_CLOEXEC, 0)
-                if fd < 0 {
-                    let code = errno
-                    fds.forEach { _ = Glibc.close($0) }
-                    throw SystemError(call: "dup(listening socket)", errno: code)
+                do throws(SystemError) {
+                    guard case .done(let fd) = try Syscall.run("fcntl(F_DUPFD_CLOEXEC)", { Int(fcntl(first, F_DUPFD_CLOEXEC, 0)) })
+                    else { preconditionFailure("fcntl does not block") }
+                    fds.append(Int32(fd))
+                } catch {
+                    fds.forEach { Syscall.close($0) }
+                    throw SystemError(call: "dup(listening socket)", errno: error.errno)
                 }
-                fds.append(fd)
             }
             let core = ServerCore(configuration: configuration, router: router)
             var loops: [EventLoop] = []
             do throws(SystemError) {
                 for (i, fd) in fds.enumerated() { loops.append(try EventLoop(index: i, core: core, listenFD: fd)) }
             } catch {
-                fds.forEach { _ = Glibc.close($0) }
+                fds.forEach { Syscall.close($0) }
                 core.pool?.stop(deadline: 0)
                 throw error
             }

@@ -129,7 +129,7 @@ final class ServerCore: Sendable {
         Outcome(response: problemResponse(HTTPError(status: status, detail: detail), context), error: error)
     }
 
-    func problemResponse(_ error: HTTPError, _ context: RequestContext) -> HTTPResponse {
+    func problemResponse(_ error: any HTTPResponseError, _ context: RequestContext) -> HTTPResponse {
         error.response(requestID: configuration.problemsIncludeRequestID ? context.requestID : nil, typeBase: configuration.problemTypeBase)
     }
 
@@ -149,9 +149,9 @@ final class ServerCore: Sendable {
                 requestID: job.context.requestID)
             let response = try router.routes[job.routeIndex].handler(request, job.context)
             outcome = Outcome(response: response, error: response.logError)
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
             outcome = Outcome(response: problemResponse(error, job.context),
-                              error: error.status.code >= 500 ? error.description : nil)
+                              error: error.responseStatus.code >= 500 ? String(describing: error) : nil)
         } catch {
             // Anything else is a bug or an internal failure: no detail leaves the server.
             outcome = problem(.internalServerError, nil, job.context, error: String(describing: error))

@@ -25,32 +25,87 @@ enum IOResult: Equatable {
 /// The one wrapper all system calls of this module go through (the swift-nio rule):
 /// retry on `EINTR`, map `EAGAIN` to ``IOResult/wouldBlock``, trap on `EBADF` and `EFAULT`
 /// (those are bugs in this module, never caused by a peer), throw ``SystemError`` for the rest.
+/// ``close(_:)`` is the one exception to the retry rule (see there). What happens on which
+/// errno is decided by ``disposition(of:for:)``, a pure function the tests check.
 enum Syscall {
+    /// Which rules a call follows on failure.
+    enum Kind: Equatable {
+        /// Any call that can be restarted: read, send, accept, epoll_wait, shutdown, epoll_ctl...
+        case restartable
+        /// close(2): never restarted (see ``Syscall/close(_:)``).
+        case close
+    }
+
+    /// What to do after a call failed with an errno.
+    enum Disposition: Equatable {
+        /// Interrupted by a signal before it did anything: call it again.
+        case retry
+        /// The descriptor is non-blocking and not ready (`EAGAIN`).
+        case wouldBlock
+        /// The call has taken effect although it reports an error (close after `EINTR`).
+        case done
+        /// A bug in this module (`EBADF`, `EFAULT`): trap.
+        case programmerError
+        /// A real failure (a peer that went away, out of resources): throw it.
+        case fail
+    }
+
+    /// The errno policy of every system call in this module.
+    static func disposition(of code: Int32, for kind: Kind) -> Disposition {
+        switch code {
+        case EBADF, EFAULT: return .programmerError
+        // On Linux close(2) releases the descriptor before it can be interrupted: after EINTR
+        // the fd is gone (and may already belong to another thread's new socket), so a retry
+        // would at best fail with EBADF and at worst close someone else's descriptor.
+        case EINTR: return kind == .close ? .done : .retry
+        case EAGAIN: return kind == .close ? .fail : .wouldBlock
+        default: return .fail
+        }
+    }
+
     @inline(__always)
     static func run(_ call: StaticString, _ body: () -> Int) throws(SystemError) -> IOResult {
         while true {
             let result = body()
             if result >= 0 { return .done(result) }
             let code = errno
-            switch code {
-            case EINTR: continue
-            case EAGAIN: return .wouldBlock
-            case EBADF, EFAULT:
+            switch disposition(of: code, for: .restartable) {
+            case .retry: continue
+            case .wouldBlock: return .wouldBlock
+            case .programmerError:
                 preconditionFailure("\(call) failed with errno \(code): file descriptor or buffer misuse")
-            default:
-                throw SystemError(call: "\(call)", errno: code)
+            case .done: return .done(0)
+            case .fail: throw SystemError(call: "\(call)", errno: code)
             }
         }
     }
 
-    /// For calls that must not fail in normal operation (epoll_ctl on our own fds, close).
+    /// For calls that must not fail in normal operation (epoll_ctl on our own fds).
     static func mustSucceed(_ call: StaticString, _ body: () -> Int32) {
         while true {
             if body() >= 0 { return }
             let code = errno
-            if code == EINTR { continue }
+            if disposition(of: code, for: .restartable) == .retry { continue }
             preconditionFailure("\(call) failed with errno \(code)")
         }
+    }
+
+    /// Closes a descriptor this module owns, exactly once. Never retried: on Linux the
+    /// descriptor is released even when close reports `EINTR` (see ``disposition(of:for:)``).
+    /// `EBADF` (a double close) traps; any other error (`EIO` on a socket cannot lose data
+    /// we still care about) is ignored, because the descriptor is gone either way.
+    static func close(_ fd: Int32) {
+        if Glibc.close(fd) == 0 { return }
+        let code = errno
+        if disposition(of: code, for: .close) == .programmerError {
+            preconditionFailure("close(\(fd)) failed with errno \(code): descriptor misuse")
+        }
+    }
+
+    /// `shutdown(fd, SHUT_WR)`: sends FIN after the queued output. A peer that already reset
+    /// the connection (`ENOTCONN`) is not an error here; the next read or send reports it.
+    static func shutdownWrite(_ fd: Int32) {
+        _ = try? run("shutdown") { Int(Glibc.shutdown(fd, Int32(SHUT_WR))) }
     }
 }
 

@@ -19,11 +19,14 @@ public struct TerminationSignals: Sendable {
     /// Blocks until one of the signals arrives; returns its number.
     public func wait() -> Int32 {
         var byte: UInt8 = 0
-        while true {
-            let n = Glibc.read(fd, &byte, 1)
-            if n == 1 { return Int32(byte) }
-            if n < 0 && errno == EINTR { continue }
-            preconditionFailure("signal pipe read failed: \(errno)")
+        do {
+            // EINTR (a signal arriving while blocked here) is retried by the wrapper.
+            guard case .done(1) = try Syscall.run("read(signal pipe)", { Glibc.read(fd, &byte, 1) }) else {
+                preconditionFailure("the signal pipe was closed")
+            }
+        } catch {
+            preconditionFailure("signal pipe read failed: \(error)")
         }
+        return Int32(byte)
     }
 }

@@ -1,21 +1,28 @@
-/// A small hand-written argument parser (no packages: see ../shared/DESIGN.md).
+/// A small hand-written argument parser (no packages: see Protocol/ARCHITECTURE.md), driven by
+/// the command's `Declaration`.
 ///
-/// Options are `--name value` or `--name=value`; flags are `--name`; `--` ends options.
-/// Every option a command reads is declared by reading it, and `finish()` rejects anything
-/// left over, naming it, so a typo never silently does nothing.
+/// Options are `--name value` or `--name=value`; flags are `--name`; `--` ends options; `-`
+/// is a positional (stdin). `init` refuses, before the command sees anything, an option the
+/// declaration does not name, a flag with a value, an option without one, a value of the
+/// wrong kind, a missing required option, a missing or an extra positional argument. A
+/// repeated option keeps its last value.
+///
+/// The command then reads its values by name; reading a name the declaration does not hold
+/// is a programming error and traps. `finish()` refuses an option that was given but that the
+/// command did not read (one that does not go with the others given), so nothing the person
+/// typed is silently ignored.
 struct ArgumentReader {
-    private var options: [String: [String]] = [:]
+    let command: String
+    private let declaration: Declaration
+    private var values: [String: String] = [:]
     private var flags: Set<String> = []
     private var positionals: [String] = []
-    private var consumedOptions: Set<String> = []
-    private var consumedFlags: Set<String> = []
+    private var read: Set<String> = []
     private var positionalIndex = 0
-    let command: String
 
-    /// `valueOptions`: the names (without `--`) that take a value; everything else
-    /// starting with `--` is a flag.
-    init(_ args: [String], command: String, valueOptions: Set<String>) throws {
+    init(_ args: [String], command: String, declaration: Declaration) throws {
         self.command = command
+        self.declaration = declaration
         var i = 0
         var onlyPositionals = false
         while i < args.count {
@@ -32,67 +39,86 @@ struct ArgumentReader {
                 value = String(name[name.index(after: eq)...])
                 name = String(name[..<eq])
             }
-            if valueOptions.contains(name) {
+            guard let option = declaration.option(name) else { throw CLIError.usage("unknown option --\(name)", command: command) }
+            if option.takesValue {
                 if value == nil {
                     guard i < args.count else { throw CLIError.usage("option --\(name) needs a value", command: command) }
                     value = args[i]
                     i += 1
                 }
-                options[name, default: []].append(value!)
+                try option.check(value!, command: command)
+                values[name] = value
             } else {
                 guard value == nil else { throw CLIError.usage("--\(name) is a flag and takes no value", command: command) }
                 flags.insert(name)
             }
         }
+        if positionals.count < declaration.arguments.count {
+            let missing = declaration.arguments[positionals.count]
+            throw CLIError.usage("missing \(missing.name) (\(missing.help))", command: command)
+        }
+        for option in declaration.options where option.presence == .required && values[option.name] == nil {
+            throw CLIError.usage("missing --\(option.name) (\(option.help))", command: command)
+        }
+        if positionals.count > declaration.arguments.count {
+            throw CLIError.usage("unexpected argument '\(positionals[declaration.arguments.count])'", command: command)
+        }
     }
 
+    private mutating func declared(_ name: String, flag: Bool) -> Option {
+        guard let option = declaration.option(name), option.takesValue != flag else {
+            preconditionFailure("omzien \(command) reads --\(name) as a \(flag ? "flag" : "value") but does not declare it so")
+        }
+        read.insert(name)
+        return option
+    }
+
+    /// Whether the flag `--name` was given.
     mutating func flag(_ name: String) -> Bool {
-        consumedFlags.insert(name)
+        _ = declared(name, flag: true)
         return flags.contains(name)
     }
 
-    mutating func option(_ name: String) -> String? {
-        consumedOptions.insert(name)
-        return options[name]?.last
+    /// Whether `--name VALUE` was given (its default does not count).
+    mutating func given(_ name: String) -> Bool {
+        _ = declared(name, flag: false)
+        return values[name] != nil
     }
 
-    mutating func option(_ name: String, default value: String) -> String { option(name) ?? value }
-
-    mutating func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = option(name) else { return value }
-        guard let n = Int(text), range.contains(n) else {
-            throw CLIError.usage("--\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound), got '\(text)'", command: command)
-        }
-        return n
+    /// The value of `--name`: the one given, else the declared default, else nil.
+    mutating func value(_ name: String) -> String? {
+        let option = declared(name, flag: false)
+        if let given = values[name] { return given }
+        if case let .value(d) = option.defaultValue { return d }
+        return nil
     }
 
-    mutating func requiredOption(_ name: String, _ what: String) throws -> String {
-        guard let v = option(name) else { throw CLIError.usage("missing --\(name) (\(what))", command: command) }
+    /// The value of an option that is required or has a default value.
+    mutating func string(_ name: String) -> String {
+        guard let v = value(name) else { preconditionFailure("omzien \(command): --\(name) is neither required nor has a default value") }
         return v
     }
 
-    mutating func positional(_ what: String) throws -> String {
-        guard positionalIndex < positionals.count else { throw CLIError.usage("missing \(what)", command: command) }
+    /// The value of an integer option, if given or defaulted (checked against its range when parsed).
+    mutating func optionalInteger(_ name: String) -> Int? {
+        value(name).map { Int($0)! }
+    }
+
+    /// The value of an integer option that is required or has a default value.
+    mutating func integer(_ name: String) -> Int {
+        Int(string(name))!
+    }
+
+    /// The next positional argument (their number was checked when parsed).
+    mutating func positional() -> String {
         defer { positionalIndex += 1 }
         return positionals[positionalIndex]
     }
 
-    mutating func optionalPositional() -> String? {
-        guard positionalIndex < positionals.count else { return nil }
-        defer { positionalIndex += 1 }
-        return positionals[positionalIndex]
-    }
-
-    /// Rejects unknown options, flags and extra positionals.
+    /// Refuses an option that was given and that the command did not read.
     func finish() throws {
-        if let unknown = options.keys.sorted().first(where: { !consumedOptions.contains($0) }) {
-            throw CLIError.usage("unknown option --\(unknown)", command: command)
-        }
-        if let unknown = flags.sorted().first(where: { !consumedFlags.contains($0) }) {
-            throw CLIError.usage("unknown flag --\(unknown)", command: command)
-        }
-        if positionalIndex < positionals.count {
-            throw CLIError.usage("unexpected argument '\(positionals[positionalIndex])'", command: command)
+        if let unread = (values.keys.sorted() + flags.sorted()).first(where: { !read.contains($0) }) {
+            throw CLIError.usage("--\(unread) does not go with the other options given", command: command)
         }
     }
 }

@@ -1,13 +1,18 @@
-/// One CLI command: parsing and validation happen in `init` (usage errors exit 64), the
-/// work in `run` (failures exit 1, or the code of the `CLIError` thrown).
+/// One CLI command: what it accepts is its `declaration` (parsing, validation and `--help`
+/// are derived from it); reading the parsed values happens in `init` (usage errors exit 64),
+/// the work in `run` (failures exit 1, or the code of the `CLIError` thrown).
 protocol Command {
     /// The words that select it, e.g. `device sync`.
     static var name: String { get }
+    /// One line for the list `omzien --help` prints.
     static var summary: String { get }
-    /// The usage text `--help` prints.
-    static var usage: String { get }
-    /// Options that take a value (everything else starting with `--` is a flag).
-    static var valueOptions: Set<String> { get }
+    /// Its arguments, options and help prose.
+    static var declaration: Declaration { get }
     init(_ args: inout ArgumentReader) throws
     func run() throws
+}
+
+extension Command {
+    /// The text `omzien NAME --help` prints.
+    static var usage: String { HelpText(command: name, declaration: declaration).rendered }
 }

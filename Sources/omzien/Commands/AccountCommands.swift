@@ -8,22 +8,23 @@ import OmzienProtocol
 struct AdminAccountAddCommand: Command {
     static let name = "admin account add"
     static let summary = "add a person's account: a partner worker or coordinator, or head-office staff"
-    static let usage = """
-        usage: omzien admin account add --name NAME (--partner ID --role worker|coordinator | --head-office)
-                                        [--password-stdin] [--server URL] [--token TOKEN] [--json]
-
+    static let declaration = Declaration(
+        options: [.text("name", "NAME", "the account's name", required: true),
+                  .text("partner", "ID", "the partner organisation the person works for (with --role)"),
+                  .text("role", "worker|coordinator", "the person's role at the partner"),
+                  .flag("head-office", "the person is head-office staff (instead of --partner and --role)"),
+                  .flag("password-stdin", "read the initial password from the first line of stdin")] + AdminContext.options,
+        about: """
         Adds the account NAME (2-32 characters a-z 0-9 . _ -, unique on the server; the audit
         log names the person as partner:ID:NAME or headoffice:NAME). Without --password-stdin
         the server makes up an initial password and this prints it once; with it, the first
         line of stdin is the password (at least 12 characters). A partner's coordinator may add
         workers of its own organisation with its personal token in --token.
-
-        """ + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["name", "partner", "role"])
+        """)
     let context: AdminContext, request: CreateAccountRequest
     init(_ args: inout ArgumentReader) throws {
-        let name = try args.requiredOption("name", "the account's name")
-        let partner = args.option("partner"), role = args.option("role"), headOffice = args.flag("head-office")
+        let name = args.string("name")
+        let partner = args.value("partner"), role = args.value("role"), headOffice = args.flag("head-office")
         guard headOffice != (partner != nil) else { throw CLIError.usage("pass --partner ID with --role, or --head-office", command: Self.name) }
         if partner != nil, role != "worker", role != "coordinator" { throw CLIError.usage("--role must be worker or coordinator", command: Self.name) }
         var password: String?
@@ -47,8 +48,7 @@ struct AdminAccountAddCommand: Command {
 struct AdminAccountListCommand: Command {
     static let name = "admin account list"
     static let summary = "list accounts: name, organisation, role, state (never a password)"
-    static let usage = "usage: omzien admin account list [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+    static let declaration = Declaration(options: AdminContext.options)
     let context: AdminContext
     init(_ args: inout ArgumentReader) throws { context = try AdminContext(&args) }
     func run() throws {
@@ -65,11 +65,10 @@ struct AdminAccountListCommand: Command {
 struct AdminAccountDisableCommand: Command {
     static let name = "admin account disable"
     static let summary = "disable an account: its sessions and personal tokens stop at once"
-    static let usage = "usage: omzien admin account disable NAME [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+    static let declaration = Declaration(arguments: [Argument("NAME", "the account's name")], options: AdminContext.options)
     let context: AdminContext, account: String
     init(_ args: inout ArgumentReader) throws {
-        account = try args.positional("the account's name")
+        account = args.positional()
         context = try AdminContext(&args)
     }
     func run() throws {
@@ -81,11 +80,10 @@ struct AdminAccountDisableCommand: Command {
 struct AdminAccountEnableCommand: Command {
     static let name = "admin account enable"
     static let summary = "enable a disabled account again (also lifts a lockout)"
-    static let usage = "usage: omzien admin account enable NAME [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+    static let declaration = Declaration(arguments: [Argument("NAME", "the account's name")], options: AdminContext.options)
     let context: AdminContext, account: String
     init(_ args: inout ArgumentReader) throws {
-        account = try args.positional("the account's name")
+        account = args.positional()
         context = try AdminContext(&args)
     }
     func run() throws {
@@ -97,18 +95,20 @@ struct AdminAccountEnableCommand: Command {
 struct AccountTokenCommand: Command {
     static let name = "account token"
     static let summary = "get a personal token for the CLI with your account's name and password"
-    static let usage = """
-        usage: omzien account token --name NAME [--days 1-90] [--server URL] [--json]
-
+    static let declaration = Declaration(
+        options: [.text("name", "NAME", "your account's name", required: true),
+                  .integer("days", "1-90", in: 1...90, "how long the token is valid", default: 30),
+                  AdminContext.serverOption,
+                  .flag("json", "print the token as JSON")],
+        about: """
         Reads the password from the first line of stdin (or $OMZIEN_PASSWORD) and prints a
         personal token (omz_u_…, valid --days, default 30). Pass it as --token to the partner
         commands: the audit log then names you. Five wrong passwords lock the account 15 minutes.
-        """
-    static let valueOptions: Set<String> = ["name", "days", "server"]
+        """)
     let server: URL, request: PersonalTokenRequest, json: Bool
     init(_ args: inout ArgumentReader) throws {
-        let name = try args.requiredOption("name", "your account's name")
-        let days = try args.integer("days", default: 30, range: 1...90)
+        let name = args.string("name")
+        let days = args.integer("days")
         server = try AdminContext.serverURL(&args)
         json = args.flag("json")
         guard let password = ProcessInfo.processInfo.environment["OMZIEN_PASSWORD"] ?? readLine(strippingNewline: true), !password.isEmpty else {

@@ -21,16 +21,12 @@ enum ServerDatabaseFile {
 struct AdminBackupCommand: Command {
     static let name = "admin backup"
     static let summary = "take an online backup of the running server's database (written on the server host)"
-    static let usage = """
-        usage: omzien admin backup [--server URL] [--token TOKEN] [--json]
-
+    static let declaration = Declaration(options: AdminContext.options, about: """
         Asks the running server for a consistent copy of its database (VACUUM INTO on its one
         connection; devices keep syncing). The file is written on the server host, in the
         directory of 'serve --backup-dir' (default: DATABASE.backups/), mode 0600; the answer
         says where. Restore with 'omzien admin restore FILE --db DATABASE' (server stopped).
-
-        """ + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+        """)
     let context: AdminContext
     init(_ args: inout ArgumentReader) throws { context = try AdminContext(&args) }
     func run() throws {
@@ -42,23 +38,23 @@ struct AdminBackupCommand: Command {
 struct AdminRestoreCommand: Command {
     static let name = "admin restore"
     static let summary = "replace a stopped server's database with a backup (checks it first)"
-    static let usage = """
-        usage: omzien admin restore BACKUP --db PATH [--json]
-
+    static let declaration = Declaration(
+        arguments: [Argument("BACKUP", "the backup file")],
+        options: [.text("db", "PATH", "the server database to replace (created if missing)", required: true),
+                  .flag("json", "print the result as JSON")],
+        about: """
         On the server host, with the server stopped: checks that BACKUP is an intact server
         database (integrity_check, the server's tables), keeps the current database as
         PATH.before-restore-TIME.sqlite, then copies BACKUP into PATH through PATH's one
         connection (SQLite's backup API; WAL and lock handled). Start the server again
         afterwards. Devices that sent operations after the backup was taken notice that the
         server holds less of their log and send those operations again (R-OPS-3).
-          --db PATH    the server database to replace (created if missing)
-        """
-    static let valueOptions: Set<String> = ["db"]
+        """)
     let backup: String, db: String, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        backup = try args.positional("the backup file")
-        db = try args.requiredOption("db", "the server database to replace")
+        backup = args.positional()
+        db = args.string("db")
         json = args.flag("json")
     }
 

@@ -4,20 +4,22 @@ import OmzienProtocol
 
 /// Shared by the `admin` commands: which server, which token.
 struct AdminContext {
-    static let help = """
-          --server URL       the sync server (default: $OMZIEN_SERVER or http://127.0.0.1:8080)
-          --token TOKEN      the admin token (default: $OMZIEN_ADMIN_TOKEN, or --token-file)
-          --token-file PATH  read the token from PATH (default: omzien-server.sqlite.admin-token)
-          --json             print the answer as JSON
-        """
-    static let options: Set<String> = ["server", "token", "token-file"]
+    /// `--server URL`, read by `serverURL`; the partner and account commands take it too.
+    static let serverOption = Option.text("server", "URL", "the sync server", default: .described("$OMZIEN_SERVER or http://127.0.0.1:8080"))
+    /// The options every admin command takes, read by `init`.
+    static let options: [Option] = [
+        serverOption,
+        .text("token", "TOKEN", "the admin token", default: .described("$OMZIEN_ADMIN_TOKEN, or --token-file")),
+        .text("token-file", "PATH", "read the token from PATH", default: .described("omzien-server.sqlite.admin-token")),
+        .flag("json", "print the answer as JSON"),
+    ]
 
     let client: SyncClient
     let json: Bool
 
     /// `--server`, else `$OMZIEN_SERVER`, else the local default; must be an http(s) URL.
     static func serverURL(_ args: inout ArgumentReader) throws -> URL {
-        let server = args.option("server") ?? ProcessInfo.processInfo.environment["OMZIEN_SERVER"] ?? "http://127.0.0.1:8080"
+        let server = args.value("server") ?? ProcessInfo.processInfo.environment["OMZIEN_SERVER"] ?? "http://127.0.0.1:8080"
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw CLIError.usage("--server must be an http(s) URL like http://127.0.0.1:8080, got '\(server)'", command: args.command)
         }
@@ -27,8 +29,8 @@ struct AdminContext {
     init(_ args: inout ArgumentReader) throws {
         let env = ProcessInfo.processInfo.environment
         let url = try Self.serverURL(&args)
-        var token = args.option("token") ?? env["OMZIEN_ADMIN_TOKEN"]
-        let file = args.option("token-file")
+        var token = args.value("token") ?? env["OMZIEN_ADMIN_TOKEN"]
+        let file = args.value("token-file")
         if token == nil {
             let path = file ?? "omzien-server.sqlite.admin-token"
             token = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -63,12 +65,13 @@ struct AdminContext {
 struct AdminRegionAddCommand: Command {
     static let name = "admin region add"
     static let summary = "create a region (the area a welfare partner covers)"
-    static let usage = "usage: omzien admin region add ID --name NAME [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["name"])
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the region id")],
+        options: [.text("name", "NAME", "the region's name", required: true)] + AdminContext.options)
     let context: AdminContext, id: String, regionName: String
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the region id")
-        regionName = try args.requiredOption("name", "the region's name")
+        id = args.positional()
+        regionName = args.string("name")
         context = try AdminContext(&args)
     }
     func run() throws {
@@ -80,13 +83,15 @@ struct AdminRegionAddCommand: Command {
 struct AdminStoreAddCommand: Command {
     static let name = "admin store add"
     static let summary = "create a store in a region"
-    static let usage = "usage: omzien admin store add ID --region REGION --name NAME [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["name", "region"])
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the store id")],
+        options: [.text("region", "REGION", "the region it belongs to", required: true),
+                  .text("name", "NAME", "the store's name", required: true)] + AdminContext.options)
     let context: AdminContext, id: String, region: String, storeName: String
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the store id")
-        region = try args.requiredOption("region", "the region it belongs to")
-        storeName = try args.requiredOption("name", "the store's name")
+        id = args.positional()
+        region = args.string("region")
+        storeName = args.string("name")
         context = try AdminContext(&args)
     }
     func run() throws {
@@ -98,12 +103,13 @@ struct AdminStoreAddCommand: Command {
 struct AdminEnrollCommand: Command {
     static let name = "admin enroll"
     static let summary = "make a one-time enrollment code for a new device of a store"
-    static let usage = "usage: omzien admin enroll --store STORE [--hours 1-168] [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["store", "hours"])
+    static let declaration = Declaration(
+        options: [.text("store", "STORE", "the store the device belongs to", required: true),
+                  .integer("hours", "1-168", in: 1...168, "how long the code is valid", default: 24)] + AdminContext.options)
     let context: AdminContext, store: String, hours: Int
     init(_ args: inout ArgumentReader) throws {
-        store = try args.requiredOption("store", "the store the device belongs to")
-        hours = try args.integer("hours", default: 24, range: 1...168)
+        store = args.string("store")
+        hours = args.integer("hours")
         context = try AdminContext(&args)
     }
     func run() throws {
@@ -118,11 +124,12 @@ struct AdminEnrollCommand: Command {
 struct AdminListCommand: Command {
     static let name = "admin list"
     static let summary = "list regions, stores, partners or devices"
-    static let usage = "usage: omzien admin list regions|stores|partners|devices [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+    static let declaration = Declaration(
+        arguments: [Argument("regions|stores|partners|devices", "what to list")],
+        options: AdminContext.options)
     let context: AdminContext, what: String
     init(_ args: inout ArgumentReader) throws {
-        what = try args.positional("what to list: regions, stores, partners or devices")
+        what = args.positional()
         guard ["regions", "stores", "partners", "devices"].contains(what) else {
             throw CLIError.usage("list regions, stores, partners or devices, not '\(what)'", command: Self.name)
         }
@@ -156,22 +163,19 @@ struct AdminListCommand: Command {
 struct AdminRevokeCommand: Command {
     static let name = "admin revoke"
     static let summary = "revoke a device's token and have it erase its local data (its operations already sent stay)"
-    static let usage = """
-        usage: omzien admin revoke DEVICE [--keep-data] [--server URL] [--token TOKEN] [--json]
-
+    static let declaration = Declaration(
+        arguments: [Argument("DEVICE", "the device (replica id, see 'omzien admin list devices')")],
+        options: [.flag("keep-data", "revoke without the wipe: the device gets a plain 401 and keeps its file (to recover unsent "
+                        + "work by hand first; revoke again without --keep-data to wipe it afterwards)")] + AdminContext.options,
+        about: """
         Revokes the device's token. By default the device is also told to erase its local
         database at its next contact (any request): a lost or retired tablet keeps nothing
         (PRIVACY.md R-PRIV-10). Whatever the device recorded but has not sent yet is then lost:
         the server cannot know how much that is ('admin list devices' shows what it holds).
-          --keep-data   revoke without the wipe: the device gets a plain 401 and keeps its file
-                        (to recover unsent work by hand first; revoke again without
-                        --keep-data to wipe it afterwards)
-
-        """ + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+        """)
     let context: AdminContext, replica: String, keepData: Bool
     init(_ args: inout ArgumentReader) throws {
-        replica = try args.positional("the device (replica id, see 'omzien admin list devices')")
+        replica = args.positional()
         keepData = args.flag("keep-data")
         context = try AdminContext(&args)
     }
@@ -194,12 +198,13 @@ struct AdminRevokeCommand: Command {
 struct AdminStoreMoveCommand: Command {
     static let name = "admin store move"
     static let summary = "move a store to another region; its open referrals go to that region's partner"
-    static let usage = "usage: omzien admin store move ID --region REGION [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["region"])
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the store id")],
+        options: [.text("region", "REGION", "the region it moves to", required: true)] + AdminContext.options)
     let context: AdminContext, id: String, region: String
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the store id")
-        region = try args.requiredOption("region", "the region it moves to")
+        id = args.positional()
+        region = args.string("region")
         context = try AdminContext(&args)
     }
     func run() throws {

@@ -6,24 +6,20 @@ import OmzienProtocol
 struct AdminEraseCommand: Command {
     static let name = "admin erase"
     static let summary = "erase every signal that carries a person's contact (a request under GDPR art. 17)"
-    static let usage = """
-        usage: omzien admin erase --contact TEXT [--dry-run] [--server URL] [--token TOKEN] [--json]
-
+    static let declaration = Declaration(
+        options: [.text("contact", "TEXT", "the person's phone number or e-mail address (sent in the request body, never in a URL or a log line)", required: true),
+                  .flag("dry-run", "only list the signals (by id) that would be erased")] + AdminContext.options,
+        about: """
         Finds every signal whose contact (now, in a kept conflict, or in any earlier write)
         is this phone number or e-mail address, and erases it the way a store's erase does:
         every device and the partner receive the erase, the server's copies go (case notes,
         quarantine), and the erasure ledger keeps it through a restored backup. Cannot be
         undone. Phone numbers match whatever way they are written: 06-12345678,
         06 1234 5678, +31 6 12345678 and 0031612345678 are the same number.
-          --contact TEXT   the phone number or e-mail address (sent in the request body,
-                           never in a URL or a log line)
-          --dry-run        only list the signals (by id) that would be erased
-
-        """ + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["contact"])
+        """)
     let context: AdminContext, contact: String, dryRun: Bool
     init(_ args: inout ArgumentReader) throws {
-        contact = try args.requiredOption("contact", "the person's phone number or e-mail address")
+        contact = args.string("contact")
         dryRun = args.flag("dry-run")
         context = try AdminContext(&args)
     }

@@ -15,20 +15,19 @@ enum ExpiryText {
 struct AdminHeadOfficeTokenCommand: Command {
     static let name = "admin headoffice-token"
     static let summary = "issue a head-office token (aggregate reports only); see also 'list' and 'revoke'"
-    static let usage = """
-        usage: omzien admin headoffice-token [--days 1-365] [--label TEXT] [--server URL] [--token TOKEN] [--json]
-
+    static let declaration = Declaration(
+        options: [.integer("days", "1-365", in: 1...365, "how long the token is valid", default: 90),
+                  .text("label", "TEXT", "whose token it is (\"controlling, Marieke\")")] + AdminContext.options,
+        about: """
         Issues a head-office token valid for --days (default 90) and prints it once, with its
         id and when it expires. --label says whose it is ("controlling, Marieke"); 'omzien admin
         headoffice-token list' shows ids and labels, 'omzien admin headoffice-token revoke ID'
         stops a token at once.
-
-        """ + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["days", "label"])
+        """)
     let context: AdminContext, days: Int, label: String?
     init(_ args: inout ArgumentReader) throws {
-        days = try args.integer("days", default: 90, range: 1...365)
-        label = args.option("label")
+        days = args.integer("days")
+        label = args.value("label")
         context = try AdminContext(&args)
     }
     func run() throws {
@@ -43,8 +42,7 @@ struct AdminHeadOfficeTokenCommand: Command {
 struct AdminHeadOfficeTokenListCommand: Command {
     static let name = "admin headoffice-token list"
     static let summary = "list head-office tokens: id, label, created, expires, revoked (never the token)"
-    static let usage = "usage: omzien admin headoffice-token list [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+    static let declaration = Declaration(options: AdminContext.options)
     let context: AdminContext
     init(_ args: inout ArgumentReader) throws { context = try AdminContext(&args) }
     func run() throws {
@@ -63,11 +61,12 @@ struct AdminHeadOfficeTokenListCommand: Command {
 struct AdminHeadOfficeTokenRevokeCommand: Command {
     static let name = "admin headoffice-token revoke"
     static let summary = "revoke a head-office token by its id (it stops working at once)"
-    static let usage = "usage: omzien admin headoffice-token revoke ID [--server URL] [--token TOKEN] [--json]\n\nID is the token's first 12 characters, as 'list' shows.\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the token id: its first 12 characters (omz_h_…, as 'omzien admin headoffice-token list' shows)")],
+        options: AdminContext.options)
     let context: AdminContext, id: String
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the token id (omz_h_…, as 'omzien admin headoffice-token list' shows)")
+        id = args.positional()
         context = try AdminContext(&args)
     }
     func run() throws {
@@ -79,19 +78,19 @@ struct AdminHeadOfficeTokenRevokeCommand: Command {
 struct AdminPartnerTokenCommand: Command {
     static let name = "admin partner token"
     static let summary = "issue a new token for a welfare partner (renewal), optionally revoking its others"
-    static let usage = """
-        usage: omzien admin partner token ID [--days 1-365] [--revoke-others] [--server URL] [--token TOKEN] [--json]
-
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the partner id")],
+        options: [.integer("days", "1-365", in: 1...365, "how long the token is valid", default: 90),
+                  .flag("revoke-others", "revoke the partner's earlier tokens at once")] + AdminContext.options,
+        about: """
         Issues a new partner token valid for --days (default 90) and prints it once, with when
         it expires. --revoke-others revokes the partner's earlier tokens at once (a lost or
         leaked token); without it they keep working until they expire (a planned renewal).
-
-        """ + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["days"])
+        """)
     let context: AdminContext, id: String, days: Int, revokeOthers: Bool
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the partner id")
-        days = try args.integer("days", default: 90, range: 1...365)
+        id = args.positional()
+        days = args.integer("days")
         revokeOthers = args.flag("revoke-others")
         context = try AdminContext(&args)
     }

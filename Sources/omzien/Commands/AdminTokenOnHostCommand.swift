@@ -8,10 +8,11 @@ import OmzienStore
 struct AdminTokenCommand: Command {
     static let name = "admin token"
     static let summary = "issue a new admin token (and revoke the old ones): online, or on the server host with --db"
-    static let usage = """
-        usage: omzien admin token [--days 1-365] [--revoke-others] [--server URL] [--token TOKEN] [--json]
-               omzien admin token --db PATH [--days 1-365] [--revoke-others] [--json]
-
+    static let declaration = Declaration(
+        options: [.text("db", "PATH", "the server database: issue the token on the server host, the server stopped (no --server, --token or --token-file then)"),
+                  .integer("days", "1-365", in: 1...365, "how long the token is valid", default: 90),
+                  .flag("revoke-others", "revoke every earlier admin token at once")] + AdminContext.options,
+        about: """
         Issues an admin token valid for --days (default 90). --revoke-others revokes every
         earlier admin token at once (a lost or leaked token), the one used for this call too.
 
@@ -21,14 +22,12 @@ struct AdminTokenCommand: Command {
         every admin token is lost or expired; writes the token to PATH.admin-token (mode 0600,
         replacing the file). A server that starts without any valid admin token issues one
         itself and writes that file.
-          --db PATH          the server database
-        """ + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["db", "days"])
+        """)
     let db: String?, days: Int, revokeOthers: Bool, json: Bool, context: AdminContext?
 
     init(_ args: inout ArgumentReader) throws {
-        db = args.option("db")
-        days = try args.integer("days", default: 90, range: 1...365)
+        db = args.value("db")
+        days = args.integer("days")
         revokeOthers = args.flag("revoke-others")
         if db == nil {
             context = try AdminContext(&args)

@@ -5,29 +5,28 @@ import OmzienStore
 struct AuditVerifyCommand: Command {
     static let name = "audit verify"
     static let summary = "check the partner audit log's hash chain and name any altered entry"
-    static let usage = """
-        usage: omzien audit verify --db PATH [--key-file FILE] [--head-file FILE] [--expect-head SEQ:HASH] [--json]
-
+    static let declaration = Declaration(
+        options: [.text("db", "PATH", "the server database or a copy of it", required: true),
+                  .text("key-file", "FILE", "the server secret: without it the chain cannot be checked, and whoever edits the database cannot recompute it",
+                        default: .described("PATH.server-key")),
+                  .text("head-file", "FILE", "the head kept outside the database", default: .described("PATH.audit-head, if present")),
+                  .text("expect-head", "SEQ:HASH", "a head printed earlier (the 'head' of a previous run): the log must still hold entry SEQ with hash HASH"),
+                  .flag("json", "print the result as JSON")],
+        about: """
         Reads the audit log of a server database (stop the server first, or verify a copy: the
         database has one connection at a time) and checks every entry's keyed hash, the links
         between entries, the sequence numbers and the head: the one in the database, the head
         file the server writes beside it, and a head you noted earlier. Exit status 1 names the
         first entry that was edited, deleted or reordered, or the entries cut off the end.
-          --key-file FILE      the server secret (default PATH.server-key): without it the chain
-                               cannot be checked, and whoever edits the database cannot recompute it
-          --head-file FILE     the head kept outside the database (default PATH.audit-head, if present)
-          --expect-head S:H    a head printed earlier (the 'head' of a previous run): the log must
-                               still hold entry S with hash H
-        """
-    static let valueOptions: Set<String> = ["db", "key-file", "head-file", "expect-head"]
+        """)
     let db: String, json: Bool, keyFile: String, headFile: String?, expectHead: AuditLog.Head?
 
     init(_ args: inout ArgumentReader) throws {
-        db = try args.requiredOption("db", "the server database or a copy of it")
+        db = args.string("db")
         json = args.flag("json")
-        keyFile = args.option("key-file") ?? ServerSecret.path(besideDatabase: db)
-        headFile = args.option("head-file")
-        if let text = args.option("expect-head") {
+        keyFile = args.value("key-file") ?? ServerSecret.path(besideDatabase: db)
+        headFile = args.value("head-file")
+        if let text = args.value("expect-head") {
             guard let head = AuditLog.parseHead(text) else {
                 throw CLIError.usage("--expect-head must be SEQUENCE:HASH (64 hex digits), as 'audit verify' printed it; got '\(text)'", command: Self.name)
             }

@@ -13,23 +13,21 @@ import OmzienStore
 struct DemoCommand: Command {
     static let name = "demo"
     static let summary = "run a server on loopback, three offline devices of two stores, sync, and show convergence"
-    static let usage = """
-        usage: omzien demo [--dir PATH] [--json] [--keep-running]
-
+    static let declaration = Declaration(
+        options: [.text("dir", "PATH", "keep the databases in PATH"),
+                  .flag("json", "print the result as JSON"),
+                  .flag("keep-running", "afterwards keep the server running (until Ctrl-C or SIGTERM) and print the web inbox's "
+                        + "and the dashboard's URL with a login for each")],
+        about: """
         Everything runs on this machine: a sync server on 127.0.0.1 (a free port), its database
         and three device databases in a temporary directory (removed afterwards, unless --dir).
-          --dir PATH   keep the databases in PATH
-          --json       print the result as JSON
-          --keep-running  afterwards keep the server running (until Ctrl-C or SIGTERM) and print
-                       the web inbox's and the dashboard's URL with a login for each
-        """
-    static let valueOptions: Set<String> = ["dir"]
+        """)
     let directory: String?
     let json: Bool
     let keepRunning: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        directory = args.option("dir")
+        directory = args.value("dir")
         json = args.flag("json")
         keepRunning = args.flag("keep-running")
     }

@@ -6,11 +6,17 @@ import OmzienStore
 
 /// Shared by the `device` commands: the replica database and who is recording.
 struct DeviceContext {
-    static let dbHelp = "  --db PATH       the device's replica database (default: omzien-device.sqlite, or $OMZIEN_DB)"
-    static let authorHelp = "  --author NAME   staff pseudonym recording the change (default: the one given at enroll)"
+    /// `--db PATH`, read by `dbPath`.
+    static let dbOption = Option.text("db", "PATH", "the device's replica database", default: .described("$OMZIEN_DB, else omzien-device.sqlite"))
+    /// `--author NAME`, for the commands that record a change.
+    static let authorOption = Option.text("author", "NAME", "staff pseudonym recording the change", default: .described("the one given at enroll"))
+    /// `--kind`, for the commands that look records up (a probe is no record people see).
+    static let kindOption = Option.choice("kind", RecordKind.allCases.filter { $0 != .probe }.map(\.rawValue), "only records of this kind")
+    /// `--json`, for the commands that print what they recorded or found.
+    static let jsonOption = Option.flag("json", "print the result as JSON")
 
     static func dbPath(_ args: inout ArgumentReader) -> String {
-        args.option("db") ?? ProcessInfo.processInfo.environment["OMZIEN_DB"] ?? "omzien-device.sqlite"
+        args.value("db") ?? ProcessInfo.processInfo.environment["OMZIEN_DB"] ?? "omzien-device.sqlite"
     }
 
     static func requireFile(_ path: String) throws {
@@ -47,30 +53,29 @@ struct DeviceContext {
 struct DeviceEnrollCommand: Command {
     static let name = "device enroll"
     static let summary = "enroll this device with a one-time code and fetch its store's data"
-    static let usage = """
-        usage: omzien device enroll --server URL --code CODE [--db PATH] [--label TEXT] [--author NAME] [--json]
-
+    static let declaration = Declaration(
+        options: [.text("server", "URL", "the sync server's URL, e.g. http://127.0.0.1:8080", required: true),
+                  .text("code", "CODE", "the one-time enrollment code, e.g. ABCD-EFGH-JKLM-NPQR", required: true),
+                  DeviceContext.dbOption,
+                  .text("label", "TEXT", "what people call this device (\"kassa 3\")"),
+                  .text("author", "NAME", "default staff pseudonym for changes made on this device"),
+                  DeviceContext.jsonOption],
+        about: """
         Exchanges the enrollment code (from 'omzien admin enroll') for this device's identity
         and token, creates the device database, and loads the store's current records.
-          --server URL    the sync server, e.g. http://127.0.0.1:8080
-          --code CODE     the one-time code, e.g. ABCD-EFGH-JKLM-NPQR
-        \(DeviceContext.dbHelp)
-          --label TEXT    what people call this device ("kassa 3")
-          --author NAME   default staff pseudonym for changes made on this device
-        """
-    static let valueOptions: Set<String> = ["server", "code", "db", "label", "author"]
+        """)
     let server: URL, code: String, db: String, label: String?, author: String?, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        let s = try args.requiredOption("server", "the sync server's URL")
+        let s = args.string("server")
         guard let url = URL(string: s), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw CLIError.usage("--server must be an http(s) URL like http://127.0.0.1:8080, got '\(s)'", command: Self.name)
         }
         server = url
-        code = try args.requiredOption("code", "the enrollment code")
+        code = args.string("code")
         db = DeviceContext.dbPath(&args)
-        label = args.option("label")
-        author = args.option("author")
+        label = args.value("label")
+        author = args.value("author")
         if let author, (try? AuthorID(author)) == nil { throw CLIError.usage("--author must be a pseudonym like kassa-17 (lowercase, no spaces)", command: Self.name) }
         json = args.flag("json")
     }
@@ -97,29 +102,23 @@ struct DeviceEnrollCommand: Command {
 struct DeviceRecordSignalCommand: Command {
     static let name = "device signal"
     static let summary = "record a loneliness signal (works offline)"
-    static let usage = """
-        usage: omzien device signal --indicators LIST [--urgency routine|soon|urgent] [--note TEXT]
-                                    [--consent given|refused|not-asked] [--contact TEXT] [--draft] [--db PATH] [--author NAME] [--json]
-
-          --indicators LIST  comma-separated: \(Vocabulary.indicators.joined(separator: ", "))
-          --urgency U        routine (default), soon or urgent
-          --note TEXT        what you noticed (\(DeviceInput.limit(Vocabulary.noteMaxBytes))); never the customer's name
-          --consent C        did the customer agree to be contacted: given, refused, not-asked (default)
-          --contact TEXT     phone or address: only with --consent given
-          --draft            keep it on this device as a draft (not yet a referral)
-        \(DeviceContext.dbHelp)
-        \(DeviceContext.authorHelp)
-        """
-    static let valueOptions: Set<String> = ["indicators", "urgency", "note", "consent", "contact", "db", "author"]
+    static let declaration = Declaration(
+        options: [.text("indicators", "LIST", "comma-separated, at least one of: \(Vocabulary.indicators.joined(separator: ", "))", required: true),
+                  .text("urgency", "routine|soon|urgent", "how soon the welfare partner should act", default: .value("routine")),
+                  .text("note", "TEXT", "what you noticed (\(DeviceInput.limit(Vocabulary.noteMaxBytes))); never the customer's name"),
+                  .text("consent", "given|refused|not-asked", "did the customer agree to be contacted", default: .value("not-asked")),
+                  .text("contact", "TEXT", "phone or address: only with --consent given"),
+                  .flag("draft", "keep it on this device as a draft (not yet a referral)"),
+                  DeviceContext.dbOption, DeviceContext.authorOption, DeviceContext.jsonOption])
     let db: String, draftArgs: (indicators: [String], urgency: String, note: String?, consent: String, contact: String?, draft: Bool)
     let author: String?, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
         db = DeviceContext.dbPath(&args)
-        let indicators = DeviceContext.list(args.option("indicators"))
+        let indicators = DeviceContext.list(args.value("indicators"))
         guard !indicators.isEmpty else { throw CLIError.usage("missing --indicators (at least one of: \(Vocabulary.indicators.joined(separator: ", ")))", command: Self.name) }
-        draftArgs = (indicators, args.option("urgency", default: "routine"), args.option("note"), args.option("consent", default: "not-asked"), args.option("contact"), args.flag("draft"))
-        author = args.option("author")
+        draftArgs = (indicators, args.string("urgency"), args.value("note"), args.string("consent"), args.value("contact"), args.flag("draft"))
+        author = args.value("author")
         json = args.flag("json")
         try DeviceInput.checkLength(draftArgs.note, option: "note", maxBytes: Vocabulary.noteMaxBytes)
         try DeviceInput.checkLength(draftArgs.contact, option: "contact", maxBytes: Vocabulary.contactMaxBytes)

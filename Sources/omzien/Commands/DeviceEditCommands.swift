@@ -39,24 +39,27 @@ enum DeviceInput {
 struct DeviceUpdateSignalCommand: Command {
     static let name = "device update"
     static let summary = "change or erase a signal or a feedback: a signal's urgency, note, indicators, consent; a feedback's score, category, comment"
-    static let usage = """
-        usage: omzien device update ID [--urgency U] [--note TEXT] [--add-indicator X] [--remove-indicator X]
-                                    [--consent C] [--contact TEXT] [--submit] [--db PATH] [--author NAME] [--json]
-               omzien device update ID [--category C] [--nps 0-10] [--comment TEXT] [--db PATH] [--author NAME] [--json]
-               omzien device update ID --erase [--db PATH] [--json]
-
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the record id")],
+        options: [.text("urgency", "U", "a signal's urgency: routine, soon or urgent"),
+                  .text("note", "TEXT", "a signal's note, \(DeviceInput.limit(Vocabulary.noteMaxBytes)); empty removes it"),
+                  .text("add-indicator", "X", "add an indicator to a signal"),
+                  .text("remove-indicator", "X", "remove an indicator from a signal"),
+                  .text("consent", "C", "a signal's consent: given, refused or not-asked"),
+                  .text("contact", "TEXT", "a signal's contact (only with consent given)"),
+                  .flag("submit", "submit a signal kept as a draft"),
+                  .text("category", "C", "a feedback's category"),
+                  .integer("nps", "0-10", in: 0...10, "a feedback's score"),
+                  .text("comment", "TEXT", "a feedback's comment, \(DeviceInput.limit(Vocabulary.commentMaxBytes)); empty removes it"),
+                  .flag("erase", "erase the record everywhere (cannot be undone; wins over every other change); no other change goes with it"),
+                  DeviceContext.dbOption, DeviceContext.authorOption,
+                  .flag("json", "what was recorded, as JSON")],
+        about: """
         ID is a signal or a feedback (any unique start of the id 'omzien device list' shows).
         Every change is recorded offline and merged with changes made elsewhere. Writing a field
-        resolves the conflicts you could see on it ('omzien device conflicts').
-          signal:   --urgency, --note (\(DeviceInput.limit(Vocabulary.noteMaxBytes))), --add-indicator, --remove-indicator,
-                    --consent, --contact (only with consent given), --submit
-          feedback: --category, --nps, --comment (\(DeviceInput.limit(Vocabulary.commentMaxBytes)); empty removes it)
-          --erase   erase the record everywhere (cannot be undone; wins over every other change)
-          --json    what was recorded, as JSON
-        \(DeviceContext.dbHelp)
-        \(DeviceContext.authorHelp)
-        """
-    static let valueOptions: Set<String> = ["urgency", "note", "add-indicator", "remove-indicator", "consent", "contact", "category", "nps", "comment", "db", "author"]
+        resolves the conflicts you could see on it ('omzien device conflicts'). A signal's
+        options and a feedback's options do not go together.
+        """)
     let id: String, db: String, author: String?, json: Bool
     let urgency: String?, note: String?, add: String?, remove: String?, consent: String?, contact: String?, submit: Bool, erase: Bool
     let category: String?, nps: Int?, comment: String?
@@ -65,14 +68,14 @@ struct DeviceUpdateSignalCommand: Command {
     var feedbackOptions: [String?] { [category, nps.map(String.init), comment] }
 
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the record id")
+        id = args.positional()
         db = DeviceContext.dbPath(&args)
-        author = args.option("author")
+        author = args.value("author")
         json = args.flag("json")
-        urgency = args.option("urgency"); note = args.option("note"); add = args.option("add-indicator"); remove = args.option("remove-indicator")
-        consent = args.option("consent"); contact = args.option("contact"); submit = args.flag("submit"); erase = args.flag("erase")
-        category = args.option("category"); comment = args.option("comment")
-        nps = args.option("nps") == nil ? nil : try args.integer("nps", default: 0, range: 0...10)
+        urgency = args.value("urgency"); note = args.value("note"); add = args.value("add-indicator"); remove = args.value("remove-indicator")
+        consent = args.value("consent"); contact = args.value("contact"); submit = args.flag("submit"); erase = args.flag("erase")
+        category = args.value("category"); comment = args.value("comment")
+        nps = args.optionalInteger("nps")
         let any = (signalOptions + feedbackOptions).contains { $0 != nil }
         if erase && any { throw CLIError.usage("--erase cannot be combined with other changes", command: Self.name) }
         if !erase && !any {
@@ -153,26 +156,22 @@ struct DeviceUpdateSignalCommand: Command {
 struct DeviceFeedbackCommand: Command {
     static let name = "device feedback"
     static let summary = "record customer feedback with an NPS score (works offline)"
-    static let usage = """
-        usage: omzien device feedback --category C --nps 0-10 [--comment TEXT] [--channel till|kletskassa|coffee-corner] [--db PATH] [--author NAME] [--json]
-
-          --category C   \(Vocabulary.feedbackCategories.joined(separator: ", "))
-          --nps N        how likely to recommend us, 0-10
-          --comment TEXT \(DeviceInput.limit(Vocabulary.commentMaxBytes))
-        A feedback recorded wrongly is corrected or erased with 'omzien device update ID'.
-        \(DeviceContext.dbHelp)
-        """
-    static let valueOptions: Set<String> = ["category", "nps", "comment", "channel", "db", "author"]
+    static let declaration = Declaration(
+        options: [.text("category", "C", Vocabulary.feedbackCategories.joined(separator: ", "), required: true),
+                  .integer("nps", "0-10", in: 0...10, "how likely to recommend us", required: true),
+                  .text("comment", "TEXT", DeviceInput.limit(Vocabulary.commentMaxBytes)),
+                  .text("channel", "till|kletskassa|coffee-corner", "where the feedback was given", default: .value("till")),
+                  DeviceContext.dbOption, DeviceContext.authorOption, DeviceContext.jsonOption],
+        notes: "A feedback recorded wrongly is corrected or erased with 'omzien device update ID'.")
     let db: String, author: String?, category: String, nps: Int, comment: String?, channel: String, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
         db = DeviceContext.dbPath(&args)
-        author = args.option("author")
-        category = try args.requiredOption("category", Vocabulary.feedbackCategories.joined(separator: ", "))
-        guard args.option("nps") != nil else { throw CLIError.usage("missing --nps (0-10)", command: Self.name) }
-        nps = try args.integer("nps", default: 0, range: 0...10)
-        comment = args.option("comment")
-        channel = args.option("channel", default: "till")
+        author = args.value("author")
+        category = args.string("category")
+        nps = args.integer("nps")
+        comment = args.value("comment")
+        channel = args.string("channel")
         json = args.flag("json")
         try DeviceInput.checkLength(comment, option: "comment", maxBytes: Vocabulary.commentMaxBytes)
     }
@@ -193,31 +192,29 @@ struct DeviceFeedbackCommand: Command {
 struct DeviceChatCommand: Command {
     static let name = "device chat"
     static let summary = "count Kletskassa conversations on a lane, or take back a miscount (works offline)"
-    static let usage = """
-        usage: omzien device chat --lane N [--count N | --remove N] [--day YYYY-MM-DD] [--db PATH] [--author NAME] [--json]
-
+    static let declaration = Declaration(
+        options: [.integer("lane", "N", in: 1...99, "the lane (1-99)", required: true),
+                  .integer("count", "N", in: 1...1000, "conversations to add", default: 1),
+                  .integer("remove", "N", in: 1...1000, "instead of --count: take back N conversations counted by mistake (at most what this "
+                           + "device shows); corrections made on several devices all add up (MODEL.md R-MODEL-30)"),
+                  .text("day", "YYYY-MM-DD", "the day; never a day in the future", default: .described("today")),
+                  DeviceContext.dbOption, DeviceContext.authorOption, DeviceContext.jsonOption],
+        about: """
         Adds to today's count of conversations at the Kletskassa on lane N. Every device counts
         into the same number; no count is lost when devices sync.
-          --count N    conversations to add (default 1)
-          --remove N   take back N conversations counted by mistake (at most what this device
-                       shows); corrections made on several devices all add up (MODEL.md R-MODEL-30)
-          --day D      the day (default today); never a day in the future
-        \(DeviceContext.dbHelp)
-        """
-    static let valueOptions: Set<String> = ["lane", "count", "remove", "day", "db", "author"]
+        """)
     let db: String, author: String?, lane: Int, count: Int, remove: Int?, day: String, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
         db = DeviceContext.dbPath(&args)
-        author = args.option("author")
-        guard args.option("lane") != nil else { throw CLIError.usage("missing --lane (1-99)", command: Self.name) }
-        lane = try args.integer("lane", default: 1, range: 1...99)
-        let counts = args.option("count") != nil
-        count = try args.integer("count", default: 1, range: 1...1000)
-        remove = args.option("remove") == nil ? nil : try args.integer("remove", default: 1, range: 1...1000)
+        author = args.value("author")
+        lane = args.integer("lane")
+        let counts = args.given("count")
+        count = args.integer("count")
+        remove = args.optionalInteger("remove")
         if counts && remove != nil { throw CLIError.usage("--count adds and --remove takes back: give one of them", command: Self.name) }
         let today = DeviceInput.today()
-        day = args.option("day") ?? today
+        day = args.value("day") ?? today
         json = args.flag("json")
         if day.count == 10, day > today {
             throw CLIError.usage("--day \(day) is in the future (today is \(today)): conversations are counted on the day they happen", command: Self.name)

@@ -10,9 +10,7 @@ import OmzienStore
 struct DeviceReportCommand: Command {
     static let name = "device report"
     static let summary = "the store's own results: signals picked up and how fast, feedback by category with the NPS, chat moments"
-    static let usage = """
-        usage: omzien device report [--db PATH] [--json]
-
+    static let declaration = Declaration(options: [DeviceContext.dbOption, DeviceContext.jsonOption], about: """
         From this device's data (what it recorded and what its last sync brought), no network:
           signals    submitted, picked up by the welfare partner (accepted or further) and
                      contacted (contact attempted or further), hours from submission to both
@@ -21,9 +19,7 @@ struct DeviceReportCommand: Command {
           feedback   respondents and NPS (% scores 9-10 minus % scores 0-6) per category
           chat       chat moments per ISO week
         Times are the devices' and the partner's clocks as written in the operations.
-        \(DeviceContext.dbHelp)
-        """
-    static let valueOptions: Set<String> = ["db"]
+        """)
     let db: String, json: Bool
 
     init(_ args: inout ArgumentReader) throws {

@@ -6,36 +6,31 @@ import OmzienStore
 struct DeviceSyncCommand: Command {
     static let name = "device sync"
     static let summary = "push unsent changes and pull the store's changes (--watch: keep doing it)"
-    static let usage = """
-        usage: omzien device sync [--db PATH] [--json] [--no-retry] [--record DIR]
-               omzien device sync --watch [--every SECONDS] [--db PATH]
-
+    static let declaration = Declaration(
+        options: [DeviceContext.dbOption,
+                  .flag("json", "the result as JSON; a failure prints a JSON object too ({\"error\": CODE, \"message\": TEXT, \"exit\": STATUS}) and exits with STATUS"),
+                  .flag("no-retry", "one attempt per request (by default a failed request is tried up to 5 times, waiting longer each time)"),
+                  .text("record", "DIR", "write this sync's requests and answers to a session log in DIR (for 'omzien inspect' and 'omzien replay'; tokens are never written)"),
+                  .flag("watch", "keep the device synced until SIGTERM or SIGINT (then exit 0, nothing lost): soon after each change on this device, "
+                        + "and every --every seconds; while the server is unreachable it retries quietly, waiting longer each time (up to 5 minutes), "
+                        + "and says so once when it goes offline and once when it is back; not with --json or --record"),
+                  .integer("every", "SECONDS", in: 1...3600, "seconds between syncs while nothing changes (--watch)", default: 30)],
+        about: """
         Sends what this device recorded and fetches the store's changes. The database is open
         only while the sync reads or writes it, never while it waits for the server, so the
         cashier can go on recording during a slow sync (SYNC.md R-DEV-20).
         Exit status 69 when the server cannot be reached: nothing is lost, everything stays
         recorded on this device and goes out on the next sync.
-          --json         the result as JSON; a failure prints a JSON object too
-                         ({"error": CODE, "message": TEXT, "exit": STATUS}) and exits with STATUS
-          --record DIR   write this sync's requests and answers to a session log in DIR
-                         (for 'omzien inspect' and 'omzien replay'; tokens are never written)
-          --watch        keep the device synced until SIGTERM or SIGINT (then exit 0, nothing lost):
-                         soon after each change on this device, and every --every seconds; while the
-                         server is unreachable it retries quietly, waiting longer each time (up to
-                         5 minutes), and says so once when it goes offline and once when it is back
-          --every S      seconds between syncs while nothing changes (--watch; default 30, 1-3600)
-        \(DeviceContext.dbHelp)
-        """
-    static let valueOptions: Set<String> = ["db", "record", "every"]
+        """)
     let db: String, json: Bool, noRetry: Bool, record: String?, watch: Bool, every: Int
 
     init(_ args: inout ArgumentReader) throws {
         db = DeviceContext.dbPath(&args)
         json = args.flag("json")
         noRetry = args.flag("no-retry")
-        record = args.option("record")
+        record = args.value("record")
         watch = args.flag("watch")
-        every = try args.integer("every", default: 30, range: 1...3600)
+        every = args.integer("every")
         if watch && (json || record != nil) {
             throw CLIError.usage("--watch prints one line per change of state; it does not take --json or --record (run a single 'omzien device sync --json' for that)", command: Self.name)
         }

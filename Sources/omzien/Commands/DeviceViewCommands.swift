@@ -86,21 +86,12 @@ enum RecordPresenter {
 struct DeviceListCommand: Command {
     static let name = "device list"
     static let summary = "list the records on this device"
-    static let usage = """
-        usage: omzien device list [--kind signal|feedback|chat-moment] [--db PATH] [--json]
-        \(DeviceContext.dbHelp)
-        """
-    static let valueOptions: Set<String> = ["kind", "db"]
+    static let declaration = Declaration(options: [DeviceContext.kindOption, DeviceContext.dbOption, DeviceContext.jsonOption])
     let db: String, kind: RecordKind?, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
         db = DeviceContext.dbPath(&args)
-        if let k = args.option("kind") {
-            guard let kind = RecordKind(rawValue: k), kind != .probe else { throw CLIError.usage("--kind must be signal, feedback or chat-moment", command: Self.name) }
-            self.kind = kind
-        } else {
-            kind = nil
-        }
+        kind = args.value("kind").map { RecordKind(rawValue: $0)! }
         json = args.flag("json")
     }
 
@@ -120,21 +111,15 @@ struct DeviceListCommand: Command {
 struct DeviceShowCommand: Command {
     static let name = "device show"
     static let summary = "show one record with its fields and conflicts"
-    static let usage = """
-        usage: omzien device show ID [--kind signal|feedback|chat-moment] [--db PATH] [--json]
-        """
-    static let valueOptions: Set<String> = ["kind", "db"]
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the record id (any unique start of the id 'omzien device list' shows)")],
+        options: [DeviceContext.kindOption, DeviceContext.dbOption, DeviceContext.jsonOption])
     let db: String, id: String, kind: RecordKind?, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the record id")
+        id = args.positional()
         db = DeviceContext.dbPath(&args)
-        if let k = args.option("kind") {
-            guard let kind = RecordKind(rawValue: k), kind != .probe else { throw CLIError.usage("--kind must be signal, feedback or chat-moment", command: Self.name) }
-            self.kind = kind
-        } else {
-            kind = nil  // found from the id
-        }
+        kind = args.value("kind").map { RecordKind(rawValue: $0)! }  // nil: found from the id
         json = args.flag("json")
     }
 
@@ -161,13 +146,10 @@ struct DeviceShowCommand: Command {
 struct DeviceConflictsCommand: Command {
     static let name = "device conflicts"
     static let summary = "list concurrent edits that lost and are kept visible"
-    static let usage = """
-        usage: omzien device conflicts [--db PATH] [--json]
-
+    static let declaration = Declaration(options: [DeviceContext.dbOption, DeviceContext.jsonOption], about: """
         When two devices change the same field while offline, the newer change wins and the
         other is kept here. Writing the field again ('omzien device update') resolves it.
-        """
-    static let valueOptions: Set<String> = ["db"]
+        """)
     let db: String, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
@@ -196,10 +178,7 @@ struct DeviceConflictsCommand: Command {
 struct DeviceStatusCommand: Command {
     static let name = "device status"
     static let summary = "what this device holds and has not yet sent"
-    static let usage = """
-        usage: omzien device status [--db PATH] [--json]
-        """
-    static let valueOptions: Set<String> = ["db"]
+    static let declaration = Declaration(options: [DeviceContext.dbOption, DeviceContext.jsonOption])
     let db: String, json: Bool
 
     init(_ args: inout ArgumentReader) throws {

@@ -7,22 +7,22 @@ import OmzienStore
 struct DiffCommand: Command {
     static let name = "diff"
     static let summary = "compare two replica databases: records that differ field by field, operations one lacks"
-    static let usage = """
-        usage: omzien diff A B [--store STORE] [--json]
-
+    static let declaration = Declaration(
+        arguments: [Argument("A", "the first replica database"), Argument("B", "the second replica database")],
+        options: [.text("store", "STORE", "compare only the records of this store (useful against a server database)"),
+                  .flag("json", "print the differences as JSON")],
+        about: """
         A and B are replica databases (a device's, or a stopped server's or a copy of it), opened
         read-only, or session logs (.jsonl.gz), which are first replayed into a scratch database. Prints the records that exist on one side only, the fields that differ on
         records both hold, and the operations one holds that the other lacks, per replica.
-          --store STORE   compare only the records of this store (useful against a server database)
-        Exit status 0 when they hold the same, 1 when they differ.
-        """
-    static let valueOptions: Set<String> = ["store"]
+        """,
+        notes: "Exit status 0 when they hold the same, 1 when they differ.")
     let a: String, b: String, store: String?, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        a = try args.positional("the first replica database")
-        b = try args.positional("the second replica database")
-        store = args.option("store")
+        a = args.positional()
+        b = args.positional()
+        store = args.value("store")
         json = args.flag("json")
     }
 

@@ -4,16 +4,28 @@ import OmzienProtocol
 
 /// Shared by the `partner` commands: which server, which partner token.
 struct PartnerContext {
-    static let help = """
-          --server URL     the sync server (default: $OMZIEN_SERVER or http://127.0.0.1:8080)
-          --token TOKEN    the partner token (default: $OMZIEN_PARTNER_TOKEN)
-        """
-    static let options: Set<String> = ["server", "token"]
+    /// The options every partner command takes, read by `init`.
+    static let options: [Option] = [
+        AdminContext.serverOption,
+        .text("token", "TOKEN", "the partner token, or a person's token from 'omzien account token'", default: .described("$OMZIEN_PARTNER_TOKEN")),
+    ]
+    /// `--json`, for the commands that print referrals or notes.
+    static let jsonOption = Option.flag("json", "print the answer as JSON")
+    /// `--author NAME`, for the commands that write.
+    static let authorOption = Option.text("author", "NAME", "your pseudonym, 2-48 characters of a-z 0-9 . _ - : (no names or spaces), e.g. partner:wz-noord:eline",
+                                          default: .described("partner:<your partner id>"))
+    /// `--csv` and `--csv-dialect`, for the commands that list referrals (PRIVACY.md R-PRIV-7).
+    static let csvOptions: [Option] = [
+        .flag("csv", "one line per referral, for import into a case system or a spreadsheet: starts with a UTF-8 BOM, times in ISO 8601 "
+              + "local time, a field that starts with = + - @ gets a leading ' so it is never run as a formula; not with --json"),
+        .choice("csv-dialect", CSVWriter.Dialect.allCases.map(\.rawValue), "excel (',') or excel-nl (';', for a Dutch spreadsheet); implies --csv",
+                default: CSVWriter.Dialect.excel.rawValue),
+    ]
     let client: SyncClient
 
     init(_ args: inout ArgumentReader) throws {
         let url = try AdminContext.serverURL(&args)
-        guard let token = args.option("token") ?? ProcessInfo.processInfo.environment["OMZIEN_PARTNER_TOKEN"] else {
+        guard let token = args.value("token") ?? ProcessInfo.processInfo.environment["OMZIEN_PARTNER_TOKEN"] else {
             throw CLIError.usage("no partner token: pass --token or set OMZIEN_PARTNER_TOKEN", command: args.command)
         }
         client = SyncClient(baseURL: url, token: token)
@@ -38,16 +50,16 @@ struct PartnerContext {
 /// Where `partner pull` remembers how far a consumer got (R-PART-26): one cursor per consumer,
 /// so a quick look does not empty the next export for the case system.
 struct PartnerCursor {
-    static let help = """
-          --cursor-name NAME  whose cursor: each consumer has its own (default: 'table', 'csv' or
-                              'json' by output, so a quick look never empties the next export);
-                              kept in omzien-partner-NAME.cursor
-          --cursor-file PATH  keep the cursor in PATH instead
-        """
+    /// The options `init` reads.
+    static let options: [Option] = [
+        .text("cursor-name", "NAME", "whose cursor: each consumer has its own, kept in omzien-partner-NAME.cursor, so a quick look never empties the next export",
+              default: .described("'table', 'csv' or 'json' by output")),
+        .text("cursor-file", "PATH", "keep the cursor in PATH instead (not with --cursor-name)"),
+    ]
     let name: String, path: String
 
     init(_ args: inout ArgumentReader, format: String) throws {
-        let file = args.option("cursor-file"), named = args.option("cursor-name")
+        let file = args.value("cursor-file"), named = args.value("cursor-name")
         if file != nil && named != nil { throw CLIError.usage("choose --cursor-name or --cursor-file, not both", command: args.command) }
         if let named {
             guard !named.isEmpty, named.utf8.count <= 64, named.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }) else {
@@ -146,29 +158,21 @@ enum PartnerOutput {
 struct PartnerPullCommand: Command {
     static let name = "partner pull"
     static let summary = "fetch the referrals of your region that changed since your last pull (table, --json or --csv)"
-    static let usage = """
-        usage: omzien partner pull [--cursor-name NAME | --cursor-file PATH] [--from-start] [--json | --csv [--csv-dialect D]] [--server URL] [--token TOKEN]
-
+    static let declaration = Declaration(
+        options: PartnerCursor.options + [.flag("from-start", "ignore the cursor and fetch every referral"), PartnerContext.jsonOption]
+            + PartnerContext.csvOptions + PartnerContext.options,
+        about: """
         Prints the referrals that changed since the last pull with the same cursor, says what is
         new, and remembers where it got to. Every referral fetched is recorded in the server's
         audit log. To see everything open without moving a cursor: omzien partner list.
-          --from-start        ignore the cursor and fetch every referral
-          --csv               one line per referral, for import into a case system or a spreadsheet:
-                              starts with a UTF-8 BOM, times in ISO 8601 local time, a field that
-                              starts with = + - @ gets a leading ' so it is never run as a formula
-          --csv-dialect D     excel (',', the default) or excel-nl (';', for a Dutch spreadsheet)
-        \(PartnerCursor.help)
-        \(PartnerContext.help)
-        """
-    static let valueOptions: Set<String> = PartnerContext.options.union(["cursor-file", "cursor-name", "csv-dialect"])
+        """)
     let context: PartnerContext, cursor: PartnerCursor, fromStart: Bool, json: Bool, csv: Bool, dialect: CSVWriter.Dialect
 
     init(_ args: inout ArgumentReader) throws {
         fromStart = args.flag("from-start")
         json = args.flag("json")
-        let dialectName = args.option("csv-dialect")
-        dialect = try CSVWriter.dialect(dialectName, command: Self.name)
-        csv = args.flag("csv") || dialectName != nil
+        dialect = CSVWriter.Dialect(rawValue: args.string("csv-dialect"))!
+        csv = args.flag("csv") || args.given("csv-dialect")
         if json && csv { throw CLIError.usage("choose --json or --csv, not both", command: Self.name) }
         cursor = try PartnerCursor(&args, format: json ? "json" : csv ? "csv" : "table")
         context = try PartnerContext(&args)
@@ -197,26 +201,21 @@ struct PartnerPullCommand: Command {
 struct PartnerListCommand: Command {
     static let name = "partner list"
     static let summary = "list every open referral of your region (moves no cursor)"
-    static let usage = """
-        usage: omzien partner list [--all] [--json | --csv [--csv-dialect D]] [--server URL] [--token TOKEN]
-
+    static let declaration = Declaration(
+        options: [.flag("all", "also closed, declined and erased referrals"), PartnerContext.jsonOption] + PartnerContext.csvOptions + PartnerContext.options,
+        about: """
         Lists the referrals of your region that are still open (not closed, declined or erased),
         in their current state. Unlike 'partner pull' it is not incremental and moves no cursor,
         so it never takes anything away from a later pull or export. Every referral fetched is
         recorded in the server's audit log.
-          --all               also closed, declined and erased referrals
-          --csv, --csv-dialect excel|excel-nl   as 'partner pull --csv'
-        \(PartnerContext.help)
-        """
-    static let valueOptions: Set<String> = PartnerContext.options.union(["csv-dialect"])
+        """)
     let context: PartnerContext, all: Bool, json: Bool, csv: Bool, dialect: CSVWriter.Dialect
 
     init(_ args: inout ArgumentReader) throws {
         all = args.flag("all")
         json = args.flag("json")
-        let dialectName = args.option("csv-dialect")
-        dialect = try CSVWriter.dialect(dialectName, command: Self.name)
-        csv = args.flag("csv") || dialectName != nil
+        dialect = CSVWriter.Dialect(rawValue: args.string("csv-dialect"))!
+        csv = args.flag("csv") || args.given("csv-dialect")
         if json && csv { throw CLIError.usage("choose --json or --csv, not both", command: Self.name) }
         context = try PartnerContext(&args)
     }
@@ -234,12 +233,11 @@ struct PartnerListCommand: Command {
 struct PartnerShowCommand: Command {
     static let name = "partner show"
     static let summary = "show one referral of your region"
-    static let usage = "usage: omzien partner show ID [--json] [--server URL] [--token TOKEN]\n" + PartnerContext.help
-    static let valueOptions: Set<String> = PartnerContext.options
+    static let declaration = Declaration(arguments: [Argument("ID", "the referral id")], options: [PartnerContext.jsonOption] + PartnerContext.options)
     let context: PartnerContext, id: String, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the referral id")
+        id = args.positional()
         json = args.flag("json")
         context = try PartnerContext(&args)
     }
@@ -258,28 +256,22 @@ struct PartnerShowCommand: Command {
 struct PartnerUpdateCommand: Command {
     static let name = "partner update"
     static let summary = "post follow-up on a referral (accepted, contact, closed…)"
-    static let usage = """
-        usage: omzien partner update ID --state STATE [--outcome O] [--reason TEXT] [--case-note TEXT] [--author NAME] [--json] [--server URL] [--token TOKEN]
-
-          --state STATE     accepted, contact-attempted, in-contact, closed (needs --outcome),
-                            declined (needs --reason), reopened (only a closed or declined referral)
-          --outcome O       with closed only: linked-to-activity, home-visit, referred-elsewhere,
-                            no-help-wanted, unreachable, other
-          --reason TEXT     with declined only: why the referral was declined (the store sees it)
-          --case-note TEXT  your internal note: kept on the server, never shown to the store
-                            (a note without a state change: omzien partner note ID TEXT)
-          --author NAME     your pseudonym, 2-48 characters of a-z 0-9 . _ - : (no names or
-                            spaces), e.g. partner:wz-noord:eline (default: partner:<your partner id>)
-        \(PartnerContext.help)
-        """
-    static let valueOptions: Set<String> = PartnerContext.options.union(["state", "outcome", "reason", "case-note", "author"])
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the referral id")],
+        options: [.text("state", "STATE", "accepted, contact-attempted, in-contact, closed (needs --outcome), declined (needs --reason), "
+                        + "reopened (only a closed or declined referral)", required: true),
+                  .text("outcome", "O", "with closed only: linked-to-activity, home-visit, referred-elsewhere, no-help-wanted, unreachable, other"),
+                  .text("reason", "TEXT", "with declined only: why the referral was declined (the store sees it)"),
+                  .text("case-note", "TEXT", "your internal note: kept on the server, never shown to the store (a note without a state "
+                        + "change: omzien partner note ID TEXT)"),
+                  PartnerContext.authorOption, PartnerContext.jsonOption] + PartnerContext.options)
     let context: PartnerContext, id: String, request: ReferralUpdateRequest, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the referral id")
-        let state = try args.requiredOption("state", "accepted, contact-attempted, in-contact, closed, declined or reopened")
-        request = ReferralUpdateRequest(state: state, outcome: args.option("outcome"), declineReason: args.option("reason"),
-                                        caseNote: args.option("case-note"), author: args.option("author"))
+        id = args.positional()
+        let state = args.string("state")
+        request = ReferralUpdateRequest(state: state, outcome: args.value("outcome"), declineReason: args.value("reason"),
+                                        caseNote: args.value("case-note"), author: args.value("author"))
         json = args.flag("json")
         context = try PartnerContext(&args)
     }
@@ -296,22 +288,19 @@ struct PartnerUpdateCommand: Command {
 struct PartnerNoteCommand: Command {
     static let name = "partner note"
     static let summary = "add an internal case note to a referral (no state change; the store never sees it)"
-    static let usage = """
-        usage: omzien partner note ID TEXT [--author NAME] [--json] [--server URL] [--token TOKEN]
-
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the referral id"), Argument("TEXT", "the note's text")],
+        options: [PartnerContext.authorOption, PartnerContext.jsonOption] + PartnerContext.options,
+        about: """
         Keeps TEXT (1-4000 bytes, several lines allowed) on the server with the referral, the time
         and the author. Only your organisation reads it back (omzien partner notes ID).
-          --author NAME     your pseudonym, 2-48 characters of a-z 0-9 . _ - : (no names or
-                            spaces), e.g. partner:wz-noord:eline (default: partner:<your partner id>)
-        \(PartnerContext.help)
-        """
-    static let valueOptions: Set<String> = PartnerContext.options.union(["author"])
+        """)
     let context: PartnerContext, id: String, request: CaseNoteRequest, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the referral id")
-        let text = try args.positional("the note's text")
-        request = CaseNoteRequest(text: text, author: args.option("author"))
+        id = args.positional()
+        let text = args.positional()
+        request = CaseNoteRequest(text: text, author: args.value("author"))
         json = args.flag("json")
         context = try PartnerContext(&args)
     }
@@ -326,12 +315,11 @@ struct PartnerNoteCommand: Command {
 struct PartnerNotesCommand: Command {
     static let name = "partner notes"
     static let summary = "read your internal case notes on a referral, oldest first"
-    static let usage = "usage: omzien partner notes ID [--json] [--server URL] [--token TOKEN]\n" + PartnerContext.help
-    static let valueOptions: Set<String> = PartnerContext.options
+    static let declaration = Declaration(arguments: [Argument("ID", "the referral id")], options: [PartnerContext.jsonOption] + PartnerContext.options)
     let context: PartnerContext, id: String, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the referral id")
+        id = args.positional()
         json = args.flag("json")
         context = try PartnerContext(&args)
     }
@@ -352,13 +340,15 @@ struct PartnerNotesCommand: Command {
 struct AdminPartnerAddCommand: Command {
     static let name = "admin partner add"
     static let summary = "create the welfare partner of a region and print its token"
-    static let usage = "usage: omzien admin partner add ID --region REGION --name NAME [--server URL] [--token TOKEN] [--json]\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["name", "region"])
+    static let declaration = Declaration(
+        arguments: [Argument("ID", "the partner id")],
+        options: [.text("region", "REGION", "the region it covers", required: true),
+                  .text("name", "NAME", "the organisation's name", required: true)] + AdminContext.options)
     let context: AdminContext, id: String, region: String, partnerName: String
     init(_ args: inout ArgumentReader) throws {
-        id = try args.positional("the partner id")
-        region = try args.requiredOption("region", "the region it covers")
-        partnerName = try args.requiredOption("name", "the organisation's name")
+        id = args.positional()
+        region = args.string("region")
+        partnerName = args.string("name")
         context = try AdminContext(&args)
     }
     func run() throws {

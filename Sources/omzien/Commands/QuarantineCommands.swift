@@ -5,16 +5,12 @@ import OmzienProtocol
 struct AdminQuarantineListCommand: Command {
     static let name = "admin quarantine list"
     static let summary = "list operations held back because their device's clock is too far ahead"
-    static let usage = """
-        usage: omzien admin quarantine list [--server URL] [--token TOKEN] [--json]
-
+    static let declaration = Declaration(options: AdminContext.options, about: """
         Shows, per device, the operations the server keeps in quarantine: stamped further in the
         future than the allowed drift ('serve --max-drift-ms'), or following such an operation.
         No payloads are shown. They are applied by themselves once the server's clock catches up;
         'omzien admin quarantine release DEVICE' applies them now.
-
-        """ + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+        """)
     let context: AdminContext
     init(_ args: inout ArgumentReader) throws { context = try AdminContext(&args) }
 
@@ -33,18 +29,17 @@ struct AdminQuarantineListCommand: Command {
 struct AdminQuarantineReleaseCommand: Command {
     static let name = "admin quarantine release"
     static let summary = "apply a device's quarantined operations now, whatever their clock"
-    static let usage = """
-        usage: omzien admin quarantine release DEVICE [--server URL] [--token TOKEN] [--json]
-
+    static let declaration = Declaration(
+        arguments: [Argument("DEVICE", "the device (replica id, see 'omzien admin quarantine list')")],
+        options: AdminContext.options,
+        about: """
         Applies every quarantined operation of DEVICE (a replica id from 'admin quarantine list')
         now. Do this once you know the device's clock was wrong and its operations are wanted;
         fix the clock first, or its next operations are quarantined again.
-
-        """ + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options
+        """)
     let context: AdminContext, replica: String
     init(_ args: inout ArgumentReader) throws {
-        replica = try args.positional("the device (replica id, see 'omzien admin quarantine list')")
+        replica = args.positional()
         context = try AdminContext(&args)
     }
 

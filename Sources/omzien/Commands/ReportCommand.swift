@@ -4,20 +4,19 @@ import OmzienProtocol
 struct AdminReportCommand: Command {
     static let name = "admin report"
     static let summary = "response times of referrals (submitted → accepted, → first contact), by store, region or partner"
-    static let usage = """
-        usage: omzien admin report [--by store|region|partner] [--threshold N] [--server URL] [--token TOKEN] [--json]
-
+    static let declaration = Declaration(
+        options: [.choice("by", ["store", "region", "partner"], "how to group the referrals", default: "store"),
+                  .integer("threshold", in: 5...1_000_000, "the smallest group shown; smaller ones are suppressed", default: 5)] + AdminContext.options,
+        about: """
         Percentiles in minutes of server time. Groups with fewer referrals than the threshold
         (at least and by default 5) are shown as suppressed, so no person can be singled out.
         A head-office token (omz_h_…) works here too.
-        """ + "\n" + AdminContext.help
-    static let valueOptions: Set<String> = AdminContext.options.union(["by", "threshold"])
+        """)
     let context: AdminContext, by: String, threshold: Int
 
     init(_ args: inout ArgumentReader) throws {
-        by = args.option("by", default: "store")
-        guard ["store", "region", "partner"].contains(by) else { throw CLIError.usage("--by must be store, region or partner", command: Self.name) }
-        threshold = try args.integer("threshold", default: 5, range: 5...1_000_000)
+        by = args.string("by")
+        threshold = args.integer("threshold")
         context = try AdminContext(&args)
     }
 

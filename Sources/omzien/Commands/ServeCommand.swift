@@ -7,65 +7,50 @@ import OmzienServer
 struct ServeCommand: Command {
     static let name = "serve"
     static let summary = "run the sync server"
-    static let usage = """
-        usage: omzien serve [--db PATH] [--host ADDR] [--port N] [--max-drift-ms N] [--threads N]
-                            [--max-connections N] [--max-body-bytes N] [--quiet] [--record DIR]
-                            [--backup-dir DIR [--backup-every SECONDS] [--keep-backups N]]
-                            [--retention-closed-days N] [--retention-draft-days N]
-                            [--retention-feedback-days N] [--no-retention]
-                            [--target-urgent DAYS] [--target-soon DAYS] [--target-routine DAYS] [--target-time-zone TZ]
-
+    static let declaration = Declaration(
+        options: [
+            .text("db", "PATH", "the server database", default: .value("omzien-server.sqlite")),
+            .text("host", "ADDR", "address to listen on (TLS belongs in a proxy in front)", default: .value("127.0.0.1")),
+            .integer("port", in: 0...65535, "port; 0 picks a free one and prints it", default: 8080),
+            .integer("max-drift-ms", in: 1000...(30 * 86_400_000), "how far ahead a device clock may be before its operations are quarantined",
+                     default: Int(Limits.defaultMaxDriftMillis)),
+            .integer("threads", in: 1...256, "event-loop threads", described: "the number of cores"),
+            .integer("max-connections", in: 16...1_000_000, "open connections at most", default: 4096),
+            .integer("max-body-bytes", in: 1024...Limits.maxRequestBytes, "largest request body after decompression (the default is also the cap)",
+                     default: Limits.maxRequestBytes),
+            .flag("quiet", "no per-request log lines on stderr"),
+            .text("record", "DIR", "write a session log of every request to DIR (for 'omzien inspect' and 'omzien replay'; costs two digests per device request)"),
+            .integer("record-max-body", in: 256...Limits.maxRequestBytes, "record at most N bytes of a body; a longer one is a marker with its size and "
+                     + "SHA-256; unauthenticated requests keep at most \(SessionLog.maxUnauthenticatedBodyBytes) bytes", default: SessionLog.defaultMaxBodyBytes),
+            .integer("record-max-mb", in: 1...1_000_000, "start a new log file once the current one holds N MiB", default: 64),
+            .integer("record-max-hours", in: 1...100_000, "start a new log file once the current one is N hours old", default: 24),
+            .integer("record-keep", in: 1...1_000_000, "keep only the newest N log files of this run", described: "all"),
+            .integer("record-keep-days", in: 1...3650, "delete session logs in DIR older than N days, at start and at every new file", default: 14),
+            .flag("record-plain", "record notes, contacts and case notes in the clear (debugging only: no erase reaches these files). By default every "
+                  + "such text is recorded as its HMAC pseudonym under the server secret (PATH.server-key), as 'omzien redact' writes them"),
+            .text("backup-dir", "DIR", "take an online backup into DIR every --backup-every seconds, keeping the newest --keep-backups; "
+                  + "'omzien admin backup' writes there too", default: .described("PATH.backups, for 'admin backup' only")),
+            .integer("backup-every", "SECONDS", in: 1...(7 * 86_400), "seconds between backups (with --backup-dir)", default: 3600),
+            .integer("keep-backups", in: 1...10_000, "backups kept (with --backup-dir)", default: 24),
+            .integer("retention-closed-days", in: 1...3650, "erase closed and declined referrals N days after their last change (PRIVACY.md R-PRIV-17)", default: 180),
+            .integer("retention-draft-days", in: 1...3650, "erase signals kept as a draft N days after their last change", default: 30),
+            .integer("retention-feedback-days", in: 1...3650, "erase feedback that carries a comment N days after its last change", default: 365),
+            .flag("no-retention", "no purge (the periods above run at start and hourly)"),
+            .integer("target-urgent", "DAYS", in: ResponseTargets.dayRange, "response-time target of an urgent signal: working days (Mon-Fri) "
+                     + "from submission to first contact; reports give the share within", default: ResponseTargets.standard.urgentDays),
+            .integer("target-soon", "DAYS", in: ResponseTargets.dayRange, "likewise, of a soon signal", default: ResponseTargets.standard.soonDays),
+            .integer("target-routine", "DAYS", in: ResponseTargets.dayRange, "likewise, of a routine signal", default: ResponseTargets.standard.routineDays),
+            .text("target-time-zone", "TZ", "the time zone of working days and of report months", default: .value(ResponseTargets.standard.timeZone)),
+            .flag("web-insecure-loopback", "web session cookies without 'Secure', for plain http on 127.0.0.1 only (a demo, a test); behind TLS leave it out"),
+            .integer("password-iterations", in: 1_000...10_000_000, "PBKDF2 iterations for new passwords; lower only for tests: it makes stolen hashes "
+                     + "cheaper to crack", default: PBKDF2.defaultIterations),
+        ],
+        about: """
         Runs the sync server until SIGTERM or SIGINT (then finishes requests in flight and exits 0).
         On first start it creates an admin token, writes it to PATH.admin-token (mode 0600) and
         prints where; 'omzien admin' reads it from there, from --token or from $OMZIEN_ADMIN_TOKEN.
-          --db PATH            the server database (default: omzien-server.sqlite)
-          --host ADDR          address to listen on (default: 127.0.0.1; TLS belongs in a proxy in front)
-          --port N             port (default: 8080; 0 picks a free one and prints it)
-          --max-drift-ms N     how far ahead a device clock may be before its operations are
-                               quarantined (default: \(Limits.defaultMaxDriftMillis))
-          --threads N          event-loop threads (default: the number of cores)
-          --max-connections N  open connections at most (default: 4096)
-          --max-body-bytes N   largest request body after decompression (default and cap: \(Limits.maxRequestBytes))
-          --quiet              no per-request log lines on stderr
-          --record DIR         write a session log of every request to DIR (for 'omzien inspect' and
-                               'omzien replay'; costs two digests per device request)
-          --record-max-body N  record at most N bytes of a body (default \(SessionLog.defaultMaxBodyBytes)); a longer
-                               one is a marker with its size and SHA-256; unauthenticated requests
-                               keep at most \(SessionLog.maxUnauthenticatedBodyBytes) bytes
-          --record-max-mb N    start a new log file once the current one holds N MiB (default 64)
-          --record-max-hours N start a new log file once the current one is N hours old (default 24)
-          --record-keep N      keep only the newest N log files of this run (default: all)
-          --record-keep-days N delete session logs in DIR older than N days, at start and at
-                               every new file (default 14)
-          --record-plain       record notes, contacts and case notes in the clear (debugging only:
-                               no erase reaches these files). By default every such text is
-                               recorded as its HMAC pseudonym under the server secret
-                               (PATH.server-key), as 'omzien redact' writes them
-          --backup-dir DIR     take an online backup into DIR every --backup-every seconds
-                               (default 3600), keeping the newest --keep-backups (default 24);
-                               'omzien admin backup' writes there too (default: PATH.backups)
-          --retention-closed-days N    erase closed and declined referrals N days after their
-                                       last change (default 180; PRIVACY.md R-PRIV-17)
-          --retention-draft-days N     erase signals kept as a draft N days after their last
-                                       change (default 30)
-          --retention-feedback-days N  erase feedback that carries a comment N days after its
-                                       last change (default 365)
-          --no-retention               no purge (the periods above run at start and hourly)
-          --target-urgent DAYS, --target-soon DAYS, --target-routine DAYS
-                               response-time targets: working days (Mon-Fri) from submission to
-                               first contact (default 1, 3, 10; 1-60); reports give the share within
-          --target-time-zone TZ  the time zone of working days and of report months
-                               (default Europe/Amsterdam)
-          --web-insecure-loopback  web session cookies without 'Secure', for plain http on
-                               127.0.0.1 only (a demo, a test); behind TLS leave it out
-          --password-iterations N  PBKDF2 iterations for new passwords (default \(PBKDF2.defaultIterations);
-                               lower only for tests: it makes stolen hashes cheaper to crack)
-        The web pages are at /web (login, the partner's inbox, head office's dashboard).
-        """
-    static let valueOptions: Set<String> = ["db", "host", "port", "max-drift-ms", "threads", "max-connections", "max-body-bytes", "record",
-                                                  "record-max-body", "record-max-mb", "record-max-hours", "record-keep", "record-keep-days", "backup-dir", "backup-every", "keep-backups",
-                                                  "target-urgent", "target-soon", "target-routine", "target-time-zone",
-                                                  "retention-closed-days", "retention-draft-days", "retention-feedback-days", "password-iterations"]
+        """,
+        notes: "The web pages are at /web (login, the partner's inbox, head office's dashboard).")
     let db: String, host: String, port: Int, drift: Int, threads: Int?, maxConnections: Int, maxBody: Int, quiet: Bool, record: String?
     let recordOptions: SessionRecorder.Options, recordPlain: Bool
     let backupDir: String?, backupEvery: Int, keepBackups: Int, retention: RetentionPolicy?
@@ -73,41 +58,38 @@ struct ServeCommand: Command {
     let webInsecureLoopback: Bool, passwordIterations: Int
 
     init(_ args: inout ArgumentReader) throws {
-        db = args.option("db", default: "omzien-server.sqlite")
-        host = args.option("host", default: "127.0.0.1")
-        port = try args.integer("port", default: 8080, range: 0...65535)
-        drift = try args.integer("max-drift-ms", default: Int(Limits.defaultMaxDriftMillis), range: 1000...(30 * 86_400_000))
-        threads = args.option("threads") == nil ? nil : try args.integer("threads", default: 2, range: 1...256)
-        maxConnections = try args.integer("max-connections", default: 4096, range: 16...1_000_000)
-        maxBody = try args.integer("max-body-bytes", default: Limits.maxRequestBytes, range: 1024...Limits.maxRequestBytes)
+        db = args.string("db")
+        host = args.string("host")
+        port = args.integer("port")
+        drift = args.integer("max-drift-ms")
+        threads = args.optionalInteger("threads")
+        maxConnections = args.integer("max-connections")
+        maxBody = args.integer("max-body-bytes")
         quiet = args.flag("quiet")
-        record = args.option("record")
+        record = args.value("record")
         var o = SessionRecorder.Options()
-        o.maxBodyBytes = try args.integer("record-max-body", default: SessionLog.defaultMaxBodyBytes, range: 256...Limits.maxRequestBytes)
-        o.maxFileBytes = try args.integer("record-max-mb", default: 64, range: 1...1_000_000) << 20
-        o.maxAgeSeconds = Double(try args.integer("record-max-hours", default: 24, range: 1...100_000)) * 3600
-        o.keepFiles = args.option("record-keep") == nil ? nil : try args.integer("record-keep", default: 1, range: 1...1_000_000)
-        o.retentionSeconds = Double(try args.integer("record-keep-days", default: 14, range: 1...3650)) * 86_400
+        o.maxBodyBytes = args.integer("record-max-body")
+        o.maxFileBytes = args.integer("record-max-mb") << 20
+        o.maxAgeSeconds = Double(args.integer("record-max-hours")) * 3600
+        o.keepFiles = args.optionalInteger("record-keep")
+        o.retentionSeconds = Double(args.integer("record-keep-days")) * 86_400
         recordPlain = args.flag("record-plain")
         recordOptions = o
-        backupDir = args.option("backup-dir")
-        backupEvery = try args.integer("backup-every", default: 3600, range: 1...(7 * 86_400))
-        keepBackups = try args.integer("keep-backups", default: 24, range: 1...10_000)
-        let periods = RetentionPolicy(closedDays: try args.integer("retention-closed-days", default: 180, range: 1...3650),
-                                      draftDays: try args.integer("retention-draft-days", default: 30, range: 1...3650),
-                                      feedbackCommentDays: try args.integer("retention-feedback-days", default: 365, range: 1...3650))
+        backupDir = args.value("backup-dir")
+        backupEvery = args.integer("backup-every")
+        keepBackups = args.integer("keep-backups")
+        let periods = RetentionPolicy(closedDays: args.integer("retention-closed-days"),
+                                      draftDays: args.integer("retention-draft-days"),
+                                      feedbackCommentDays: args.integer("retention-feedback-days"))
         retention = args.flag("no-retention") ? nil : periods
-        let d = ResponseTargets.standard, days = ResponseTargets.dayRange
         do {
-            targets = try ResponseTargets(urgentDays: try args.integer("target-urgent", default: d.urgentDays, range: days),
-                                          soonDays: try args.integer("target-soon", default: d.soonDays, range: days),
-                                          routineDays: try args.integer("target-routine", default: d.routineDays, range: days),
-                                          timeZone: args.option("target-time-zone", default: d.timeZone)).validated()
+            targets = try ResponseTargets(urgentDays: args.integer("target-urgent"), soonDays: args.integer("target-soon"),
+                                          routineDays: args.integer("target-routine"), timeZone: args.string("target-time-zone")).validated()
         } catch let e as ResponseTargets.InvalidTargets {
             throw CLIError.usage("--target-time-zone: \(e)", command: Self.name)
         }
         webInsecureLoopback = args.flag("web-insecure-loopback")
-        passwordIterations = try args.integer("password-iterations", default: PBKDF2.defaultIterations, range: 1_000...10_000_000)
+        passwordIterations = args.integer("password-iterations")
         if webInsecureLoopback, !["127.0.0.1", "::1", "localhost"].contains(host) {
             throw CLIError.usage("--web-insecure-loopback is for a server on 127.0.0.1 only (got --host \(host)); put TLS in front of any other", command: Self.name)
         }

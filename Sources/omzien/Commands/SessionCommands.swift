@@ -6,25 +6,24 @@ import OmzienServer
 struct InspectCommand: Command {
     static let name = "inspect"
     static let summary = "summarize a recorded session log: who synced, what moved, what failed"
-    static let usage = """
-        usage: omzien inspect LOG [--json] [--timeline FILE.svg|FILE.html]
-
+    static let declaration = Declaration(
+        arguments: [Argument("LOG", "the session log (.jsonl.gz)")],
+        options: [.flag("json", "print the summary as JSON"),
+                  .text("timeline", "FILE.svg|FILE.html", "also draw the session (SVG, or HTML with details on hover when FILE ends in .html): "
+                        + "clock times, one lane per principal, one visible mark per request (green ok, orange 4xx, red 5xx), "
+                        + "the operations each moved, quarantines and concurrent writes")],
+        about: """
         Per principal (device, partner, admin): requests, operations pushed (by record kind)
         and pulled, duplicates, conflicts resolved (a write that replaced two or more concurrent
         values, and which), quarantined operations and why, errors, bytes and time; and every
         field written concurrently, with the winner the merge chose and the values it kept.
-          --timeline FILE       also draw the session (SVG, or HTML with details on hover when
-                                FILE ends in .html): clock times, one lane per principal, one
-                                visible mark per request (green ok, orange 4xx, red 5xx), the
-                                operations each moved, quarantines and concurrent writes
-        """
-    static let valueOptions: Set<String> = ["timeline"]
+        """)
     let path: String, json: Bool, timeline: String?
 
     init(_ args: inout ArgumentReader) throws {
-        path = try args.positional("the session log (.jsonl.gz)")
+        path = args.positional()
         json = args.flag("json")
-        timeline = args.option("timeline")
+        timeline = args.value("timeline")
     }
 
     /// Concurrent writes of one field in the pushed operations (neither replaced the other) and
@@ -209,9 +208,11 @@ struct InspectCommand: Command {
 struct ReplayCommand: Command {
     static let name = "replay"
     static let summary = "replay a session log against a fresh server and check every answer and digest"
-    static let usage = """
-        usage: omzien replay LOG [--until STEP] [--json]
-
+    static let declaration = Declaration(
+        arguments: [Argument("LOG", "the session log (.jsonl.gz)")],
+        options: [.integer("until", "STEP", in: 1...Int.max, "stop after this step"),
+                  .flag("json", "print the result as JSON")],
+        about: """
         Runs every recorded request in order (device, admin, partner, enrollment; a log holds
         no token, so each request is sent as the principal the log names) against a server of
         its own (its database lives in memory: nothing is written), with the clock set to each
@@ -221,13 +222,12 @@ struct ReplayCommand: Command {
         difference, shows it and how to reproduce it; exit status 1 then. The log is read as
         the replay goes (a progress bar on long logs); a cut-off log replays up to its last
         complete line, with a warning.
-        """
-    static let valueOptions: Set<String> = ["until"]
+        """)
     let path: String, until: Int?, json: Bool
 
     init(_ args: inout ArgumentReader) throws {
-        path = try args.positional("the session log (.jsonl.gz)")
-        until = args.option("until") == nil ? nil : try args.integer("until", default: 1, range: 1...Int.max)
+        path = args.positional()
+        until = args.optionalInteger("until")
         json = args.flag("json")
     }
 
@@ -270,23 +270,23 @@ struct ReplayCommand: Command {
 struct RedactCommand: Command {
     static let name = "redact"
     static let summary = "copy a session log with personal texts replaced by stable pseudonyms"
-    static let usage = """
-        usage: omzien redact LOG OUT [--key-file FILE]
-
+    static let declaration = Declaration(
+        arguments: [Argument("LOG", "the session log to redact"), Argument("OUT", "where to write the redacted copy")],
+        options: [.text("key-file", "FILE", "a file with at least 32 bytes of key, so that two logs share pseudonyms", default: .described("a random key, forgotten afterwards"))],
+        about: """
         Writes OUT, a copy of LOG in which every note, contact detail, decline reason, feedback
         comment and case note is replaced by 'redacted-' and 12 hex digits of an HMAC of the text:
         equal texts stay equal, so the copy replays to the same structure ('omzien replay OUT').
         Operations are re-hashed; recorded digests are dropped. The key is random (and
         forgotten) unless --key-file names a file with at least 32 bytes, which lets two logs
         share pseudonyms.
-        """
-    static let valueOptions: Set<String> = ["key-file"]
+        """)
     let input: String, output: String, keyFile: String?
 
     init(_ args: inout ArgumentReader) throws {
-        input = try args.positional("the session log to redact")
-        output = try args.positional("where to write the redacted copy")
-        keyFile = args.option("key-file")
+        input = args.positional()
+        output = args.positional()
+        keyFile = args.value("key-file")
     }
 
     func run() throws {
