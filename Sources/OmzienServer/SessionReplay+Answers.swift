@@ -6,12 +6,19 @@ extension RecordedAnswer {
     /// The first member where a replayed answer differs from the recorded one, as
     /// (field, recorded, replayed), or nil when they agree. Compared: every member, in order,
     /// except values the log never holds (`"<secret…>"`: tokens, codes) and, in a refused
-    /// authentication (401), the wording of `detail`.
-    static func firstDifference(recorded: [UInt8]?, replayed: [UInt8], status: Int) -> (String, String, String)? {
+    /// authentication (401), the wording of `detail`, and in `GET /v1/info` the settings the
+    /// recorded server announced (`limits`, `retention`): the replaying server runs with the
+    /// defaults, and a log does not say how the server that wrote it was started. (Devices
+    /// ask for them after a sync, PRIVACY.md R-PRIV-22, so most logs hold such a step.)
+    static func firstDifference(recorded: [UInt8]?, replayed: [UInt8], status: Int, path: String = "") -> (String, String, String)? {
         let a = recorded.flatMap { try? JSONSerialization.jsonObject(with: Data($0), options: [.fragmentsAllowed]) }
         let b = replayed.isEmpty ? nil : try? JSONSerialization.jsonObject(with: Data(replayed), options: [.fragmentsAllowed])
         if a == nil && b == nil { return nil }
         if a is [String: Any], let marker = (a as? [String: Any])?[SessionLog.cappedMarker] { _ = marker; return nil }  // a capped answer: the status was checked
+        if path == "/v1/info", var x = a as? [String: Any], var y = b as? [String: Any] {
+            for key in ["limits", "retention"] { x[key] = nil; y[key] = nil }
+            return compare(x, y, path: "answer", ignoreDetail: false)
+        }
         return compare(a, b, path: "answer", ignoreDetail: status == 401)
     }
 

@@ -153,7 +153,7 @@ public enum SessionReplay {
                 }
                 let answer = router.respond(to: request)
                 if differ("status", "\(e.status)", "\(answer.status.code)") { return result }
-                if let (field, recorded, replayed) = RecordedAnswer.firstDifference(recorded: e.response, replayed: answer.body, status: e.status) {
+                if let (field, recorded, replayed) = RecordedAnswer.firstDifference(recorded: e.response, replayed: answer.body, status: e.status, path: e.path) {
                     if differ(field, recorded, replayed) { return result }
                 }
                 codes.learn(from: e, replayed: answer.body)

@@ -82,7 +82,7 @@ extension SyncService {
     /// The referral `id` in the partner's custody (R-PART-14), not erased, or 404; with
     /// `writing`, a case kept for the records only (its store moved on) answers 409 `referral-kept`.
     static func partnerReferralState(_ id: String, region: String, writing: Bool, in store: ReplicaStore) throws -> (RecordID, String, RecordState) {
-        guard let rid = try? RecordID(id), let place = try locate(rid, region: region, in: store),
+        guard let (rid, place) = try resolveReferral(id, region: region, in: store),
               let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)), !state.erased,
               let current = state.status("status"), current.state != "draft" else {
             throw Problems.notFound("no such referral in your region")

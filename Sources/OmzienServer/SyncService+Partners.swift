@@ -200,7 +200,7 @@ extension SyncService {
         let (_, region, token, actor) = try requirePartner(principal)
         let now = self.now
         return try worker.write { store in
-            guard let rid = try? RecordID(id), let place = try Self.locate(rid, region: region, in: store),
+            guard let (rid, place) = try Self.resolveReferral(id, region: region, in: store),
                   let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)),
                   let view = Self.referralView(state, store: place.store, region: region) else {
                 throw Problems.notFound("no such referral in your region")
@@ -216,7 +216,7 @@ extension SyncService {
         let author = try Self.partnerAuthor(request.author, actor: actor, principal: principal)
         let now = self.now
         return try worker.write { store in
-            guard let rid = try? RecordID(id), let place = try Self.locate(rid, region: region, in: store),
+            guard let (rid, place) = try Self.resolveReferral(id, region: region, in: store),
                   let state = try store.loadRecord(RecordRef(kind: .signal, id: rid)), !state.erased,
                   let current = state.status("status"), current.state != "draft" else {
                 throw Problems.notFound("no such referral in your region")
@@ -236,13 +236,13 @@ extension SyncService {
             let server = ServerStore(store)
             try server.feed(op.id, to: storeID)
             if let note = request.caseNote, !note.isEmpty {
-                try server.insertCaseNote(partner: partner, referral: id, at: now, author: author.rawValue, text: note)
+                try server.insertCaseNote(partner: partner, referral: rid.rawValue, at: now, author: author.rawValue, text: note)
             }
-            try self.auditAccess(store, at: now, actor: actor, token: token, action: "update:" + request.state, referrals: [id])
-            try Self.recordFollowUp(request.state, referral: id, store: storeID, at: now, in: store)
-            try Self.recordHistory(request.state, referral: id, actor: author.rawValue, at: now, in: store)
+            try self.auditAccess(store, at: now, actor: actor, token: token, action: "update:" + request.state, referrals: [rid.rawValue])
+            try Self.recordFollowUp(request.state, referral: rid.rawValue, store: storeID, at: now, in: store)
+            try Self.recordHistory(request.state, referral: rid.rawValue, actor: author.rawValue, at: now, in: store)
             guard let updated = try store.loadRecord(state.ref), let view = Self.referralView(updated, store: storeID, region: region) else {
-                throw ServerError.corrupt("referral \(id) vanished")
+                throw ServerError.corrupt("referral \(rid) vanished")
             }
             return view
         }
