@@ -36,27 +36,8 @@ public enum AuditLog {
         return head
     }
 
-    public struct Entry: Sendable, Equatable {
-        public let seq: Int64
-        public let at: UInt64
-        public let actor: String
-        public let token: String
-        public let action: String
-        public let referral: String
-        public let prevHash: SHA256Digest
-        public let hash: SHA256Digest
-
-        public init(seq: Int64, at: UInt64, actor: String, token: String, action: String, referral: String, prevHash: SHA256Digest, hash: SHA256Digest) {
-            self.seq = seq
-            self.at = at
-            self.actor = actor
-            self.token = token
-            self.action = action
-            self.referral = referral
-            self.prevHash = prevHash
-            self.hash = hash
-        }
-    }
+    /// One entry of the chain: the stored row (`ServerStore.AuditRow`), one type for both.
+    public typealias Entry = ServerStore.AuditRow
 
     static func hash(key: [UInt8]?, seq: Int64, at: UInt64, actor: String, token: String, action: String, referral: String, prev: SHA256Digest) -> SHA256Digest {
         var w = CanonicalWriter(capacity: 160)
@@ -130,9 +111,7 @@ public enum AuditLog {
 
     /// Every entry, in stored order.
     public static func entries(_ db: Database) throws -> [Entry] {
-        try ServerStore.auditRows(db).map { r in
-            Entry(seq: r.seq, at: r.at, actor: r.actor, token: r.token, action: r.action, referral: r.referral, prevHash: r.prevHash, hash: r.hash)
-        }
+        try ServerStore.auditRows(db)
     }
 
     /// The problems found, first one first; empty when the chain is intact. `key`: the audit
