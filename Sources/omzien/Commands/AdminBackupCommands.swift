@@ -82,7 +82,13 @@ struct AdminRestoreCommand: Command {
         // cursors up to it). Nil when there is none (restore onto a new host).
         let replacedHead = (try? target.firstRow("SELECT max(pos) FROM ops")?.first?.int64) ?? nil
         if targetHasData {
-            let aside = db + ".before-restore-\(Self.stamp()).sqlite"
+            // Two restores in one second would name the same file: the second gets "-2", ...
+            var aside = db + ".before-restore-\(Self.stamp()).sqlite"
+            var n = 1
+            while FileManager.default.fileExists(atPath: aside) {
+                n += 1
+                aside = db + ".before-restore-\(Self.stamp())-\(n).sqlite"
+            }
             do { try target.backup(to: aside) } catch { throw CLIError.io("could not keep the current database as '\(aside)': \(error); nothing restored") }
             kept = aside
         }
