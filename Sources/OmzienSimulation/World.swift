@@ -322,11 +322,15 @@ final class World {
             partnerRegionByToken[p.token] = nil
         }
         let policy = RetentionPolicy.defaults
-        let due = try [RecordKind.signal, .feedback].flatMap { try service.records(kind: $0) }.filter { !$0.erased && policy.due($0, now: clock.now) != nil }
+        // What the server holds that is past its period and not erased yet.
+        func overdue() throws -> [RecordState] {
+            try [RecordKind.signal, .feedback].flatMap { try service.records(kind: $0) }.filter { !$0.erased && policy.due($0, now: clock.now) != nil }
+        }
+        let due = try overdue()
         let report = try service.purgeExpired()  // what the hourly schedule does
         counts["retention purged on the server", default: 0] += report.total
         purged.formUnion(due.map(\.ref))
-        let left = try [RecordKind.signal, .feedback].flatMap { try service.records(kind: $0) }.filter { !$0.erased && policy.due($0, now: clock.now) != nil }
+        let left = try overdue()
         if let first = left.first {
             violations.append((Invariant.retention, "\(left.count) records past their period are not erased after the purge, \(first.ref) among them"))
         }
