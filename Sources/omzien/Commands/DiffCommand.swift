@@ -13,8 +13,9 @@ struct DiffCommand: Command {
                   .flag("json", "print the differences as JSON")],
         about: """
         A and B are replica databases (a device's, or a stopped server's or a copy of it), opened
-        read-only, or session logs (.jsonl.gz), which are first replayed into a scratch database. Prints the records that exist on one side only, the fields that differ on
-        records both hold, and the operations one holds that the other lacks, per replica.
+        read-only, or session logs (.jsonl.gz), which are first replayed into a scratch database.
+        Prints the records that exist on one side only, the fields that differ on records both
+        hold, and the operations one holds that the other lacks, per replica.
         """,
         notes: "Exit status 0 when they hold the same, 1 when they differ.")
     let a: String, b: String, store: String?, json: Bool

@@ -218,10 +218,10 @@ struct ReplayCommand: Command {
         its own (its database lives in memory: nothing is written), with the clock set to each
         step's recorded time, and compares every answer and store digest with the recording.
         A device log (from 'device sync --record') is replayed on the device side instead: the
-        recorded answers are applied to a scratch replica and its digest checked at each step. Stops at the first
-        difference, shows it and how to reproduce it; exit status 1 then. The log is read as
-        the replay goes (a progress bar on long logs); a cut-off log replays up to its last
-        complete line, with a warning.
+        recorded answers are applied to a scratch replica and its digest checked at each step.
+        Stops at the first difference, shows it and how to reproduce it; exit status 1 then. The
+        log is read as the replay goes (a progress bar on long logs); a cut-off log replays up
+        to its last complete line, with a warning.
         """)
     let path: String, until: Int?, json: Bool
 
