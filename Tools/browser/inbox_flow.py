@@ -21,10 +21,10 @@ import os
 import sys
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 URL = os.environ["OMZIEN_URL"].rstrip("/")
 REFERRAL = os.environ["OMZIEN_REFERRAL"]
@@ -61,22 +61,43 @@ def browser():
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+def submit(driver, button):
+    """Clicks a form's button or a link and waits until the answer has replaced the page.
+
+    A click returns as soon as the browser has taken it, not when the next page is there:
+    reading `page_source` right after it may read the page the form was on. The old page's
+    window gets a mark; a new document has a fresh window without it. Asking while the
+    browser is between documents may itself fail (chromium: "Node with given id does not
+    belong to the document", "no such execution context"), which only means "not yet".
+    """
+    driver.execute_script("window.omzienOldPage = true")
+    button.click()
+
+    def answered(d):
+        try:
+            return d.execute_script("return window.omzienOldPage === undefined && document.readyState === 'complete'")
+        except WebDriverException:
+            return False
+
+    WebDriverWait(driver, 20, poll_frequency=0.05).until(answered, "the form's answer did not arrive within 20 s")
+
+
 def login(driver, name):
     driver.get(URL + "/web/login")
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "form.login button"))
 
 
 def logout(driver):
-    driver.find_element(By.CSS_SELECTOR, "nav form button").click()
+    submit(driver, driver.find_element(By.CSS_SELECTOR, "nav form button"))
 
 
 def step(driver, state, outcome=None):
     form = driver.find_element(By.XPATH, f"//form[input[@name='state' and @value='{state}']]")
     if outcome:
         Select(form.find_element(By.NAME, "outcome")).select_by_value(outcome)
-    form.find_element(By.TAG_NAME, "button").click()
+    submit(driver, form.find_element(By.TAG_NAME, "button"))
 
 
 def main():
@@ -88,7 +109,7 @@ def main():
         # A wrong password: one message that does not say which field was wrong.
         driver.find_element(By.ID, "name").send_keys(WORKER)
         driver.find_element(By.ID, "password").send_keys("niet het wachtwoord")
-        driver.find_element(By.CSS_SELECTOR, "form.login button").click()
+        submit(driver, driver.find_element(By.CSS_SELECTOR, "form.login button"))
         check("gebruikersnaam of het wachtwoord klopt niet" in driver.page_source, "a failed login names neither field")
 
         login(driver, WORKER)
@@ -98,7 +119,7 @@ def main():
         check(REFERRAL in driver.page_source, "the inbox lists the device's referral")
         driver.save_screenshot(os.path.join(SHOTS, "web-inbox.png"))
 
-        driver.find_element(By.CSS_SELECTOR, f"a[href='/web/referrals/{REFERRAL}']").click()
+        submit(driver, driver.find_element(By.CSS_SELECTOR, f"a[href='/web/referrals/{REFERRAL}']"))
         note = driver.find_element(By.XPATH, "//dt[text()='Notitie van de winkel']/following-sibling::dd[1]")
         check(note.text == PAYLOAD, "the XSS payload in the note renders as text")
         check(no_alert(driver) and not driver.find_elements(By.CSS_SELECTOR, "main script, main img"), "no script ran, no element was injected")
