@@ -47,6 +47,12 @@ struct CLITests {
         #expect(range.err.contains("--port"))
         let command = try Self.run(["frobnicate"])
         #expect(command.status == 64)
+        // The value without its option name, as a person types it after 'admin store add ID'.
+        for (args, hint) in [(["admin", "enroll", "store-a"], "did you mean --store store-a?"),
+                             (["device", "enroll", "ABCD-EFGH-JKLM-NPQR", "--server", "http://127.0.0.1:9"], "did you mean --code ABCD-EFGH-JKLM-NPQR?")] {
+            let stray = try Self.run(args)
+            #expect(stray.status == 64 && stray.err.contains(hint), "\(args): \(stray.err)")
+        }
     }
 
     /// The command names as `omzien --help` lists them: its list is `CommandRegistry.all`
