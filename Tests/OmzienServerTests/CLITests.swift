@@ -55,6 +55,18 @@ struct CLITests {
         }
     }
 
+    /// `omzien partner --help` is how a person asks what the partner commands are: the group's
+    /// commands with their summaries, exit 0 (it was "'partner' needs a subcommand", exit 64).
+    @Test func aGroupOfCommandsAnswersHelpWithItsCommands() throws {
+        let partner = try Self.run(["partner", "--help"])
+        #expect(partner.status == 0 && partner.out.contains("partner pull") && partner.out.contains("partner update"), "\(partner.out)\(partner.err)")
+        #expect(!partner.out.contains("device sync") && !partner.out.contains("admin"), "only the group: \(partner.out)")
+        let quarantine = try Self.run(["admin", "quarantine", "-h"])
+        #expect(quarantine.status == 0 && quarantine.out.contains("admin quarantine release") && !quarantine.out.contains("admin enroll"), "\(quarantine.out)")
+        let bare = try Self.run(["admin", "quarantine"])
+        #expect(bare.status == 64 && bare.err.contains("'admin quarantine' needs a subcommand: list, release"), "\(bare.err)")
+    }
+
     /// The command names as `omzien --help` lists them: its list is `CommandRegistry.all`
     /// (main.swift), so a command added to the registry is checked here without a test edit.
     static func registeredCommands() throws -> [String] {
