@@ -164,6 +164,9 @@ struct PartnerDayTests {
         #expect(typo.err.contains("outcome 'home-vist' is not one of linked-to-activity, home-visit, referred-elsewhere, no-help-wanted, unreachable, other"), "\(typo.err)")
         let none = try partner(["update", other, "--state", "closed"])
         #expect(none.err.contains("closing needs an outcome, one of linked-to-activity"), "\(none.err)")
+        // A decline without a reason is told in this command's words, not the API's `declineReason`.
+        let unexplained = try partner(["update", other, "--state", "declined"])
+        #expect(unexplained.status == 64 && unexplained.err.contains("declining needs --reason TEXT") && !unexplained.err.contains("declineReason"), "\(unexplained.err)")
     }
 
     /// Item 8 (R-PART-24, R-PART-25, R-PART-28): a case note without a state change (API and

@@ -270,6 +270,10 @@ struct PartnerUpdateCommand: Command {
     init(_ args: inout ArgumentReader) throws {
         id = args.positional()
         let state = args.string("state")
+        // What the server would refuse in API words (`declineReason`), said in this command's.
+        if state == "declined", args.value("reason")?.isEmpty ?? true {
+            throw CLIError.usage("declining needs --reason TEXT: why the referral was declined (the store sees it)", command: Self.name)
+        }
         request = ReferralUpdateRequest(state: state, outcome: args.value("outcome"), declineReason: args.value("reason"),
                                         caseNote: args.value("case-note"), author: args.value("author"))
         json = args.flag("json")
@@ -292,7 +296,7 @@ struct PartnerNoteCommand: Command {
         arguments: [Argument("ID", "the referral id"), Argument("TEXT", "the note's text")],
         options: [PartnerContext.authorOption, PartnerContext.jsonOption] + PartnerContext.options,
         about: """
-        Keeps TEXT (1-4000 bytes, several lines allowed) on the server with the referral, the time
+        Keeps TEXT (at most 4000 characters, fewer with accents or emoji; several lines allowed) on the server with the referral, the time
         and the author. Only your organisation reads it back (omzien partner notes ID).
         """)
     let context: PartnerContext, id: String, request: CaseNoteRequest, json: Bool
