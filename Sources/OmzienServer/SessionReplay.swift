@@ -139,6 +139,12 @@ public enum SessionReplay {
                 result.skipped += 1
                 continue
             }
+            if e.status == HTTPStatus.tooManyRequests.code {
+                // The auth gate's answer to an address that failed too often (R-OPS-4): the
+                // service never saw the request, and the replay's gate keeps no such count.
+                result.skipped += 1
+                continue
+            }
             if let store = e.store, let before = e.digestBefore, differ("digest before", before, try service.replayDigest(store: store, recorded: before)) { return result }
             guard !e.authRefused, e.principal.hasPrefix("device:"), (200..<300).contains(e.status), d.fastPath,
                   case let .device(replica, store)? = try? service.replayPrincipal(e.principal) else {

@@ -10,13 +10,12 @@ import OmzienStore
 public enum SyncRoutes {
     public static func router(for service: SyncService, recorder: SessionRecorder? = nil, gate: AuthGate = AuthGate()) -> Router {
         var r = Router()
-        /// Every sync route goes through the recorder when one is given, and the auth gate.
+        /// Every sync route goes through the auth gate, and that through the recorder when one
+        /// is given (the log holds what the gate answered, a 429 too).
         func register(_ endpoint: AnyEndpoint, _ handler: @escaping Router.Handler) {
-            var wrapped: Router.Handler = { req, ctx in try gate.handle(req, ctx, pattern: endpoint.pattern, handler) }
-            if let recorder {
-                wrapped = { req, ctx in try recorder.record(service, req) { try handler(req, ctx) } }
-            }
-            r.on(HTTPMethod(endpoint.method.rawValue), endpoint.pattern, wrapped)
+            let gated: Router.Handler = { req, ctx in try gate.handle(req, ctx, pattern: endpoint.pattern, handler) }
+            guard let recorder else { return r.on(HTTPMethod(endpoint.method.rawValue), endpoint.pattern, gated) }
+            r.on(HTTPMethod(endpoint.method.rawValue), endpoint.pattern) { req, ctx in try recorder.record(service, req) { try gated(req, ctx) } }
         }
         /// A JSON endpoint: its answer is the endpoint's response type, sent with its success status.
         func on<Request, Response: Encodable>(_ endpoint: Endpoint<Request, Response>,
