@@ -32,6 +32,10 @@ public final class SyncService: Sendable {
 
     let worker: DatabaseWorker
     let configuration: Configuration
+    /// The worker and the configuration, as every part below shares them.
+    let context: ServiceContext
+    /// Pull, snapshot, status, info and the store digests (Services/PullService.swift).
+    let pulls: PullService
     /// The audit chain's key, from the server secret beside the database (R-PRIV-5).
     let auditKey: [UInt8]
     /// Derives the device token of an enrollment from its code and nonce (R-SYNC-2a).
@@ -62,6 +66,8 @@ public final class SyncService: Sendable {
         erasureLedger = ledger
         worker = DatabaseWorker(store: store)
         self.configuration = configuration
+        context = ServiceContext(worker: worker, configuration: configuration)
+        pulls = PullService(context: context)
         self.auditKey = auditKey
         self.enrollmentKey = secret.key(for: "enrollment-token")
         self.auditHeadFile = headFile
@@ -118,7 +124,7 @@ public final class SyncService: Sendable {
     /// commits than writes).
     public var commitStats: (commits: Int, writes: Int) { worker.commitStats.withLock { $0 } }
 
-    var now: UInt64 { RequestClock.pinned ?? configuration.now() }
+    var now: UInt64 { context.now }
 
     // MARK: Authentication
 
@@ -189,14 +195,9 @@ public final class SyncService: Sendable {
         principals.withLock { cache in cache = cache.filter { !matches($0.value.principal) } }
     }
 
-    func requireAdmin(_ p: Principal) throws {
-        guard case .admin = p else { throw Problems.forbidden("this needs an admin token") }
-    }
+    func requireAdmin(_ p: Principal) throws { try p.requireAdmin() }
 
-    func requireDevice(_ p: Principal) throws -> (ReplicaID, String) {
-        guard case let .device(replica, store) = p else { throw Problems.forbidden("this needs a device token") }
-        return (replica, store)
-    }
+    func requireDevice(_ p: Principal) throws -> (ReplicaID, String) { try p.requireDevice() }
 
     static func checkVersion(_ v: Int) throws {
         guard v == SyncProtocol.version else {
@@ -425,83 +426,23 @@ public final class SyncService: Sendable {
         return try? worker.read { $0.held(from: replica) }
     }
 
-    // MARK: Pull, snapshot, status
-
-    static func parseCursor(_ cursor: String?) throws -> Int64 {
-        guard let cursor, !cursor.isEmpty else { return 0 }
-        guard cursor.hasPrefix("p"), let pos = Int64(cursor.dropFirst()), pos >= 0 else {
-            throw Problem("invalid-cursor", status: 400, title: "Invalid cursor", detail: "pass back a cursor exactly as the server gave it, or none to start from the beginning")
-        }
-        return pos
-    }
+    // MARK: Pull, snapshot, status (Services/PullService.swift)
 
     public func pull(_ principal: Principal, cursor: String?, limit: Int?) throws -> PullResponse {
-        let (replica, storeID) = try requireDevice(principal)
-        let after = try Self.parseCursor(cursor)
-        let limit = limit ?? Limits.defaultPullPage
-        guard (1...Limits.maxPullPage).contains(limit) else {
-            throw Problems.badRequest("limit must be 1...\(Limits.maxPullPage), got \(limit)")
-        }
-        let now = self.now
-        return try worker.read { store in
-            let entries = try ServerStore(store).feedPage(of: storeID, after: after, excluding: replica, limit: limit + 1)
-            let page = entries.prefix(limit)
-            let ops = try Self.storeAudience(page.map(\.operation), in: store)  // R-PRIV-32
-            let next = page.last?.position ?? after
-            return PullResponse(operations: ops, cursor: "p\(next)", more: entries.count > limit, serverTime: now)
-        }
+        try pulls.pull(principal, cursor: cursor, limit: limit)
     }
 
-    public func snapshot(_ principal: Principal) throws -> SnapshotResponse {
-        let (_, storeID) = try requireDevice(principal)
-        let now = self.now
-        return try worker.read { store in
-            var records: [SnapshotResponse.Record] = []
-            let digest = try Self.scopedRecords(of: storeID, in: store) { (ref: RecordRef, state: [UInt8]) in
-                guard records.count < Limits.maxSnapshotRecords else {
-                    throw Problem("payload-too-large", status: 413, title: "Snapshot too large", detail: "the store has more than \(Limits.maxSnapshotRecords) records")
-                }
-                records.append(.init(kind: ref.kind.rawValue, id: ref.id.rawValue, state: Data(state).base64EncodedString()))
-            }
-            let head = try ServerStore(store).feedHead(of: storeID)
-            return SnapshotResponse(records: records, cursor: "p\(head)", digest: digest.hex, serverTime: now)
-        }
-    }
+    public func snapshot(_ principal: Principal) throws -> SnapshotResponse { try pulls.snapshot(principal) }
 
-    public func status(_ principal: Principal) throws -> StatusResponse {
-        let (replica, storeID) = try requireDevice(principal)
-        let now = self.now
-        return try worker.read { store in
-            let parked = try ServerStore(store).parkedCount(of: replica.rawValue)
-            return StatusResponse(replica: replica.rawValue, store: storeID, held: store.held(from: replica), quarantined: parked, serverTime: now)
-        }
-    }
+    public func status(_ principal: Principal) throws -> StatusResponse { try pulls.status(principal) }
 
-    public func info() -> InfoResponse {
-        InfoResponse(protocolVersion: SyncProtocol.version, serverTime: now,
-                     limits: ServerLimits(maxOperationsPerPush: Limits.maxOperationsPerPush, maxRequestBytes: Limits.maxRequestBytes,
-                                   maxPullPage: Limits.maxPullPage, defaultPullPage: Limits.defaultPullPage,
-                                   maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: configuration.maxDriftMillis),
-                     retention: RetentionPeriods(configuration.retention))  // PRIVACY.md R-PRIV-22
-    }
+    public func info() -> InfoResponse { pulls.info() }
 
-    /// The state digest of one store's records as its devices hold them: of the store-audience
-    /// projection (MODEL.md 7.1, PRIVACY.md R-PRIV-32), for tests, the demo and `omzien admin`.
-    public func digest(store storeID: String) throws -> SHA256Digest {
-        try worker.read { store in try Self.scopedRecords(of: storeID, in: store, states: nil) }
-    }
+    /// The state digest of one store's records as its devices hold them (`PullService.digest`).
+    public func digest(store storeID: String) throws -> SHA256Digest { try pulls.digest(store: storeID) }
 
-    /// Visits every record in a store's scope in (kind, id) order, with its canonical state
-    /// when `states` is given, and returns the state digest of exactly those records.
-    static func scopedRecords(of storeID: String, in store: ReplicaStore, storeAudience: Bool = true,
-                              states: ((RecordRef, [UInt8]) throws -> Void)?) throws -> SHA256Digest {
-        var digest = StateDigest()
-        try ServerStore(store).forEachScopedRecord(of: storeID) { record in
-            let (bytes, hash) = storeAudience ? try Self.storeAudienceState(record.ref, bytes: record.state, hash: record.stateHash)
-                                              : (record.state, record.stateHash)  // R-PRIV-32
-            digest.add(record.ref, stateHash: SHA256Digest(bytes: hash))
-            try states?(record.ref, bytes)
-        }
-        return digest.finalize()
-    }
+    /// The digest of a store's records as the server holds them, nothing withheld.
+    public func fullDigest(store storeID: String) throws -> SHA256Digest { try pulls.fullDigest(store: storeID) }
+
+    func replayDigest(store storeID: String, recorded: String) throws -> String { try pulls.replayDigest(store: storeID, recorded: recorded) }
 }
