@@ -120,7 +120,7 @@ public final class DeviceSync {
             ?? EnrollmentIntent(server: server.absoluteString, code: code, nonce: EnrollmentIntent.randomNonce())
         try intent.save(intentPath)
         let anonymous = SyncClient(baseURL: server, token: nil, transport: transport, retry: retry)
-        let identity = try anonymous.call("POST", "v1/enroll", body: EnrollRequest(code: code, label: label, nonce: intent.nonce), as: EnrollResponse.self)
+        let identity = try anonymous.call(Endpoints.enroll, body: EnrollRequest(code: code, label: label, nonce: intent.nonce))
         let replica = try ReplicaID(identity.replica)
         if let existing, existing.replica != replica {
             throw ClientError.enrollment("'\(path)' was begun for replica \(existing.replica), but the server enrolled \(replica); remove the file and enroll again")
@@ -141,7 +141,7 @@ public final class DeviceSync {
 
     /// Imports the store's snapshot and remembers its cursor (R-SYNC-9).
     public func bootstrap() throws {
-        let snapshot = try client.call("GET", "v1/sync/snapshot", as: SnapshotResponse.self)
+        let snapshot = try client.call(Endpoints.snapshot)
         var records: [(ref: RecordRef, state: [UInt8])] = []
         records.reserveCapacity(snapshot.records.count)
         for r in snapshot.records {
@@ -170,7 +170,7 @@ public final class DeviceSync {
         if report.pushRequests == 0, acknowledged > 0 {
             // Nothing was unsent as far as we know. A server restored from an older backup
             // holds less than it acknowledged (R-OPS-3): ask once, and resend from its mark.
-            let held = try client.call("GET", "v1/sync/status", as: StatusResponse.self).held
+            let held = try client.call(Endpoints.status).held
             if held < acknowledged {
                 progress?("the server holds \(held) of our operations but had acknowledged \(acknowledged); sending them again")
                 try withStore { try $0.resetAcknowledged(to: held) }
@@ -190,7 +190,7 @@ public final class DeviceSync {
             guard !batch.isEmpty else { return }
             let answer: PushResponse
             do {
-                answer = try client.call("POST", "v1/sync/push", body: PushRequest(replica: replica.rawValue, operations: batch), as: PushResponse.self)
+                answer = try client.call(Endpoints.push, body: PushRequest(replica: replica.rawValue, operations: batch))
             } catch let ClientError.problem(p) where p.code == "sequence-gap" || p.code == "broken-chain" {
                 // The server holds less than we thought (e.g. restored from a backup): resend from its mark.
                 guard let held = p.held, held < acknowledged || held < batch[0].id.sequence - 1 else { throw ClientError.problem(p) }
@@ -216,7 +216,7 @@ public final class DeviceSync {
     func pull(report: inout Report, progress: ((String) -> Void)?) throws {
         while true {
             let cursor = try withStore { try $0.setting("cursor") } ?? ""
-            let page = try client.call("GET", "v1/sync/pull", query: ["cursor": cursor, "limit": "\(Limits.defaultPullPage)"], as: PullResponse.self)
+            let page = try client.call(Endpoints.pull, query: ["cursor": cursor, "limit": "\(Limits.defaultPullPage)"])
             report.pullRequests += 1
             let applied = try withStore { store in
                 try store.atomically { () -> ReplicaStore.ApplyReport in

@@ -39,12 +39,40 @@ public struct SyncClient: Sendable {
         return e
     }()
 
-    /// One call with retries. `body` is JSON-encoded; the answer is decoded as `T`.
+    /// One call of a catalogued endpoint (`Endpoints`), with retries: `parameters` fill the
+    /// pattern's `:name` segments in order, and the answer is the endpoint's response type.
+    public func call<Request: Encodable, Response: Decodable>(_ endpoint: Endpoint<Request, Response>, _ parameters: String...,
+                                                               query: [String: String] = [:], body: Request) throws -> Response {
+        try call(endpoint.method, url: try url(endpoint.erased.path(parameters), query: query), body: body, as: Response.self)
+    }
+
+    /// `call(_:_:query:body:)` for an endpoint without a request body.
+    public func call<Response: Decodable>(_ endpoint: Endpoint<NoBody, Response>, _ parameters: String...,
+                                          query: [String: String] = [:]) throws -> Response {
+        try call(endpoint.method, url: try url(endpoint.erased.path(parameters), query: query), body: nil, as: Response.self)
+    }
+
+    /// One call with retries. `path` is relative to `baseURL` (percent-encoded by this call);
+    /// `body` is JSON-encoded; the answer is decoded as `T`.
     public func call<T: Decodable>(_ method: String, _ path: String, query: [String: String] = [:], body: (any Encodable)? = nil,
                                    as: T.Type = T.self) throws -> T {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         if !query.isEmpty { components.queryItems = query.keys.sorted().map { URLQueryItem(name: $0, value: query[$0]) } }
         guard let url = components.url else { throw ClientError.badResponse("bad URL for \(path)") }
+        return try call(method, url: url, body: body, as: T.self)
+    }
+
+    /// The URL of an already percent-encoded absolute `path` (an `Endpoint.path`) under `baseURL`.
+    public func url(_ path: String, query: [String: String] = [:]) throws -> URL {
+        var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false)
+        let base = components?.percentEncodedPath ?? ""
+        components?.percentEncodedPath = (base.hasSuffix("/") ? String(base.dropLast()) : base) + path
+        if !query.isEmpty { components?.queryItems = query.keys.sorted().map { URLQueryItem(name: $0, value: query[$0]) } }
+        guard let url = components?.url else { throw ClientError.badResponse("bad URL for \(path)") }
+        return url
+    }
+
+    func call<T: Decodable>(_ method: String, url: URL, body: (any Encodable)?, as: T.Type) throws -> T {
         var headers = ["Accept": "application/json", "Accept-Encoding": "gzip"]
         if let token { headers["Authorization"] = "Bearer \(token)" }
         var data: Data?

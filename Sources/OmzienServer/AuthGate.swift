@@ -19,13 +19,13 @@ public struct AuthGate: Sendable {
     }
 
     func handle(_ req: HTTPRequest, _ ctx: RequestContext, pattern: String, _ handler: Router.Handler) throws -> HTTPResponse {
-        let enrolling = pattern == "/v1/enroll"
+        let enrolling = pattern == Endpoints.enroll.pattern
         let address = (enrolling ? "code " : "token ") + ctx.remoteAddress
         if enrolling, let wait = limiter.retryAfter(address) { return tooMany(wait) }
         let response = try handler(req, ctx)
         // A request without credentials is no guess: only a presented token or code counts.
         guard response.status.code == 401, enrolling || req.headers["Authorization"] != nil else {
-            if pattern == "/v1/sync/push", response.status.code >= 400 { metrics?.recordRefusedPush(code: Self.problemCode(response) ?? "\(response.status.code)") }
+            if pattern == Endpoints.push.pattern, response.status.code >= 400 { metrics?.recordRefusedPush(code: Self.problemCode(response) ?? "\(response.status.code)") }
             return response
         }
         metrics?.recordFailedAuthentication(kind: enrolling ? "enrollment-code" : "token")

@@ -15,7 +15,7 @@ extension RecordedAnswer {
         let b = replayed.isEmpty ? nil : try? JSONSerialization.jsonObject(with: Data(replayed), options: [.fragmentsAllowed])
         if a == nil && b == nil { return nil }
         if a is [String: Any], let marker = (a as? [String: Any])?[SessionLog.cappedMarker] { _ = marker; return nil }  // a capped answer: the status was checked
-        if path == "/v1/info", var x = a as? [String: Any], var y = b as? [String: Any] {
+        if path == Endpoints.info.pattern, var x = a as? [String: Any], var y = b as? [String: Any] {
             for key in ["limits", "retention"] { x[key] = nil; y[key] = nil }
             return compare(x, y, path: "answer", ignoreDetail: false)
         }
@@ -64,7 +64,7 @@ struct ReplayCodes {
     private var unused: [String] = []
 
     mutating func learn(from e: SessionLog.Exchange, replayed: [UInt8]) {
-        guard e.method == "POST", e.path == "/v1/admin/enrollments", (200..<300).contains(e.status),
+        guard Endpoints.createEnrollment.matches(method: e.method, path: e.path), (200..<300).contains(e.status),
               let recorded = e.response.flatMap({ try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }),
               let mine = (try? JSONSerialization.jsonObject(with: Data(replayed))) as? [String: Any],
               let code = mine["code"] as? String, let marker = recorded["code"] as? String else { return }
@@ -79,7 +79,7 @@ struct ReplayCodes {
            let text = (try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])) as? String {
             return Array(text.utf8)
         }
-        guard e.method == "POST", e.path == "/v1/enroll", let body = e.request,
+        guard Endpoints.enroll.matches(method: e.method, path: e.path), let body = e.request,
               var o = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any], let marker = o["code"] as? String else { return e.request }
         let code: String
         if let known = byFingerprint[marker], marker != "<secret>" {

@@ -49,7 +49,7 @@ extension SessionReplay {
             } else {
                 // Operations the device wrote after the log began reach the log in its pushes:
                 // they were in its database before it sent them.
-                if step.path == "/v1/sync/push", let body = step.request, !SessionLog.isCapped(body), let push = try? PushRequest.decodeFast(body) {
+                if Endpoints.push.matches(method: step.method, path: step.path), let body = step.request, !SessionLog.isCapped(body), let push = try? PushRequest.decodeFast(body) {
                     let own = push.operations.filter { $0.id.replica == replicaID && $0.id.sequence > held[replicaID.rawValue, default: 0] }
                     try scratch.apply(own, mode: .scopedFeed)
                     for op in own { held[replicaID.rawValue] = max(held[replicaID.rawValue, default: 0], op.id.sequence) }
@@ -57,9 +57,9 @@ extension SessionReplay {
                 if let recorded = step.replicaDigest, differ("replica digest", recorded, try scratch.storeAudienceDigest().hex) { return result }
             }
             if step.method != DeviceLogState.method, (200..<300).contains(step.status), let body = step.response, !SessionLog.isCapped(body) {
-                if step.path == "/v1/sync/snapshot", let snapshot = try? SnapshotResponse.decodeFast(body) {
+                if Endpoints.snapshot.matches(method: step.method, path: step.path), let snapshot = try? SnapshotResponse.decodeFast(body) {
                     try importStates(snapshot.records, digest: snapshot.digest, into: scratch, step: step.step)
-                } else if step.path == "/v1/sync/pull", let page = try? PullResponse.decodeFast(body) {
+                } else if Endpoints.pull.matches(method: step.method, path: step.path), let page = try? PullResponse.decodeFast(body) {
                     // What the device held already it did not apply again.
                     let fresh = page.operations.filter { $0.id.sequence > held[$0.id.replica.rawValue, default: 0] }
                     try scratch.apply(fresh, mode: .scopedFeed)

@@ -139,6 +139,12 @@ public enum SessionReplay {
                 result.skipped += 1
                 continue
             }
+            if e.status == HTTPStatus.tooManyRequests.code {
+                // The auth gate's answer to an address that failed too often (R-OPS-4): the
+                // service never saw the request, and the replay's gate keeps no such count.
+                result.skipped += 1
+                continue
+            }
             if let store = e.store, let before = e.digestBefore, differ("digest before", before, try service.replayDigest(store: store, recorded: before)) { return result }
             guard !e.authRefused, e.principal.hasPrefix("device:"), (200..<300).contains(e.status), d.fastPath,
                   case let .device(replica, store)? = try? service.replayPrincipal(e.principal) else {
@@ -166,8 +172,8 @@ public enum SessionReplay {
             // A capped answer (R-LOG-6) is not in the log: only the digests are checked.
             let answerInLog = !(e.response.map(SessionLog.isCapped) ?? false)
             func differAnswer(_ field: String, _ expected: String, _ actual: String) -> Bool { answerInLog && differ(field, expected, actual) }
-            switch (e.method, e.path) {
-            case ("POST", "/v1/sync/push"):
+            switch Endpoints.endpoint(method: e.method, path: e.path) {
+            case .some(Endpoints.push.erased):
                 guard let request = d.push else { continue }
                 let answer = try service.push(principal, try request.get(), validated: d.validated)
                 if differAnswer("held", recorded["held"], "\(answer.held)") { return result }
@@ -175,7 +181,7 @@ public enum SessionReplay {
                 if differAnswer("duplicates", recorded["duplicates"], "\(answer.duplicates)") { return result }
                 let quarantined = recorded.list("quarantined").compactMap { $0["id"]?.string }
                 if differAnswer("quarantined", quarantined.joined(separator: ","), answer.quarantined.map(\.id.description).joined(separator: ",")) { return result }
-            case ("GET", "/v1/sync/pull"):
+            case .some(Endpoints.pull.erased):
                 let query = URLComponents(string: "?" + (e.query ?? ""))?.queryItems ?? []
                 let cursor = query.first { $0.name == "cursor" }?.value
                 let limit = query.first { $0.name == "limit" }?.value.flatMap(Int.init)
@@ -183,11 +189,11 @@ public enum SessionReplay {
                 let ids = recorded.list("operations").compactMap { $0["id"]?.string }
                 if differAnswer("operations", ids.joined(separator: ","), answer.operations.map(\.id.description).joined(separator: ",")) { return result }
                 if differAnswer("cursor", recorded["cursor"], answer.cursor) { return result }
-            case ("GET", "/v1/sync/snapshot"):
+            case .some(Endpoints.snapshot.erased):
                 let answer = try service.snapshot(principal)
                 let snapshotDigest = answer.digest == recorded["digest"] ? answer.digest : try service.replayDigest(store: store, recorded: recorded["digest"])
                 if differAnswer("snapshot digest", recorded["digest"], snapshotDigest) { return result }
-            case ("GET", "/v1/sync/status"):
+            case .some(Endpoints.status.erased):
                 let answer = try service.status(principal)
                 if differAnswer("held", recorded["held"], "\(answer.held)") { return result }
             default:
@@ -213,9 +219,9 @@ struct DecodedStep: Sendable {
     init(_ e: SessionLog.Exchange) {
         answer = RecordedAnswer(e.response)
         guard e.principal.hasPrefix("device:"), (200..<300).contains(e.status), !e.authRefused else { return }
-        fastPath = [("POST", "/v1/sync/push"), ("GET", "/v1/sync/pull"), ("GET", "/v1/sync/snapshot"), ("GET", "/v1/sync/status")]
-            .contains { $0 == (e.method, e.path) }
-        if e.method == "POST", e.path == "/v1/sync/push", let body = e.request {
+        fastPath = [Endpoints.push.erased, Endpoints.pull.erased, Endpoints.snapshot.erased, Endpoints.status.erased]
+            .contains { $0.matches(method: e.method, path: e.path) }
+        if Endpoints.push.matches(method: e.method, path: e.path), let body = e.request {
             do {
                 let request = try PushRequest.decodeFast(body)
                 push = .success(request)

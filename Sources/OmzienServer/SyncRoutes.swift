@@ -10,153 +10,106 @@ import OmzienStore
 public enum SyncRoutes {
     public static func router(for service: SyncService, recorder: SessionRecorder? = nil, gate: AuthGate = AuthGate()) -> Router {
         var r = Router()
-        /// Every sync route goes through the recorder when one is given, and the auth gate.
-        func on(_ method: String, _ pattern: String, _ handler: @escaping Router.Handler) {
-            var wrapped: Router.Handler = { req, ctx in try gate.handle(req, ctx, pattern: pattern, handler) }
-            if let recorder {
-                wrapped = { req, ctx in try recorder.record(service, req) { try handler(req, ctx) } }
-            }
-            if method == "GET" { r.get(pattern, wrapped) } else { r.post(pattern, wrapped) }
+        /// Every sync route goes through the auth gate, and that through the recorder when one
+        /// is given (the log holds what the gate answered, a 429 too).
+        func register(_ endpoint: AnyEndpoint, _ handler: @escaping Router.Handler) {
+            let gated: Router.Handler = { req, ctx in try gate.handle(req, ctx, pattern: endpoint.pattern, handler) }
+            guard let recorder else { return r.on(HTTPMethod(endpoint.method.rawValue), endpoint.pattern, gated) }
+            r.on(HTTPMethod(endpoint.method.rawValue), endpoint.pattern) { req, ctx in try recorder.record(service, req) { try gated(req, ctx) } }
         }
-        on("POST", "/v1/enroll") { req, _ in
-            try answer(req, status: .created) { try service.enroll(try decode(EnrollRequest.self, req)) }
-        }
-        on("GET", "/v1/info") { req, _ in try answer(req) { service.info() } }
-        on("POST", "/v1/sync/push") { req, _ in
-            try answer(req) {
-                let principal = try auth(service, req)
-                do {
-                    let pushed = try service.push(principal, try decodePush(req, held: { service.held(of: principal) }))
-                    gate.metrics?.recordPush(pushed)
-                    gate.lastPush(principal, service.now, SyncMetrics.outcome(of: pushed))
-                    return pushed
-                } catch let p as Problem {
-                    gate.lastPush(principal, service.now, p.code)
-                    throw p
-                }
+        /// A JSON endpoint: its answer is the endpoint's response type, sent with its success status.
+        func on<Request, Response: Encodable>(_ endpoint: Endpoint<Request, Response>,
+                                              _ body: @escaping @Sendable (RouteCall<Request>) throws -> Response) {
+            register(endpoint.erased) { req, _ in
+                try answer(req, status: HTTPStatus(code: endpoint.success)) { try body(RouteCall(request: req, service: service)) }
             }
         }
-        on("GET", "/v1/sync/pull") { req, _ in
-            try answer(req) {
-                let principal = try auth(service, req)
-                return try service.pull(principal, cursor: req.queryValue("cursor"), limit: try pageLimit(req))
+        on(Endpoints.enroll) { call in try service.enroll(try call.body()) }
+        on(Endpoints.info) { _ in service.info() }
+        on(Endpoints.push) { call in
+            let principal = try call.principal()
+            do {
+                let pushed = try service.push(principal, try decodePush(call.request, held: { service.held(of: principal) }))
+                gate.metrics?.recordPush(pushed)
+                gate.lastPush(principal, service.now, SyncMetrics.outcome(of: pushed))
+                return pushed
+            } catch let p as Problem {
+                gate.lastPush(principal, service.now, p.code)
+                throw p
             }
         }
-        on("GET", "/v1/sync/snapshot") { req, _ in try answer(req) { try service.snapshot(try auth(service, req)) } }
-        on("GET", "/v1/sync/status") { req, _ in try answer(req) { try service.status(try auth(service, req)) } }
-        on("POST", "/v1/admin/regions") { req, _ in
-            try answer(req, status: .created) { try service.createRegion(try auth(service, req), try decode(CreateRegionRequest.self, req)) }
+        on(Endpoints.pull) { call in try service.pull(try call.principal(), cursor: call.query("cursor"), limit: try pageLimit(call.request)) }
+        on(Endpoints.snapshot) { call in try service.snapshot(try call.principal()) }
+        on(Endpoints.status) { call in try service.status(try call.principal()) }
+        on(Endpoints.createRegion) { call in try service.createRegion(try call.principal(), try call.body()) }
+        on(Endpoints.listRegions) { call in try service.listRegions(try call.principal()) }
+        on(Endpoints.createStore) { call in try service.createStore(try call.principal(), try call.body()) }
+        on(Endpoints.listStores) { call in try service.listStores(try call.principal()) }
+        on(Endpoints.createEnrollment) { call in try service.createEnrollment(try call.principal(), try call.body()) }
+        on(Endpoints.listDevices) { call in
+            let list = try service.listDevices(try call.principal())
+            return gate.metrics?.withLastPushes(list) ?? list
         }
-        on("GET", "/v1/admin/regions") { req, _ in try answer(req) { try service.listRegions(try auth(service, req)) } }
-        on("POST", "/v1/admin/stores") { req, _ in
-            try answer(req, status: .created) { try service.createStore(try auth(service, req), try decode(CreateStoreRequest.self, req)) }
+        on(Endpoints.revokeDevice) { call in
+            let principal = try call.principal()
+            return try service.revoke(principal, replica: try call.parameter("replica"), wipe: try call.body(ifEmpty: .init()).wipe ?? true)
         }
-        on("GET", "/v1/admin/stores") { req, _ in try answer(req) { try service.listStores(try auth(service, req)) } }
-        on("POST", "/v1/admin/enrollments") { req, _ in
-            try answer(req, status: .created) { try service.createEnrollment(try auth(service, req), try decode(CreateEnrollmentRequest.self, req)) }
+        on(Endpoints.erase) { call in try service.eraseByContact(try call.principal(), try call.body()) }  // PRIVACY.md R-PRIV-13
+        on(Endpoints.listQuarantine) { call in try service.listQuarantine(try call.principal()) }
+        on(Endpoints.releaseQuarantine) { call in try service.releaseQuarantine(try call.principal(), replica: try call.parameter("replica")) }
+        on(Endpoints.backup) { call in try service.backup(try call.principal()) }
+        on(Endpoints.issueHeadOfficeToken) { call in
+            let principal = try call.principal()
+            return try service.issueHeadOfficeToken(principal, try call.body(ifEmpty: .init()))
         }
-        on("GET", "/v1/admin/devices") { req, _ in
-            try answer(req) { () -> [DeviceInfo] in
-                let list = try service.listDevices(try auth(service, req))
-                return gate.metrics?.withLastPushes(list) ?? list
-            }
+        on(Endpoints.listHeadOfficeTokens) { call in try service.listHeadOfficeTokens(try call.principal()) }
+        on(Endpoints.revokeHeadOfficeToken) { call in try service.revokeHeadOfficeToken(try call.principal(), id: try call.parameter("id")) }
+        on(Endpoints.rotateAdminToken) { call in
+            let principal = try call.principal()
+            return try service.rotateAdminToken(principal, try call.body(ifEmpty: .init()))
         }
-        on("POST", "/v1/admin/devices/:replica/revoke") { req, _ in
-            try answer(req) {
-                let principal = try auth(service, req)
-                return try service.revoke(principal, replica: try req.parameter("replica"), wipe: try decode(RevokeDeviceRequest.self, req, ifEmpty: .init()).wipe ?? true)
-            }
+        on(Endpoints.responseTimes) { call in
+            let principal = try call.principal()
+            return try service.responseTimes(principal, by: call.query("by") ?? "store", threshold: try threshold(call.request))
         }
-        on("POST", "/v1/admin/erasures") { req, _ in  // PRIVACY.md R-PRIV-13
-            try answer(req) { try service.eraseByContact(try auth(service, req), try decode(ErasureRequest.self, req)) }
+        register(Endpoints.dashboard.erased) { req, _ in try dashboard(service, req) }
+        on(Endpoints.moveStore) { call in try service.moveStore(try call.principal(), store: try call.parameter("id"), try call.body()) }
+        on(Endpoints.rotatePartnerToken) { call in
+            let principal = try call.principal()
+            return try service.rotatePartnerToken(principal, partner: try call.parameter("id"), try call.body())
         }
-        on("GET", "/v1/admin/quarantine") { req, _ in try answer(req) { try service.listQuarantine(try auth(service, req)) } }
-        on("POST", "/v1/admin/quarantine/:replica/release") { req, _ in
-            try answer(req) { try service.releaseQuarantine(try auth(service, req), replica: try req.parameter("replica")) }
+        on(Endpoints.listPartners) { call in try service.listPartners(try call.principal()) }
+        on(Endpoints.createPartner) { call in try service.createPartner(try call.principal(), try call.body()) }
+        on(Endpoints.referrals) { call in
+            let principal = try call.principal()
+            return try service.partnerReferrals(principal, cursor: call.query("cursor"), limit: try pageLimit(call.request))
         }
-        on("POST", "/v1/admin/backups") { req, _ in try answer(req, status: .created) { try service.backup(try auth(service, req)) } }
-        on("POST", "/v1/admin/headoffice-tokens") { req, _ in
-            try answer(req, status: .created) {
-                let principal = try auth(service, req)
-                return try service.issueHeadOfficeToken(principal, try decode(HeadOfficeTokenRequest.self, req, ifEmpty: .init()))
-            }
+        on(Endpoints.referral) { call in try service.partnerReferral(try call.principal(), id: try call.parameter("id")) }
+        on(Endpoints.updateReferral) { call in
+            let principal = try call.principal()
+            return try service.updateReferral(principal, id: try call.parameter("id"), try call.body())
         }
-        on("GET", "/v1/admin/headoffice-tokens") { req, _ in try answer(req) { try service.listHeadOfficeTokens(try auth(service, req)) } }
-        on("POST", "/v1/admin/headoffice-tokens/:id/revoke") { req, _ in
-            try answer(req) { try service.revokeHeadOfficeToken(try auth(service, req), id: try req.parameter("id")) }
+        on(Endpoints.addCaseNote) { call in
+            let principal = try call.principal()
+            return try service.addCaseNote(principal, id: try call.parameter("id"), try call.body())
         }
-        on("POST", "/v1/admin/admin-tokens") { req, _ in
-            try answer(req, status: .created) {
-                let principal = try auth(service, req)
-                return try service.rotateAdminToken(principal, try decode(AdminTokenRequest.self, req, ifEmpty: .init()))
-            }
-        }
-        on("GET", "/v1/reports/response-times") { req, _ in
-            try answer(req) {
-                let principal = try auth(service, req)
-                var threshold = 5
-                if let t = req.queryValue("threshold") {
-                    guard let n = Int(t) else { throw Problems.badRequest("threshold must be a whole number >= 5, got '\(t)'") }
-                    threshold = n
-                }
-                return try service.responseTimes(principal, by: req.queryValue("by") ?? "store", threshold: threshold)
-            }
-        }
-        on("GET", "/v1/reports/dashboard/:figure") { req, _ in try dashboard(service, req) }
-        on("POST", "/v1/admin/stores/:id/move") { req, _ in
-            try answer(req) { try service.moveStore(try auth(service, req), store: try req.parameter("id"), try decode(MoveStoreRequest.self, req)) }
-        }
-        on("POST", "/v1/admin/partners/:id/tokens") { req, _ in
-            try answer(req, status: .created) {
-                let principal = try auth(service, req)
-                return try service.rotatePartnerToken(principal, partner: try req.parameter("id"), try decode(PartnerTokenRequest.self, req))
-            }
-        }
-        on("GET", "/v1/admin/partners") { req, _ in try answer(req) { try service.listPartners(try auth(service, req)) } }
-        on("POST", "/v1/admin/partners") { req, _ in
-            try answer(req, status: .created) { try service.createPartner(try auth(service, req), try decode(CreatePartnerRequest.self, req)) }
-        }
-        on("GET", "/v1/partner/referrals") { req, _ in
-            try answer(req) {
-                let principal = try auth(service, req)
-                return try service.partnerReferrals(principal, cursor: req.queryValue("cursor"), limit: try pageLimit(req))
-            }
-        }
-        on("GET", "/v1/partner/referrals/:id") { req, _ in
-            try answer(req) { try service.partnerReferral(try auth(service, req), id: try req.parameter("id")) }
-        }
-        on("POST", "/v1/partner/referrals/:id/status") { req, _ in
-            try answer(req) {
-                let principal = try auth(service, req)
-                return try service.updateReferral(principal, id: try req.parameter("id"), try decode(ReferralUpdateRequest.self, req))
-            }
-        }
-        on("POST", "/v1/partner/referrals/:id/notes") { req, _ in
-            try answer(req, status: .created) {
-                let principal = try auth(service, req)
-                return try service.addCaseNote(principal, id: try req.parameter("id"), try decode(CaseNoteRequest.self, req))
-            }
-        }
-        on("GET", "/v1/partner/referrals/:id/notes") { req, _ in
-            try answer(req) { try service.caseNotes(try auth(service, req), id: try req.parameter("id")) }
-        }
+        on(Endpoints.caseNotes) { call in try service.caseNotes(try call.principal(), id: try call.parameter("id")) }
         // Person accounts and personal tokens (PARTNERS.md section 10, R-WEB-2..4).
-        on("POST", "/v1/accounts") { req, _ in
-            try answer(req, status: .created) { try service.createAccount(try auth(service, req), try decode(CreateAccountRequest.self, req)) }
-        }
-        on("GET", "/v1/accounts") { req, _ in try answer(req) { try service.listAccounts(try auth(service, req)) } }
-        on("POST", "/v1/accounts/:name/disable") { req, _ in
-            try answer(req) { try service.setAccountDisabled(try auth(service, req), name: try req.parameter("name"), disabled: true) }
-        }
-        on("POST", "/v1/accounts/:name/enable") { req, _ in
-            try answer(req) { try service.setAccountDisabled(try auth(service, req), name: try req.parameter("name"), disabled: false) }
-        }
-        on("POST", "/v1/accounts/token") { req, _ in
-            try answer(req, status: .created) { try service.issuePersonalToken(try decode(PersonalTokenRequest.self, req)) }
-        }
-        // The web pages (issue 13; PARTNERS.md section 11).
+        on(Endpoints.createAccount) { call in try service.createAccount(try call.principal(), try call.body()) }
+        on(Endpoints.listAccounts) { call in try service.listAccounts(try call.principal()) }
+        on(Endpoints.disableAccount) { call in try service.setAccountDisabled(try call.principal(), name: try call.parameter("name"), disabled: true) }
+        on(Endpoints.enableAccount) { call in try service.setAccountDisabled(try call.principal(), name: try call.parameter("name"), disabled: false) }
+        on(Endpoints.personalToken) { call in try service.issuePersonalToken(try call.body()) }
+        // The web pages (issue 13; PARTNERS.md section 11): not in the catalogue (cookies, HTML).
         WebRoutes.register(&r, service: service)
         return r
+    }
+
+    /// The `threshold` query parameter of a report (5 when left out).
+    static func threshold(_ req: HTTPRequest) throws -> Int {
+        guard let t = req.queryValue("threshold") else { return 5 }
+        guard let n = Int(t) else { throw Problems.badRequest("threshold must be a whole number >= 5, got '\(t)'") }
+        return n
     }
 
     /// The `limit` query parameter of a paged request (nil: the default page).

@@ -118,11 +118,11 @@ extension SyncService {
 
     /// A partner's cursor: `p<feed position>` or `p<feed position>h<hand-over sequence>`.
     static func parsePartnerCursor(_ cursor: String?) throws -> (pos: Int64, handover: Int64) {
-        guard let cursor, let h = cursor.firstIndex(of: "h") else { return (try parseCursor(cursor), 0) }
+        guard let cursor, let h = cursor.firstIndex(of: "h") else { return (try PullService.parseCursor(cursor), 0) }
         guard let handover = Int64(cursor[cursor.index(after: h)...]), handover >= 0 else {
             throw Problem("invalid-cursor", status: 400, title: "Invalid cursor", detail: "pass back a cursor exactly as the server gave it")
         }
-        return (try parseCursor(String(cursor[..<h])), handover)
+        return (try PullService.parseCursor(String(cursor[..<h])), handover)
     }
 
     public func moveStore(_ principal: Principal, store storeID: String, _ request: MoveStoreRequest) throws -> MoveStoreResponse {

@@ -32,10 +32,16 @@ public final class SyncService: Sendable {
 
     let worker: DatabaseWorker
     let configuration: Configuration
+    /// The worker and the configuration, as every part below shares them.
+    let context: ServiceContext
+    /// Pull, snapshot, status, info and the store digests (Services/PullService.swift).
+    let pulls: PullService
+    /// Enrollment of devices (Services/EnrollmentService.swift).
+    let enrollments: EnrollmentService
+    /// Admin and head-office tokens (Services/TokenService.swift).
+    let tokens: TokenService
     /// The audit chain's key, from the server secret beside the database (R-PRIV-5).
     let auditKey: [UInt8]
-    /// Derives the device token of an enrollment from its code and nonce (R-SYNC-2a).
-    let enrollmentKey: [UInt8]
     /// The audit head kept outside the database (`<database>.audit-head`).
     let auditHeadFile: String?
     /// Every erase applied, kept outside the database (`<database>.erasures`, R-PRIV-15).
@@ -62,8 +68,11 @@ public final class SyncService: Sendable {
         erasureLedger = ledger
         worker = DatabaseWorker(store: store)
         self.configuration = configuration
+        context = ServiceContext(worker: worker, configuration: configuration)
+        pulls = PullService(context: context)
+        enrollments = EnrollmentService(context: context, enrollmentKey: secret.key(for: "enrollment-token"))
+        tokens = TokenService(context: context)
         self.auditKey = auditKey
-        self.enrollmentKey = secret.key(for: "enrollment-token")
         self.auditHeadFile = headFile
     }
 
@@ -118,7 +127,7 @@ public final class SyncService: Sendable {
     /// commits than writes).
     public var commitStats: (commits: Int, writes: Int) { worker.commitStats.withLock { $0 } }
 
-    var now: UInt64 { RequestClock.pinned ?? configuration.now() }
+    var now: UInt64 { context.now }
 
     // MARK: Authentication
 
@@ -189,14 +198,9 @@ public final class SyncService: Sendable {
         principals.withLock { cache in cache = cache.filter { !matches($0.value.principal) } }
     }
 
-    func requireAdmin(_ p: Principal) throws {
-        guard case .admin = p else { throw Problems.forbidden("this needs an admin token") }
-    }
+    func requireAdmin(_ p: Principal) throws { try p.requireAdmin() }
 
-    func requireDevice(_ p: Principal) throws -> (ReplicaID, String) {
-        guard case let .device(replica, store) = p else { throw Problems.forbidden("this needs a device token") }
-        return (replica, store)
-    }
+    func requireDevice(_ p: Principal) throws -> (ReplicaID, String) { try p.requireDevice() }
 
     static func checkVersion(_ v: Int) throws {
         guard v == SyncProtocol.version else {
@@ -205,76 +209,13 @@ public final class SyncService: Sendable {
         }
     }
 
-    // MARK: Enrollment
+    // MARK: Enrollment (Services/EnrollmentService.swift)
 
-    /// How long after its code expired a device may still repeat an enrollment whose answer
-    /// it lost (R-SYNC-2a).
-    static let enrollmentRetryGraceMillis: UInt64 = 86_400_000
-
-    /// Exchanges a one-time code for a device identity (R-SYNC-2a). The code is spent by the
-    /// first enrollment; a retry with the same code and the same `nonce` gets the same
-    /// replica and the same token back (the token is derived from code and nonce under the
-    /// server's enrollment key, so no copy of the request can replace the token the device
-    /// holds), as long as the device is not revoked, has never used its token, and the code
-    /// expired less than a day ago. A token that was used proves the answer arrived: a late
-    /// copy of the request (found by the simulation, seed 44) is then refused. Without a
-    /// nonce, or with another one, a used code is refused.
+    /// Exchanges a one-time code for a device identity (R-SYNC-2a, `EnrollmentService.enroll`).
     public func enroll(_ request: EnrollRequest) throws -> EnrollResponse {
-        try Self.checkVersion(request.protocolVersion)
-        if let label = request.label { try Self.checkName(label, "label", maxBytes: 100) }
-        if let nonce = request.nonce {
-            guard (16...128).contains(nonce.utf8.count), nonce.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-                throw Problems.badRequest("nonce must be 16-128 printable ASCII characters")
-            }
-        }
-        let codeHash = Tokens.hash(Tokens.normalizeCode(request.code))
-        let nonceHash = request.nonce.map(Tokens.hash)
-        let now = self.now
-        // An unknown code (a guess) costs a read, never a group commit (issue 10, R-OPS-4).
-        guard try worker.read({ store in try ServerStore(store).enrollmentCodeExists(codeHash: codeHash) }) else {
-            throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
-        }
-        let response = try worker.write { store -> EnrollResponse in
-            let server = ServerStore(store)
-            guard let code = try server.enrollmentCode(codeHash: codeHash) else {
-                throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code is unknown; ask the admin for a new one")
-            }
-            let storeID = code.store
-            let token = request.nonce.map { Tokens.enrollment(codeHash: codeHash, nonce: $0, key: self.enrollmentKey) } ?? Tokens.random(prefix: "omz_d_")
-            guard !code.used else {
-                // A used code: a retry of the same enrollment, or a second device.
-                guard let nonceHash, let stored = code.nonceHash, stored == nonceHash, let r = code.replica,
-                      now <= code.expiresAt + Self.enrollmentRetryGraceMillis,
-                      try server.isLiveUnusedDevice(replica: r) else {
-                    throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code was already used; ask the admin for a new one")
-                }
-                try server.replaceToken(ofReplica: r, tokenHash: Tokens.hash(token))
-                return EnrollResponse(replica: r, store: storeID, token: token, serverTime: now)
-            }
-            guard code.expiresAt > now else {
-                throw Problem("invalid-code", status: 401, title: "Invalid enrollment code", detail: "the code expired; ask the admin for a new one")
-            }
-            let replica = try Self.newDeviceReplica(store: storeID, in: store)
-            try server.markEnrollmentCodeUsed(codeHash: codeHash, at: now, nonceHash: nonceHash, replica: replica)
-            try server.insertDevice(tokenHash: Tokens.hash(token), replica: replica, store: storeID, label: request.label, at: now)
-            return EnrollResponse(replica: replica.rawValue, store: storeID, token: token, serverTime: now)
-        }
+        let response = try enrollments.enroll(request)
         principalsForget(replica: response.replica)
         return response
-    }
-
-    /// The next device replica id of a store, `<store>-d<n>` (R-SYNC-2b): never one that
-    /// exists as a principal or writes a log the server holds (a partner's replica is
-    /// `partner-<id>`, and store ids may not start with `partner-`).
-    static func newDeviceReplica(store storeID: String, in store: ReplicaStore) throws -> ReplicaID {
-        let server = ServerStore(store)
-        var n = try server.principalCount(store: storeID) + 1
-        while true {
-            let candidate = try ReplicaID("\(storeID)-d\(n)")
-            let taken = try server.principalExists(replica: candidate) || store.held(from: candidate) > 0
-            if !taken { return candidate }
-            n += 1
-        }
     }
 
     // MARK: Push
@@ -425,83 +366,23 @@ public final class SyncService: Sendable {
         return try? worker.read { $0.held(from: replica) }
     }
 
-    // MARK: Pull, snapshot, status
-
-    static func parseCursor(_ cursor: String?) throws -> Int64 {
-        guard let cursor, !cursor.isEmpty else { return 0 }
-        guard cursor.hasPrefix("p"), let pos = Int64(cursor.dropFirst()), pos >= 0 else {
-            throw Problem("invalid-cursor", status: 400, title: "Invalid cursor", detail: "pass back a cursor exactly as the server gave it, or none to start from the beginning")
-        }
-        return pos
-    }
+    // MARK: Pull, snapshot, status (Services/PullService.swift)
 
     public func pull(_ principal: Principal, cursor: String?, limit: Int?) throws -> PullResponse {
-        let (replica, storeID) = try requireDevice(principal)
-        let after = try Self.parseCursor(cursor)
-        let limit = limit ?? Limits.defaultPullPage
-        guard (1...Limits.maxPullPage).contains(limit) else {
-            throw Problems.badRequest("limit must be 1...\(Limits.maxPullPage), got \(limit)")
-        }
-        let now = self.now
-        return try worker.read { store in
-            let entries = try ServerStore(store).feedPage(of: storeID, after: after, excluding: replica, limit: limit + 1)
-            let page = entries.prefix(limit)
-            let ops = try Self.storeAudience(page.map(\.operation), in: store)  // R-PRIV-32
-            let next = page.last?.position ?? after
-            return PullResponse(operations: ops, cursor: "p\(next)", more: entries.count > limit, serverTime: now)
-        }
+        try pulls.pull(principal, cursor: cursor, limit: limit)
     }
 
-    public func snapshot(_ principal: Principal) throws -> SnapshotResponse {
-        let (_, storeID) = try requireDevice(principal)
-        let now = self.now
-        return try worker.read { store in
-            var records: [SnapshotResponse.Record] = []
-            let digest = try Self.scopedRecords(of: storeID, in: store) { (ref: RecordRef, state: [UInt8]) in
-                guard records.count < Limits.maxSnapshotRecords else {
-                    throw Problem("payload-too-large", status: 413, title: "Snapshot too large", detail: "the store has more than \(Limits.maxSnapshotRecords) records")
-                }
-                records.append(.init(kind: ref.kind.rawValue, id: ref.id.rawValue, state: Data(state).base64EncodedString()))
-            }
-            let head = try ServerStore(store).feedHead(of: storeID)
-            return SnapshotResponse(records: records, cursor: "p\(head)", digest: digest.hex, serverTime: now)
-        }
-    }
+    public func snapshot(_ principal: Principal) throws -> SnapshotResponse { try pulls.snapshot(principal) }
 
-    public func status(_ principal: Principal) throws -> StatusResponse {
-        let (replica, storeID) = try requireDevice(principal)
-        let now = self.now
-        return try worker.read { store in
-            let parked = try ServerStore(store).parkedCount(of: replica.rawValue)
-            return StatusResponse(replica: replica.rawValue, store: storeID, held: store.held(from: replica), quarantined: parked, serverTime: now)
-        }
-    }
+    public func status(_ principal: Principal) throws -> StatusResponse { try pulls.status(principal) }
 
-    public func info() -> InfoResponse {
-        InfoResponse(protocolVersion: SyncProtocol.version, serverTime: now,
-                     limits: ServerLimits(maxOperationsPerPush: Limits.maxOperationsPerPush, maxRequestBytes: Limits.maxRequestBytes,
-                                   maxPullPage: Limits.maxPullPage, defaultPullPage: Limits.defaultPullPage,
-                                   maxSnapshotRecords: Limits.maxSnapshotRecords, maxDriftMillis: configuration.maxDriftMillis),
-                     retention: RetentionPeriods(configuration.retention))  // PRIVACY.md R-PRIV-22
-    }
+    public func info() -> InfoResponse { pulls.info() }
 
-    /// The state digest of one store's records as its devices hold them: of the store-audience
-    /// projection (MODEL.md 7.1, PRIVACY.md R-PRIV-32), for tests, the demo and `omzien admin`.
-    public func digest(store storeID: String) throws -> SHA256Digest {
-        try worker.read { store in try Self.scopedRecords(of: storeID, in: store, states: nil) }
-    }
+    /// The state digest of one store's records as its devices hold them (`PullService.digest`).
+    public func digest(store storeID: String) throws -> SHA256Digest { try pulls.digest(store: storeID) }
 
-    /// Visits every record in a store's scope in (kind, id) order, with its canonical state
-    /// when `states` is given, and returns the state digest of exactly those records.
-    static func scopedRecords(of storeID: String, in store: ReplicaStore, storeAudience: Bool = true,
-                              states: ((RecordRef, [UInt8]) throws -> Void)?) throws -> SHA256Digest {
-        var digest = StateDigest()
-        try ServerStore(store).forEachScopedRecord(of: storeID) { record in
-            let (bytes, hash) = storeAudience ? try Self.storeAudienceState(record.ref, bytes: record.state, hash: record.stateHash)
-                                              : (record.state, record.stateHash)  // R-PRIV-32
-            digest.add(record.ref, stateHash: SHA256Digest(bytes: hash))
-            try states?(record.ref, bytes)
-        }
-        return digest.finalize()
-    }
+    /// The digest of a store's records as the server holds them, nothing withheld.
+    public func fullDigest(store storeID: String) throws -> SHA256Digest { try pulls.fullDigest(store: storeID) }
+
+    func replayDigest(store storeID: String, recorded: String) throws -> String { try pulls.replayDigest(store: storeID, recorded: recorded) }
 }

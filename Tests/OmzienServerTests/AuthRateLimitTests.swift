@@ -54,6 +54,28 @@ struct AuthRateLimitTests {
         #expect(metrics.contains("omzien_auth_rate_limited_total 5"))
     }
 
+    /// `serve --record` (a session log of every request) keeps the limit and the counters:
+    /// the recorder wraps the gate, it does not replace it (before, a recording server let
+    /// every guess through and counted none).
+    @Test func guessingIsLimitedOnARecordingServerToo() throws {
+        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("omzien-rate-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: logs) }
+        let h = try SyncHarness(recordTo: logs.path, authFailureBurst: 3)
+        var statuses: [Int] = []
+        for i in 0..<5 { statuses.append(try Self.raw(h, "GET", "v1/sync/status", token: "omz_d_guess\(i)").status) }
+        #expect(statuses == [401, 401, 401, 429, 429], "\(statuses)")
+        let metrics = try Self.raw(h, "GET", "metrics").body
+        #expect(metrics.contains(#"omzien_auth_failures_total{kind="token"} 5"#), "\(metrics.split(separator: "\n").filter { $0.contains("auth") })")
+        // The log holds the gate's 429s; a replay skips them (the service never saw them).
+        let path = try #require(h.server.recorder?.path)
+        h.stop()
+        let log = try SessionLogReader.read(path: path)
+        #expect(log.exchanges.filter { $0.status == 429 }.count == 2)
+        let replay = try SessionReplay.run(log.exchanges)
+        #expect(replay.difference == nil, "\(replay.difference?.description ?? "")")
+        #expect(replay.skipped == 2)
+    }
+
     @Test func badBearerTokensAreLimitedToo() throws {
         let h = try SyncHarness(authFailureBurst: 10)
         var statuses: [Int] = []
