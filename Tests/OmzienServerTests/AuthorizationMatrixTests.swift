@@ -126,8 +126,10 @@ struct AuthorizationMatrixTests {
             // The web pages take a session cookie, never a bearer token: without a session every
             // page answers 303 to the login page, which URLSession follows (200, the login form;
             // WebPageTests sees the 303 itself and has the session matrix).
-        ] + ["/web", "/web/inbox", "/web/inbox.csv", "/web/referrals/:id", "/web/team", "/web/dashboard"].map { pattern in
-            Endpoint(method: "GET", path: String(pattern.dropFirst()).replacingOccurrences(of: ":id", with: signal.id.rawValue), pattern: pattern, body: { _ in nil },
+        ] + ["/web", "/web/inbox", "/web/inbox.csv", "/web/referrals/:id", "/web/team", "/web/dashboard",
+           "/web/dashboard/:figure/csv"].map { pattern in
+            Endpoint(method: "GET", path: String(pattern.dropFirst()).replacingOccurrences(of: ":id", with: signal.id.rawValue)
+                         .replacingOccurrences(of: ":figure", with: "feedback"), pattern: pattern, body: { _ in nil },
                      expected: open)
         } + ["/web/logout", "/web/referrals/:id/status", "/web/referrals/:id/notes", "/web/team", "/web/team/:name/disable", "/web/team/:name/enable"].map { pattern in
             Endpoint(method: "POST", path: String(pattern.dropFirst()).replacingOccurrences(of: ":id", with: signal.id.rawValue).replacingOccurrences(of: ":name", with: "eline"),

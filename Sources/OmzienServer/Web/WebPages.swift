@@ -115,6 +115,16 @@ enum WebPages {
         return (false, "\(waited) wachtend (\(target), uiterlijk \(time(due)))")
     }
 
+    /// The active response-time targets (R-PART-30, `serve --target-*`) in one sentence, so a
+    /// reader of the inbox or the dashboard knows what "te laat" and "binnen de termijn" mean.
+    static func targets(_ t: ResponseTargets) -> HTML {
+        func days(_ n: Int) -> String { "\(n) werkdag\(n == 1 ? "" : "en")" }
+        return """
+            <p class="termijnen">Termijnen tot het eerste contact: dringend \(days(t.urgentDays)), binnenkort \(days(t.soonDays)), \
+            regulier \(days(t.routineDays)) (werkdagen maandag tot en met vrijdag, tijdzone \(t.timeZone)).</p>
+            """
+    }
+
     static func clockCell(_ e: InboxEntry, targets: ResponseTargets, now: UInt64) -> HTML {
         let c = clock(e, targets: targets, now: now)
         return "<td class=\"\(c.late ? "te-laat" : "op-tijd")\">\(c.text)</td>"

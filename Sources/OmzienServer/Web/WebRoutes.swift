@@ -193,10 +193,21 @@ enum WebRoutes {
             }
         }
 
-        signedIn("GET", "/web/dashboard") { req, v in
+        signedIn("GET", "/web/dashboard") { _, v in
             guard v.person.role == .headOffice else { return forbidden(v) }
             try service.auditPageView(v.principal, action: "dashboard")
-            return html(try WebDashboard.page(service: service, person: v.person, csrf: v.session.csrf, query: req))
+            return html(try WebDashboard.page(service: service, person: v.person, csrf: v.session.csrf))
+        }
+        signedIn("GET", "/web/dashboard/:figure/csv") { req, v in
+            guard v.person.role == .headOffice else { return forbidden(v) }
+            do {
+                let csv = try WebDashboard.csv(service: service, person: v.person, figure: try req.parameter("figure"), query: req)
+                try service.auditPageView(v.principal, action: "dashboard-export")
+                return csv
+            } catch let p as Problem where p.status < 500 {
+                return html(WebPages.message(title: "Niet gevonden", "Dit cijfer bestaat niet (\(p.detail ?? p.title)).", person: v.person, csrf: v.session.csrf),
+                            status: HTTPStatus(code: p.status))
+            }
         }
     }
 
