@@ -154,6 +154,7 @@ public enum SyncRoutes {
         on("POST", "/v1/accounts/token") { req, _ in
             try answer(req, status: .created) { try service.issuePersonalToken(try decode(PersonalTokenRequest.self, req)) }
         }
+        registerPasswords(service, on: on)
         // The web pages (issue 13; PARTNERS.md section 11).
         WebRoutes.register(&r, service: service)
         return r

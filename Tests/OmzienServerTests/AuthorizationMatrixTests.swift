@@ -74,6 +74,10 @@ struct AuthorizationMatrixTests {
         let adminOnly = row([.deviceA: 403, .deviceB: 403, .partnerX: 403, .partnerY: 403, .headOffice: 403, .admin: 200])
         let reports = row([.deviceA: 403, .deviceB: 403, .partnerX: 403, .partnerY: 403, .headOffice: 200, .admin: 200])
         let open: [Who: Int] = Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 200) })
+        /// A person's own things (R-WEB-6): every person with a personal token of its own; a
+        /// head-office person's token acts as head office (R-WEB-4) and has none here.
+        let personsOnly = row([.deviceA: 403, .deviceB: 403, .partnerX: 403, .partnerY: 403, .headOffice: 403, .admin: 403,
+                               .workerX: 200, .workerY: 200, .coordinatorX: 200, .analyst: 403])
 
         struct Endpoint { let method: String; let pattern: String; let path: String; let body: (Who) -> Data?; let expected: [Who: Int] }
         func Endpoint(method: String, path: String, pattern: String? = nil, body: @escaping (Who) -> Data?, expected: [Who: Int]) -> Endpoint {
@@ -123,15 +127,27 @@ struct AuthorizationMatrixTests {
             // A token for a name and password: anyone may ask; a wrong password is 401 whoever asks.
             Endpoint(method: "POST", path: "v1/accounts/token", body: { _ in try? encoder.encode(PersonalTokenRequest(account: "eline", password: "fout wachtwoord")) },
                      expected: Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 401) })),
+            // Password change with the old password (R-WEB-5): anyone may try; a wrong one is 401.
+            Endpoint(method: "POST", path: "v1/accounts/password",
+                     body: { _ in try? encoder.encode(PasswordChangeRequest(account: "eline", password: "fout wachtwoord", newPassword: "een ander lang wachtwoord")) },
+                     expected: Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 401) })),
+            // Reset (R-WEB-5): the admin, and X's coordinator for X's workers.
+            Endpoint(method: "POST", path: "v1/accounts/target/password", pattern: "/v1/accounts/:name/password", body: { _ in nil },
+                     expected: adminOnly.merging([.coordinatorX: 200]) { $1 }),
+            // A person's own tokens (R-WEB-6); an id it does not have is 404.
+            Endpoint(method: "GET", path: "v1/accounts/tokens", body: { _ in nil }, expected: personsOnly),
+            Endpoint(method: "POST", path: "v1/accounts/tokens/omz_u_nope00/revoke", pattern: "/v1/accounts/tokens/:id/revoke", body: { _ in nil },
+                     expected: personsOnly.merging([.workerX: 404, .workerY: 404, .coordinatorX: 404]) { $1 }),
             // The web pages take a session cookie, never a bearer token: without a session every
             // page answers 303 to the login page, which URLSession follows (200, the login form;
             // WebPageTests sees the 303 itself and has the session matrix).
         ] + ["/web", "/web/inbox", "/web/inbox.csv", "/web/referrals/:id", "/web/team", "/web/dashboard",
-           "/web/dashboard/:figure/csv"].map { pattern in
+           "/web/dashboard/:figure/csv", "/web/account"].map { pattern in
             Endpoint(method: "GET", path: String(pattern.dropFirst()).replacingOccurrences(of: ":id", with: signal.id.rawValue)
                          .replacingOccurrences(of: ":figure", with: "feedback"), pattern: pattern, body: { _ in nil },
                      expected: open)
-        } + ["/web/logout", "/web/referrals/:id/status", "/web/referrals/:id/notes", "/web/team", "/web/team/:name/disable", "/web/team/:name/enable"].map { pattern in
+        } + ["/web/logout", "/web/referrals/:id/status", "/web/referrals/:id/notes", "/web/team", "/web/team/:name/disable", "/web/team/:name/enable",
+           "/web/team/:name/password", "/web/account/password", "/web/account/tokens/:id/revoke"].map { pattern in
             Endpoint(method: "POST", path: String(pattern.dropFirst()).replacingOccurrences(of: ":id", with: signal.id.rawValue).replacingOccurrences(of: ":name", with: "eline"),
                      pattern: pattern, body: { _ in nil }, expected: open)
         } + [
