@@ -78,6 +78,14 @@ public enum Endpoints {
     public static let enableAccount = Endpoint<NoBody, AccountInfo>(.post, "/v1/accounts/:name/enable", callers: [.admin, .person])
     public static let personalToken = Endpoint<PersonalTokenRequest, PersonalTokenResponse>(
         .post, "/v1/accounts/token", success: 201, callers: [.anyone])
+    /// A person changes its own password with the old one (R-WEB-5): no token, the old
+    /// password is the credential.
+    public static let changePassword = Endpoint<PasswordChangeRequest, AccountInfo>(.post, "/v1/accounts/password", callers: [.anyone])
+    /// The admin, or a coordinator for its own workers, sets a new password (shown once).
+    public static let resetPassword = Endpoint<NoBody, AccountCreated>(.post, "/v1/accounts/:name/password", callers: [.admin, .person])
+    /// A person's own personal tokens (R-WEB-6), never their secrets.
+    public static let personalTokens = Endpoint<NoBody, [PersonalTokenInfo]>(.get, "/v1/accounts/tokens", callers: [.person])
+    public static let revokePersonalToken = Endpoint<NoBody, PersonalTokenInfo>(.post, "/v1/accounts/tokens/:id/revoke", callers: [.person])
 
     // MARK: Operations (answered by the HTTP server itself, before any route)
 
@@ -95,6 +103,7 @@ public enum Endpoints {
         referrals.erased, referral.erased, updateReferral.erased, addCaseNote.erased, caseNotes.erased,
         responseTimes.erased, dashboard.erased,
         createAccount.erased, listAccounts.erased, disableAccount.erased, enableAccount.erased, personalToken.erased,
+        changePassword.erased, resetPassword.erased, personalTokens.erased, revokePersonalToken.erased,
         health.erased, metrics.erased,
     ]
 

@@ -100,6 +100,11 @@ public enum SyncRoutes {
         on(Endpoints.disableAccount) { call in try service.setAccountDisabled(try call.principal(), name: try call.parameter("name"), disabled: true) }
         on(Endpoints.enableAccount) { call in try service.setAccountDisabled(try call.principal(), name: try call.parameter("name"), disabled: false) }
         on(Endpoints.personalToken) { call in try service.issuePersonalToken(try call.body()) }
+        // Password change and reset (R-WEB-5), personal tokens one by one (R-WEB-6).
+        on(Endpoints.changePassword) { call in try service.changePassword(try call.body(), credential: "api:password") }
+        on(Endpoints.resetPassword) { call in try service.resetPassword(try call.principal(), name: try call.parameter("name")) }
+        on(Endpoints.personalTokens) { call in try service.personalTokens(try call.principal()) }
+        on(Endpoints.revokePersonalToken) { call in try service.revokePersonalToken(try call.principal(), id: try call.parameter("id")) }
         // The web pages (issue 13; PARTNERS.md section 11): not in the catalogue (cookies, HTML).
         WebRoutes.register(&r, service: service)
         return r

@@ -234,5 +234,16 @@ public enum ServerSchema {
             INSERT INTO audit_state(key, value) SELECT key, value FROM replica_meta WHERE key IN ('audit_head', 'audit_keyed');
             DELETE FROM replica_meta WHERE key IN ('audit_head', 'audit_keyed');
             """),
+        // Password change and reset, personal tokens one by one (issue 13; PARTNERS.md
+        // R-WEB-5, R-WEB-6). `credential_epoch` moves on with every new password: a web
+        // session made under an older epoch is dead. A personal token gets an id, its first
+        // 12 characters (what the audit log keeps); a token from before has `h` and 12 hex
+        // digits of its hash.
+        Migration(name: "2026-12-03-web-credentials", sql: """
+            ALTER TABLE accounts ADD COLUMN credential_epoch INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE person_tokens ADD COLUMN id TEXT;
+            UPDATE person_tokens SET id = 'h' || lower(hex(substr(token_hash, 1, 6))) WHERE id IS NULL;
+            CREATE INDEX person_tokens_account ON person_tokens(account, id);
+            """),
     ]
 }

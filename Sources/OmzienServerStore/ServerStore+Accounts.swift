@@ -50,12 +50,15 @@ extension ServerStore {
         public let partner: String?
         public let region: String?
         public let role: String?
+        /// Moves on with every new password (R-WEB-5): a web session of an older epoch is dead.
+        public let credentialEpoch: Int64
 
         init(row: [SQLValue], name: String) {
             account = row[0].text ?? name
             partner = row[1].text
             role = row[2].text
             region = row[3].text
+            credentialEpoch = row[4].int64 ?? 0
         }
     }
 
@@ -132,15 +135,49 @@ extension ServerStore {
     /// Account `name` as a person, with its partner's current region; nil when unknown or disabled.
     public func enabledPerson(_ name: String) throws -> PersonRow? {
         try db.firstRow("""
-            SELECT a.name, a.partner, a.role, p.region FROM accounts a LEFT JOIN partners p ON p.id = a.partner
+            SELECT a.name, a.partner, a.role, p.region, a.credential_epoch FROM accounts a LEFT JOIN partners p ON p.id = a.partner
             WHERE a.name = ? AND a.disabled_at IS NULL
             """, [.text(name)]).map { PersonRow(row: $0, name: name) }
     }
 
-    /// Records a personal token of `account`.
-    public func insertPersonToken(hash: [UInt8], account: String, createdAt: UInt64, expiresAt: UInt64) throws {
-        try db.execute("INSERT INTO person_tokens(token_hash, account, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                       [.blob(hash), .text(account), .integer(Int64(createdAt)), .integer(Int64(expiresAt))])
+    /// Records a personal token of `account` with its id (its first 12 characters, R-WEB-6).
+    public func insertPersonToken(hash: [UInt8], id: String, account: String, createdAt: UInt64, expiresAt: UInt64) throws {
+        try db.execute("INSERT INTO person_tokens(token_hash, id, account, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                       [.blob(hash), .text(id), .text(account), .integer(Int64(createdAt)), .integer(Int64(expiresAt))])
+    }
+
+    /// A personal token as its owner lists it (R-WEB-6): never the token or its hash.
+    public struct PersonTokenListRow: Sendable, Hashable {
+        public let id: String
+        public let createdAt: UInt64
+        public let expiresAt: UInt64
+        public let revokedAt: UInt64?
+    }
+
+    /// The personal tokens of `account`, newest first.
+    public func personTokens(of account: String) throws -> [PersonTokenListRow] {
+        try db.rows("SELECT id, created_at, expires_at, revoked_at FROM person_tokens WHERE account = ? ORDER BY created_at DESC, id",
+                    [.text(account)]).map { PersonTokenListRow(id: $0[0].text ?? "", createdAt: $0[1].unsigned ?? 0, expiresAt: $0[2].unsigned ?? 0, revokedAt: $0[3].unsigned) }
+    }
+
+    /// Revokes the personal token `id` of `account` at `now` (an earlier revocation stays);
+    /// false when the account has no token of that id.
+    public func revokePersonToken(account: String, id: String, at now: UInt64) throws -> Bool {
+        guard try db.firstRow("SELECT 1 FROM person_tokens WHERE account = ? AND id = ?", [.text(account), .text(id)]) != nil else { return false }
+        try db.execute("UPDATE person_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE account = ? AND id = ?",
+                       [.integer(Int64(now)), .text(account), .text(id)])
+        return true
+    }
+
+    /// A new password for `name` (a change or a reset, R-WEB-5): the credential epoch moves
+    /// on (every web session ends), every personal token of the account is revoked at `now`,
+    /// failed logins and a lockout are cleared.
+    public func setPassword(of name: String, salt: [UInt8], passwordHash: [UInt8], iterations: Int, at now: UInt64) throws {
+        try db.execute("""
+            UPDATE accounts SET salt = ?, password_hash = ?, iterations = ?, credential_epoch = credential_epoch + 1,
+                failed_logins = 0, locked_until = NULL WHERE name = ?
+            """, [.blob(salt), .blob(passwordHash), .integer(Int64(iterations)), .text(name)])
+        try db.execute("UPDATE person_tokens SET revoked_at = ? WHERE account = ? AND revoked_at IS NULL", [.integer(Int64(now)), .text(name)])
     }
 
     /// The personal token with SHA-256 `hash` if it is active at `now` (not revoked, not expired).

@@ -81,6 +81,9 @@ struct SchemaTests {
         case "revoke-device-request": try roundTrip(RevokeDeviceRequest.self, data)
         case "personal-token-request": try roundTrip(PersonalTokenRequest.self, data)
         case "personal-token-response": try roundTrip(PersonalTokenResponse.self, data)
+        case "password-change-request": try roundTrip(PasswordChangeRequest.self, data)
+        case "personal-token-info": try roundTrip(PersonalTokenInfo.self, data)
+        case "personal-token-list": try roundTrip([PersonalTokenInfo].self, data)
         case "dashboard-report": try roundTrip(DashboardReport.self, data)
         default: nil
         }
@@ -492,6 +495,10 @@ enum SwiftMessages {
         try add("revoke request", "revoke-device-request", RevokeDeviceRequest(wipe: false))
         try add("personal token request", "personal-token-request", PersonalTokenRequest(account: "eline", password: "een lange zin", tokenDays: 7))
         try add("personal token", "personal-token-response", PersonalTokenResponse(account: "eline", actor: "partner:wz-noord:eline", token: "omz_u_" + String(repeating: "u", count: 43), expiresAt: now))
+        try add("password change", "password-change-request", PasswordChangeRequest(account: "eline", password: "een lange zin", newPassword: "een nog langere zin"))
+        let personal = PersonalTokenInfo(id: "omz_u_abc-_9", createdAt: now, expiresAt: now, revokedAt: nil, current: true)
+        try add("personal token info", "personal-token-info", personal)
+        try add("personal tokens", "personal-token-list", [personal, PersonalTokenInfo(id: "h0123456789ab", createdAt: now, expiresAt: now, revokedAt: now, current: false)])
         try add("dashboard", "dashboard-report", DashboardReport(figure: "chat-moments", by: "store", threshold: 5, targets: .standard, rows: [
             .init(group: "store-12", region: "noord", period: "2026-W49", suppressed: false, count: 40),
             .init(group: "store-12", region: "noord", period: "2026-W50", suppressed: true),

@@ -74,6 +74,10 @@ struct AuthorizationMatrixTests {
         let adminOnly = row([.deviceA: 403, .deviceB: 403, .partnerX: 403, .partnerY: 403, .headOffice: 403, .admin: 200])
         let reports = row([.deviceA: 403, .deviceB: 403, .partnerX: 403, .partnerY: 403, .headOffice: 200, .admin: 200])
         let open: [Who: Int] = Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 200) })
+        /// A person's own things (R-WEB-6): every person with a personal token of its own; a
+        /// head-office person's token acts as head office (R-WEB-4) and has none here.
+        let personsOnly = row([.deviceA: 403, .deviceB: 403, .partnerX: 403, .partnerY: 403, .headOffice: 403, .admin: 403,
+                               .workerX: 200, .workerY: 200, .coordinatorX: 200, .analyst: 403])
 
         /// One row: a request to an endpoint (a catalogued one, or a web page by its pattern)
         /// and the status every principal gets.
@@ -87,7 +91,8 @@ struct AuthorizationMatrixTests {
         }
         /// A web page: its path is the pattern with the referral's id and a person's name in place.
         func Page(_ method: String, _ pattern: String, expected: [Who: Int]) -> Row {
-            Row(method: method, pattern: pattern, path: pattern.replacingOccurrences(of: ":id", with: signal.id.rawValue).replacingOccurrences(of: ":name", with: "eline"),
+            Row(method: method, pattern: pattern, path: pattern.replacingOccurrences(of: ":id", with: signal.id.rawValue)
+                .replacingOccurrences(of: ":name", with: "eline").replacingOccurrences(of: ":figure", with: "feedback"),
                 body: { _ in nil }, expected: expected)
         }
         let encoder = JSONEncoder()
@@ -132,12 +137,23 @@ struct AuthorizationMatrixTests {
             // A token for a name and password: anyone may ask; a wrong password is 401 whoever asks.
             Row(Endpoints.personalToken, body: { _ in try? encoder.encode(PersonalTokenRequest(account: "eline", password: "fout wachtwoord")) },
                 expected: Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 401) })),
+            // Password change with the old password (R-WEB-5): anyone may try; a wrong one is 401.
+            Row(Endpoints.changePassword,
+                body: { _ in try? encoder.encode(PasswordChangeRequest(account: "eline", password: "fout wachtwoord", newPassword: "een ander lang wachtwoord")) },
+                expected: Dictionary(uniqueKeysWithValues: Who.allCases.map { ($0, 401) })),
+            // Reset (R-WEB-5): the admin, and X's coordinator for X's workers.
+            Row(Endpoints.resetPassword, "target", expected: adminOnly.merging([.coordinatorX: 200]) { $1 }),
+            // A person's own tokens (R-WEB-6); an id it does not have is 404.
+            Row(Endpoints.personalTokens, expected: personsOnly),
+            Row(Endpoints.revokePersonalToken, "omz_u_nope00", expected: personsOnly.merging([.workerX: 404, .workerY: 404, .coordinatorX: 404]) { $1 }),
             // The web pages take a session cookie, never a bearer token: without a session every
             // page answers 303 to the login page, which URLSession follows (200, the login form;
             // WebPageTests sees the 303 itself and has the session matrix). They are not in the
             // catalogue (Endpoints): the router's list holds them to these rows.
-        ] + ["/web", "/web/inbox", "/web/inbox.csv", "/web/referrals/:id", "/web/team", "/web/dashboard"].map { Page("GET", $0, expected: open) }
-          + ["/web/logout", "/web/referrals/:id/status", "/web/referrals/:id/notes", "/web/team", "/web/team/:name/disable", "/web/team/:name/enable"]
+        ] + ["/web", "/web/inbox", "/web/inbox.csv", "/web/referrals/:id", "/web/team", "/web/dashboard", "/web/dashboard/:figure/csv", "/web/account"]
+            .map { Page("GET", $0, expected: open) }
+          + ["/web/logout", "/web/referrals/:id/status", "/web/referrals/:id/notes", "/web/team", "/web/team/:name/disable", "/web/team/:name/enable",
+             "/web/team/:name/password", "/web/account/password", "/web/account/tokens/:id/revoke"]
             .map { Page("POST", $0, expected: open) } + [
             Page("GET", "/web/style.css", expected: open),
             Page("GET", "/web/login", expected: open),

@@ -1,6 +1,6 @@
 import Foundation
 import OmzienProtocol
-import OmzienServer
+@testable import OmzienServer
 import Testing
 
 /// Issue 13, the dashboard's charts and tables (Protocol/PARTNERS.md R-WEB-35, R-WEB-37):
@@ -97,5 +97,30 @@ struct DashboardChartTests {
         report.rows[0].region = "@SUM(A1)"
         let csv = DashboardTable(report).csv(dialect: .excelNL)
         #expect(csv.contains("\"'=HYPERLINK(\"\"http://x\"\";\"\"klik\"\")\";'@SUM(A1);2026-11;alle;12;40,0\r\n"), "\(csv)")
+    }
+
+    /// What the first look at the page's charts showed (rendered with rsvg-convert): a long
+    /// title ran off the right edge, the first rotated label off the left one, a share chart
+    /// whose figures were all withheld had a scale of "0% to 1%", an NPS of 45.5 topped a scale
+    /// at 45.5. Now nothing is cut at an edge, a share runs 0-100 %, a scale ends on a round
+    /// number, and a chart with only withheld figures prints no scale but a legend.
+    @Test func titlesAndLabelsFitScalesAreRoundAndWithheldChartsHaveNoScale() throws {
+        let title = DashboardTable(DashboardReport(figure: "response-times", by: "region", threshold: 5, targets: .standard, rows: [])).title
+        let chart = SVGChart(title: title, unit: "%", bars: [.init(label: "(no partner: noord-oost) 2026-12", value: 40), .init(label: "zuid 2026-12", value: nil)], range: 0...100)
+        let narrow = SVGChart(title: "NPS per winkel en maand", bars: [.init(label: "store-a 2026-12", value: 45.5), .init(label: "store-b 2026-12", value: nil)])
+        for c in [chart, narrow] {
+            let png = try render(c.svg())
+            for x in [0, png.width - 1] {
+                #expect((0..<png.height).allSatisfy { png.is(x, $0, "#ffffff") }, "\(c.title): column \(x) is blank, no text runs off the picture")
+            }
+        }
+        #expect(chart.layout.high == 100 && chart.layout.low == 0)
+        #expect(SVGChart(title: "NPS", bars: [.init(label: "a", value: 45.5), .init(label: "b", value: -12)]).layout.high == 50)
+        #expect(SVGChart(title: "NPS", bars: [.init(label: "a", value: 45.5), .init(label: "b", value: -12)]).layout.low == -20)
+        #expect([9, 80, 0.3, 1, 120].map(SVGChart.roundedUp) == [10, 100, 0.5, 1, 200])
+        let withheld = SVGChart(title: "Kletsmomenten", bars: [.init(label: "store-a 2026-W49", value: nil)]).svg()
+        #expect(!withheld.contains(">1<") && !withheld.contains(">0<"), "no made-up scale")
+        #expect(withheld.contains(SVGChart.withheldLegend))
+        #expect(!SVGChart(title: "x", bars: [.init(label: "a", value: 3)]).svg().contains(SVGChart.withheldLegend), "no legend without a pale column")
     }
 }

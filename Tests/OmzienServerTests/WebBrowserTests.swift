@@ -8,7 +8,8 @@ import Testing
 /// runs it, a device that records a referral, and Tools/browser/inbox_flow.py driving
 /// Debian's chromium (installed by Tools/install-deps.sh) through selenium: login, the inbox,
 /// accept, contact, close, a step back refused, a form without CSRF refused, an XSS payload
-/// as text, another region's worker seeing nothing; the device sees the status after its next
+/// as text, another region's worker seeing nothing, head office's dashboard with a chart, a table and
+/// a CSV link for each of its five figures; the device sees the status after its next
 /// sync. Screenshots go to a temporary directory and are checked there; with
 /// `OMZIEN_RECORD_SCREENSHOTS=1` they replace docs/*.png (linked from the README), so that an
 /// ordinary run leaves the working tree as it found it.

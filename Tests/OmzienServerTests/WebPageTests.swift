@@ -264,6 +264,8 @@ struct WebPageTests {
             ("/web/inbox.csv",                  [200, 200, 200, 303, 303, 303]),
             ("/web/team",                       [403, 403, 200, 403, 303, 303]),
             ("/web/dashboard",                  [403, 403, 403, 200, 303, 303]),
+            ("/web/dashboard/feedback/csv",     [403, 403, 403, 200, 303, 303]),
+            ("/web/account",                    [200, 200, 200, 200, 303, 303]),
         ]
         for (path, expected) in table {
             var got: [Int] = []

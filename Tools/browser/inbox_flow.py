@@ -154,6 +154,16 @@ def main():
 
         login(driver, ANALYST)
         check(driver.current_url == URL + "/web/dashboard", "head office lands on the dashboard")
+        sections = driver.find_elements(By.CSS_SELECTOR, "section.figuur")
+        check(len(sections) == 5, f"the dashboard has five figures ({len(sections)})")
+        for section in sections:
+            figure = section.get_attribute("data-figure")
+            svg = section.find_elements(By.CSS_SELECTOR, ".grafiek svg")
+            check(len(svg) == 1 and svg[0].size["width"] > 0 and svg[0].size["height"] > 0, f"{figure}: a chart is drawn")
+            check(len(section.find_elements(By.CSS_SELECTOR, ".tabel table tbody")) == 1, f"{figure}: a table beside it")
+            links = [a.get_attribute("href") for a in section.find_elements(By.TAG_NAME, "a")]
+            check(any(h and h.startswith(URL + f"/web/dashboard/{figure}/csv") for h in links), f"{figure}: a CSV download")
+        check(no_alert(driver) and not driver.find_elements(By.CSS_SELECTOR, "main script"), "no script on the dashboard")
         driver.save_screenshot(os.path.join(SHOTS, "web-dashboard.png"))
     finally:
         driver.quit()

@@ -74,7 +74,7 @@ public struct DashboardTable: Sendable {
     public var chart: SVGChart {
         switch report.figure {
         case "response-times":
-            SVGChart(title: title, unit: "%", bars: report.rows.map { .init(label: "\($0.group) \($0.period ?? "")", value: $0.withinTarget.map { $0.share * 100 }) })
+            SVGChart(title: title, unit: "%", bars: report.rows.map { .init(label: "\($0.group) \($0.period ?? "")", value: $0.withinTarget.map { $0.share * 100 }) }, range: 0...100)
         case "feedback":
             SVGChart(title: "NPS per winkel en maand", bars: report.rows.filter { $0.category == "all" }.map { .init(label: "\($0.group) \($0.period ?? "")", value: $0.nps) })
         case "chat-moments":

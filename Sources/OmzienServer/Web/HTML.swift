@@ -32,4 +32,11 @@ struct HTML: Sendable, Equatable, ExpressibleByStringInterpolation, CustomString
     static func + (lhs: HTML, rhs: HTML) -> HTML { HTML(markup: lhs.markup + rhs.markup) }
 
     static func joined(_ parts: [HTML]) -> HTML { HTML(markup: parts.map(\.markup).joined()) }
+
+    /// A dashboard chart as inline SVG: `SVGChart` escapes every text itself (`Markup`, the
+    /// same escaping) and writes no script and no style attribute (R-WEB-37).
+    init(_ chart: SVGChart) { markup = chart.svg() }
+
+    /// A dashboard table: `DashboardTable.html()` escapes every cell itself (R-WEB-37).
+    init(_ table: DashboardTable) { markup = table.html() }
 }

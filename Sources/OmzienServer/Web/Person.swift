@@ -17,21 +17,25 @@ public struct Person: Sendable, Equatable {
     /// What the audit log keeps of the credential: a token's first 12 characters, or
     /// `web:` and 8 hex digits of the session's hash.
     public let credential: String
+    /// The account's credential epoch when it was read (R-WEB-5): a web session made under
+    /// an older one ended with a password change or reset.
+    public let credentialEpoch: Int64
 
     /// Who this person is in the audit log and as a follow-up author: `partner:wz-noord:eline`,
     /// `headoffice:anna` (a pseudonym in the sense of MODEL.md section 1).
     public var actor: String { partner.map { "partner:\($0):\(name)" } ?? "headoffice:\(name)" }
 
-    public init(account: String, name: String, partner: String?, region: String?, role: Role, credential: String) {
+    public init(account: String, name: String, partner: String?, region: String?, role: Role, credential: String, credentialEpoch: Int64 = 0) {
         self.account = account
         self.name = name
         self.partner = partner
         self.region = region
         self.role = role
         self.credential = credential
+        self.credentialEpoch = credentialEpoch
     }
 
     public func with(credential: String) -> Person {
-        Person(account: account, name: name, partner: partner, region: region, role: role, credential: credential)
+        Person(account: account, name: name, partner: partner, region: region, role: role, credential: credential, credentialEpoch: credentialEpoch)
     }
 }

@@ -30,7 +30,7 @@ extension SyncService {
     }
 
     /// The coordinator's partner, or nil for the admin; anyone else is refused.
-    private func accountManager(_ principal: Principal) throws -> String? {
+    func accountManager(_ principal: Principal) throws -> String? {
         switch principal {
         case .admin: return nil
         case let .person(p) where p.role == .coordinator: return p.partner
@@ -38,7 +38,7 @@ extension SyncService {
         }
     }
 
-    private func actorName(_ principal: Principal) -> String {
+    func actorName(_ principal: Principal) -> String {
         if case let .person(p) = principal { return p.actor }
         return "admin"
     }
@@ -106,14 +106,7 @@ extension SyncService {
         let now = self.now
         let info = try worker.write { store -> AccountInfo in
             let server = ServerStore(store)
-            guard let row = try server.account(name) else {
-                throw Problems.notFound("no account '\(name)'")
-            }
-            let current = Self.accountInfo(row, now: now)
-            if let manager {
-                guard current.partner == manager else { throw Problems.notFound("no account '\(name)' in your organisation") }
-                guard current.role == Person.Role.worker.rawValue else { throw Problems.forbidden("a coordinator disables workers only; ask the admin about '\(name)'") }
-            }
+            _ = try Self.managedAccount(server, name, by: manager, verb: "disables", now: now)
             if disabled {
                 try server.disableAccount(name, at: now)
             } else {
@@ -121,8 +114,28 @@ extension SyncService {
             }
             return Self.accountInfo(try server.account(name)!, now: now)
         }
-        principalsForget { if case let .person(p) = $0 { p.account == name } else { $0 == .headOffice } }
+        forgetPrincipals(ofAccount: name)
         return info
+    }
+
+    /// Account `name` as `manager` may change it: any account for the admin (nil), a worker
+    /// of its own organisation for a coordinator (404 for another organisation's, as if it
+    /// did not exist; 403 for a coordinator). `verb` says what was refused.
+    static func managedAccount(_ server: ServerStore, _ name: String, by manager: String?, verb: String, now: UInt64) throws -> AccountInfo {
+        guard let row = try server.account(name) else { throw Problems.notFound("no account '\(name)'") }
+        let current = accountInfo(row, now: now)
+        if let manager {
+            guard current.partner == manager else { throw Problems.notFound("no account '\(name)' in your organisation") }
+            guard current.role == Person.Role.worker.rawValue else { throw Problems.forbidden("a coordinator \(verb) workers only; ask the admin about '\(name)'") }
+        }
+        return current
+    }
+
+    /// Drops the cached principals of account `name`'s personal tokens, so that a disable,
+    /// a new password or a revoked token counts at the next request. A head-office person's
+    /// token is cached as `.headOffice` (it reads reports as head office), so those go too.
+    func forgetPrincipals(ofAccount name: String) {
+        principalsForget { if case let .person(p) = $0 { p.account == name } else { $0 == .headOffice } }
     }
 
     /// R-WEB-3: checks a name and password. nil for every kind of refusal (unknown name,
@@ -168,7 +181,8 @@ extension SyncService {
 
     static func person(_ store: ReplicaStore, name: String, credential: String) throws -> Person? {
         guard let row = try ServerStore(store).enabledPerson(name), let role = row.role.flatMap(Person.Role.init(rawValue:)) else { return nil }
-        return Person(account: row.account, name: row.account, partner: row.partner, region: row.region, role: role, credential: credential)
+        return Person(account: row.account, name: row.account, partner: row.partner, region: row.region, role: role, credential: credential,
+                      credentialEpoch: row.credentialEpoch)
     }
 
     /// R-WEB-4: a personal token (`omz_u_…`, shown once, stored as SHA-256) for the CLI/API,
@@ -182,7 +196,7 @@ extension SyncService {
         let token = Tokens.random(prefix: "omz_u_")
         let now = self.now, expires = now + UInt64(days) * 86_400_000
         try worker.write { store in
-            try ServerStore(store).insertPersonToken(hash: Tokens.hash(token), account: person.account, createdAt: now, expiresAt: expires)
+            try ServerStore(store).insertPersonToken(hash: Tokens.hash(token), id: String(token.prefix(12)), account: person.account, createdAt: now, expiresAt: expires)
         }
         return PersonalTokenResponse(account: person.account, actor: person.actor, token: token, expiresAt: expires)
     }

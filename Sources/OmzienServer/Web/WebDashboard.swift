@@ -2,32 +2,55 @@ import Foundation
 import OmzienHTTP
 import OmzienProtocol
 
-/// Head office's page (`/web/dashboard`, head-office accounts only). The place where the
-/// dashboard of the reports work mounts (issue 13: charts and tables of response times,
-/// NPS, chat moments). Until that lands it shows the response-time report that exists
-/// (PARTNERS.md R-PART-11), through the same code and suppression as the API.
+/// Head office's page (`/web/dashboard`, head-office accounts only; R-WEB-39): every figure
+/// of section 12 as a chart drawn by the server (inline SVG, no script) with its table beside
+/// it and a CSV download of that table. The figures come from `SyncService.dashboard`, the
+/// JSON endpoint's own code, so the page shows exactly the suppressed rows the API answers
+/// (R-WEB-35): no second computation, no second suppression.
 enum WebDashboard {
-    static func page(service: SyncService, person: Person, csrf: String, query: HTTPRequest) throws -> HTML {
+    /// One figure on the page: which report, grouped how.
+    struct Figure: Sendable, Equatable {
+        let name: String
+        let by: String?
+        /// The CSV download on the page (the session's, not the bearer-token API's).
+        var csvPath: String { "/web/dashboard/\(name)/csv" + (by.map { "?by=\($0)" } ?? "") }
+    }
+
+    /// The page's figures, in the order of the issue: response times per region and per
+    /// partner, feedback with the NPS, chat moments per week, signals per 100 chat moments.
+    static let figures: [Figure] = [
+        Figure(name: "response-times", by: "region"), Figure(name: "response-times", by: "partner"),
+        Figure(name: "feedback", by: nil), Figure(name: "chat-moments", by: nil), Figure(name: "signal-rate", by: nil),
+    ]
+
+    static func page(service: SyncService, person: Person, csrf: String) throws -> HTML {
         var sections: [HTML] = []
-        for (by, label) in [("region", "Per regio"), ("partner", "Per welzijnspartner"), ("store", "Per winkel")] {
-            let report = try service.responseTimes(.headOffice, by: by)
-            let rows: [HTML] = report.groups.map { g in
-                if g.suppressed { return "<tr><th scope=\"row\">\(g.key)</th><td colspan=\"3\">onderdrukt (te weinig meldingen)</td></tr>" }
-                func minutes(_ p: ResponseTimeReport.Percentiles?) -> String {
-                    guard let p else { return "–" }
-                    return "\(WebPages.duration(UInt64(p.p50 * 60_000))) / \(WebPages.duration(UInt64(p.p90 * 60_000)))"
-                }
-                return "<tr><th scope=\"row\">\(g.key)</th><td>\(g.referrals ?? 0)</td><td>\(minutes(g.acceptedMinutes))</td><td>\(minutes(g.firstContactMinutes))</td></tr>"
-            }
+        for figure in figures {
+            let table = DashboardTable(try service.dashboard(.person(person), figure: figure.name, by: figure.by))
             sections.append("""
-                <h2>\(label)</h2>
-                <table><thead><tr><th scope="col">Groep</th><th scope="col">Meldingen</th><th scope="col">Tot aangenomen (mediaan / p90)</th>\
-                <th scope="col">Tot eerste contact (mediaan / p90)</th></tr></thead><tbody>\(rows)</tbody></table>
+                <section class="figuur" data-figure="\(figure.name)">
+                <h2>\(table.title)</h2>
+                <div class="figuur-inhoud"><div class="grafiek">\(HTML(table.chart))</div><div class="tabel">\(HTML(table))</div></div>
+                <p><a href="\(figure.csvPath)">Download de tabel als CSV</a> · \
+                <a href="\(figure.csvPath + (figure.by == nil ? "?" : "&"))dialect=excel-nl">CSV voor Nederlandse Excel (;)</a></p>
+                </section>
                 """)
         }
         return WebPages.layout(title: "Dashboard hoofdkantoor", person: person, csrf: csrf, """
-            <p>Reactietijden vanaf het indienen van een melding. Groepen met minder dan 5 meldingen worden niet getoond, zodat niemand herleidbaar is.</p>
+            <p>Alle cijfers over alle gegevens die de server heeft. Groepen met minder dan 5 eenheden worden niet getoond, \
+            en ook niet wat daaruit door aftrekken te achterhalen zou zijn (“onderdrukt”), zodat niemand herleidbaar is.</p>
+            \(WebPages.targets(service.configuration.responseTargets))
             \(sections)
             """)
+    }
+
+    /// The CSV of one figure for a signed-in head-office person (`GET
+    /// /web/dashboard/{figure}/csv?by=&dialect=`): the same table as on the page.
+    static func csv(service: SyncService, person: Person, figure: String, query: HTTPRequest) throws -> HTTPResponse {
+        let dialect = CSVWriter.Dialect(rawValue: query.queryValue("dialect") ?? "excel") ?? .excel
+        let table = DashboardTable(try service.dashboard(.person(person), figure: figure, by: query.queryValue("by")))
+        return HTTPResponse(status: .ok, headers: ["Content-Type": "text/csv; charset=utf-8",
+                                                   "Content-Disposition": "attachment; filename=\"omzien-\(table.report.figure)-\(table.report.by).csv\""],
+                            body: Array(table.csv(dialect: dialect).utf8))
     }
 }

@@ -52,6 +52,7 @@ enum WebPages {
             if person.partner != nil { links.append("<a href=\"/web/inbox\">Inbox</a>") }
             if person.role == .coordinator { links.append("<a href=\"/web/team\">Team</a>") }
             if person.role == .headOffice { links.append("<a href=\"/web/dashboard\">Dashboard</a>") }
+            links.append("<a href=\"/web/account\">Mijn account</a>")
             nav = """
                 <nav aria-label="Hoofdmenu">\(links)<span class="who">Ingelogd als \(person.actor)</span>\
                 <form method="post" action="/web/logout" class="inline"><input type="hidden" name="csrf" value="\(csrf)">\
@@ -113,6 +114,16 @@ enum WebPages {
         let waited = duration(now - min(now, submitted))
         if c.state == .overdue { return (true, "<strong>Te laat</strong>: \(waited) wachtend (\(target), termijn verliep \(time(due)))") }
         return (false, "\(waited) wachtend (\(target), uiterlijk \(time(due)))")
+    }
+
+    /// The active response-time targets (R-PART-30, `serve --target-*`) in one sentence, so a
+    /// reader of the inbox or the dashboard knows what "te laat" and "binnen de termijn" mean.
+    static func targets(_ t: ResponseTargets) -> HTML {
+        func days(_ n: Int) -> String { "\(n) werkdag\(n == 1 ? "" : "en")" }
+        return """
+            <p class="termijnen">Termijnen tot het eerste contact: dringend \(days(t.urgentDays)), binnenkort \(days(t.soonDays)), \
+            regulier \(days(t.routineDays)) (werkdagen maandag tot en met vrijdag, tijdzone \(t.timeZone)).</p>
+            """
     }
 
     static func clockCell(_ e: InboxEntry, targets: ResponseTargets, now: UInt64) -> HTML {
@@ -207,14 +218,48 @@ enum WebPages {
             """)
     }
 
+    // MARK: Account (every person)
+
+    /// R-WEB-5, R-WEB-6: change one's own password; one's personal tokens, each revocable.
+    static func account(_ tokens: [PersonalTokenInfo], person: Person, csrf: String, flash: (String?, Bool, String?)) -> HTML {
+        let rows: [HTML] = tokens.map { t in
+            let state = t.revokedAt.map { "ingetrokken \(time($0))" } ?? "geldig tot \(time(t.expiresAt))"
+            let action: HTML = t.revokedAt != nil ? "<td></td>" : """
+                <td><form method="post" action="/web/account/tokens/\(t.id)/revoke" class="inline">\(hidden(csrf))\
+                <button type="submit">Intrekken</button></form></td>
+                """
+            return "<tr><td><code>\(t.id)…</code></td><td>\(time(t.createdAt))</td><td>\(state)</td>\(action)</tr>"
+        }
+        let list: HTML = rows.isEmpty ? "<p>U heeft geen persoonlijke tokens.</p>" : """
+            <table><caption>Uw persoonlijke tokens (voor de opdrachtregel), nieuwste eerst</caption>
+            <thead><tr><th scope="col">Token</th><th scope="col">Gemaakt</th><th scope="col">Status</th><th scope="col"></th></tr></thead>
+            <tbody>\(rows)</tbody></table>
+            """
+        return layout(title: "Mijn account", person: person, csrf: csrf, flash: flash, """
+            <p>Ingelogd als \(person.actor).</p>
+            <h2>Wachtwoord wijzigen</h2>
+            <p class="uitleg">Minstens \(PasswordHash.minimumCharacters) tekens; een paar woorden maken een goed wachtwoord. \
+            Na het wijzigen eindigen uw andere sessies en al uw persoonlijke tokens.</p>
+            <form method="post" action="/web/account/password" class="login">\(hidden(csrf))
+            <label for="password">Huidig wachtwoord</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+            <label for="newPassword">Nieuw wachtwoord</label><input id="newPassword" name="newPassword" type="password" autocomplete="new-password" required minlength="\(PasswordHash.minimumCharacters)">
+            <label for="newPassword2">Nieuw wachtwoord (nog een keer)</label><input id="newPassword2" name="newPassword2" type="password" autocomplete="new-password" required>
+            <button type="submit">Wachtwoord wijzigen</button></form>
+            <h2>Persoonlijke tokens</h2>
+            \(list)
+            """)
+    }
+
     // MARK: Team (coordinator)
 
     static func team(_ accounts: [AccountInfo], person: Person, csrf: String, flash: (String?, Bool, String?)) -> HTML {
         let rows: [HTML] = accounts.map { a in
             let state = a.disabledAt != nil ? "uitgeschakeld" : a.lockedUntil != nil ? "geblokkeerd tot \(time(a.lockedUntil))" : "actief"
             let action: HTML = a.role != "worker" || a.name == person.name ? "<td></td>" : """
-                <td><form method="post" action="/web/team/\(a.name)/\(a.disabledAt == nil ? "disable" : "enable")">\(hidden(csrf))\
-                <button type="submit">\(a.disabledAt == nil ? "Uitschakelen" : "Inschakelen")</button></form></td>
+                <td><form method="post" action="/web/team/\(a.name)/\(a.disabledAt == nil ? "disable" : "enable")" class="inline">\(hidden(csrf))\
+                <button type="submit">\(a.disabledAt == nil ? "Uitschakelen" : "Inschakelen")</button></form> \
+                <form method="post" action="/web/team/\(a.name)/password" class="inline">\(hidden(csrf))\
+                <button type="submit">Nieuw wachtwoord</button></form></td>
                 """
             return "<tr><td>\(a.name)</td><td>\(a.role == "coordinator" ? "coördinator" : "medewerker")</td><td>\(state)</td>\(action)</tr>"
         }

@@ -50,7 +50,8 @@ enum WebRoutes {
         /// The live session of the request and its person, or nil.
         @Sendable func visit(_ req: HTTPRequest) throws -> Visit? {
             guard let id = cookie(req, WebSessions.cookieName), let session = sessions.touch(id, now: service.now) else { return nil }
-            guard let person = try service.person(name: session.account, credential: "web:" + String(WebSessions.key(id).prefix(8))) else {
+            guard let person = try service.person(name: session.account, credential: "web:" + String(WebSessions.key(id).prefix(8))),
+                  person.credentialEpoch == session.epoch else {
                 sessions.end(id)
                 return nil
             }
@@ -97,7 +98,7 @@ enum WebRoutes {
                 return loginPage(error: "Inloggen mislukt: de gebruikersnaam of het wachtwoord klopt niet, of het account is geblokkeerd. Na \(SyncService.lockoutFailures) mislukte pogingen is een account \(SyncService.lockoutMillis / 60_000) minuten geblokkeerd.",
                                  name: name, secure: secure, status: .unauthorized)
             }
-            let id = sessions.create(account: person.account, now: service.now)
+            let id = sessions.create(account: person.account, epoch: person.credentialEpoch, now: service.now)
             try service.auditPageView(.person(person.with(credential: "web:" + String(WebSessions.key(id).prefix(8)))), action: "login")
             var response = redirect(home(person))
             response.headers.add(name: "Set-Cookie", value: sessionCookie(WebSessions.cookieName, id, path: "/web", secure: secure))
@@ -193,10 +194,67 @@ enum WebRoutes {
             }
         }
 
-        signedIn("GET", "/web/dashboard") { req, v in
+        signedIn("GET", "/web/account") { _, v in
+            try service.auditPageView(v.principal, action: "account")
+            return html(WebPages.account(try service.personalTokens(v.principal), person: v.person, csrf: v.session.csrf, flash: sessions.takeFlash(v.id)))
+        }
+        signedIn("POST", "/web/account/password") { req, v in
+            let f = form(req)
+            guard let new = f["newPassword"], new == f["newPassword2"] else {
+                flash(v, "Niet gelukt: de twee nieuwe wachtwoorden zijn niet gelijk.", error: true)
+                return redirect("/web/account")
+            }
+            do {
+                _ = try service.changePassword(PasswordChangeRequest(account: v.person.account, password: f["password"] ?? "", newPassword: new), credential: v.person.credential)
+            } catch let p as Problem where p.status < 500 {
+                flash(v, p.status == 401 ? "Niet gelukt: het huidige wachtwoord klopt niet, of het account is geblokkeerd. Na \(SyncService.lockoutFailures) mislukte pogingen is een account \(SyncService.lockoutMillis / 60_000) minuten geblokkeerd."
+                                         : "Niet gelukt: \(p.detail ?? p.title)", error: true)
+                return redirect("/web/account")
+            }
+            // Every session of the account ended with the change; this browser gets a new one.
+            sessions.end(v.id)
+            guard let person = try service.person(name: v.person.account, credential: "web:login") else { return redirect("/web/login", clearing: secure) }
+            let id = sessions.create(account: person.account, epoch: person.credentialEpoch, now: service.now)
+            sessions.update(id) { $0.flash = "Uw wachtwoord is gewijzigd. Andere sessies en al uw persoonlijke tokens zijn beëindigd." }
+            var response = redirect("/web/account")
+            response.headers.add(name: "Set-Cookie", value: sessionCookie(WebSessions.cookieName, id, path: "/web", secure: secure))
+            return response
+        }
+        signedIn("POST", "/web/account/tokens/:id/revoke") { req, v in
+            do {
+                let t = try service.revokePersonalToken(v.principal, id: try req.parameter("id"))
+                flash(v, "Token \(t.id)… is ingetrokken.")
+            } catch let p as Problem where p.status < 500 {
+                flash(v, "Niet gelukt: \(p.detail ?? p.title)", error: true)
+            }
+            return redirect("/web/account")
+        }
+        signedIn("POST", "/web/team/:name/password") { req, v in
+            guard v.person.role == .coordinator else { return forbidden(v) }
+            do {
+                let reset = try service.resetPassword(v.principal, name: try req.parameter("name"))
+                sessions.update(v.id) { $0.flash = "Nieuw wachtwoord voor \(reset.account.name); de sessies en tokens van dit account zijn beëindigd."; $0.secret = reset.initialPassword }
+            } catch let p as Problem where p.status < 500 {
+                flash(v, "Niet gelukt: \(p.detail ?? p.title)", error: true)
+            }
+            return redirect("/web/team")
+        }
+
+        signedIn("GET", "/web/dashboard") { _, v in
             guard v.person.role == .headOffice else { return forbidden(v) }
             try service.auditPageView(v.principal, action: "dashboard")
-            return html(try WebDashboard.page(service: service, person: v.person, csrf: v.session.csrf, query: req))
+            return html(try WebDashboard.page(service: service, person: v.person, csrf: v.session.csrf))
+        }
+        signedIn("GET", "/web/dashboard/:figure/csv") { req, v in
+            guard v.person.role == .headOffice else { return forbidden(v) }
+            do {
+                let csv = try WebDashboard.csv(service: service, person: v.person, figure: try req.parameter("figure"), query: req)
+                try service.auditPageView(v.principal, action: "dashboard-export")
+                return csv
+            } catch let p as Problem where p.status < 500 {
+                return html(WebPages.message(title: "Niet gevonden", "Dit cijfer bestaat niet (\(p.detail ?? p.title)).", person: v.person, csrf: v.session.csrf),
+                            status: HTTPStatus(code: p.status))
+            }
         }
     }
 

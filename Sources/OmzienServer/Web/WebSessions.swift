@@ -6,7 +6,9 @@ import Synchronization
 /// cookie; the server keeps only its SHA-256, with the account, a CSRF token (R-WEB-8) and
 /// the times. A session ends after 30 minutes without a request (idle), 12 hours after
 /// login (absolute), at logout, and when its account is disabled (the account is read on
-/// every request). Kept in memory: a restart logs everyone out, which is safe.
+/// every request), and when its account gets a new password (the session remembers the
+/// account's credential epoch it was made under, R-WEB-5). Kept in memory: a restart logs
+/// everyone out, which is safe (R-WEB-7).
 final class WebSessions: Sendable {
     static let idleMillis: UInt64 = 30 * 60_000
     static let absoluteMillis: UInt64 = 12 * 60 * 60_000
@@ -15,6 +17,8 @@ final class WebSessions: Sendable {
 
     struct Session: Sendable {
         let account: String
+        /// The account's credential epoch at login: an older one than the account's ended.
+        let epoch: Int64
         let csrf: String
         let createdAt: UInt64
         var lastSeen: UInt64
@@ -30,9 +34,9 @@ final class WebSessions: Sendable {
     static func key(_ id: String) -> String { SHA256.hash(id).hex }
 
     /// A new session for `account`; returns its id (the cookie's value).
-    func create(account: String, now: UInt64) -> String {
+    func create(account: String, epoch: Int64, now: UInt64) -> String {
         let id = Self.random()
-        let session = Session(account: account, csrf: Self.random(), createdAt: now, lastSeen: now)
+        let session = Session(account: account, epoch: epoch, csrf: Self.random(), createdAt: now, lastSeen: now)
         sessions.withLock { all in
             all = all.filter { Self.isLive($0.value, now: now) }
             all[Self.key(id)] = session

@@ -37,5 +37,13 @@ enum WebStylesheet {
         button:focus, a:focus, input:focus, select:focus, textarea:focus { outline: 3px solid #ffbf47; }
         .uitleg, .wanneer { color: #555; font-size: .9rem; }
         ol.notities li { margin-bottom: .6rem; }
+        section.figuur { border-top: 1px solid var(--rand); margin-top: 1.5rem; }
+        .figuur-inhoud { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
+        .grafiek { flex: 0 1 auto; max-width: 100%; overflow-x: auto; }
+        .grafiek svg { display: block; }
+        .tabel { flex: 1 1 28rem; min-width: 0; overflow-x: auto; }
+        .tabel table { margin-top: 0; font-size: .9rem; }
+        tr.suppressed td { color: #666; }
+        .termijnen { font-size: .95rem; }
         """
 }

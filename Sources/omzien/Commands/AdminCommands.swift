@@ -42,6 +42,12 @@ struct AdminContext {
         json = args.flag("json")
     }
 
+    /// A context for another kind of token (a person's own, `account tokens`).
+    init(client: SyncClient, json: Bool) {
+        self.client = client
+        self.json = json
+    }
+
     func call<T: Codable>(_ method: String, _ path: String, body: (any Encodable)? = nil, as: T.Type) throws -> T {
         do {
             return try client.call(method, path, body: body, as: T.self)
