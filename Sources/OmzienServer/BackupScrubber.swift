@@ -9,7 +9,8 @@ import OmzienServerStore
 /// its scrub), every backup in the directory (`server-*.sqlite`, as `SyncService.backup`
 /// names them) gets the erasure applied in place: the payloads of the record's operations
 /// dropped, its state the tombstone (`ReplicaStore.scrubErased`), its case notes, follow-up
-/// history and parked operations gone (`SyncService.eraseServerCopies`), in one transaction,
+/// history and parked operations gone (`SyncService.eraseServerCopies`); of a comment a purge
+/// cleared, every text of it withheld (`ReplicaStore.scrubText`); in one transaction,
 /// then the WAL checkpointed and truncated; with `secure_delete=ON` the erased bytes are
 /// zeroed. No operation is added (a backup is a copy, not a replica in sync): the restore of
 /// a scrubbed backup makes the erase anew from the ledger (`replayErasureLedger`).
@@ -131,12 +132,14 @@ final class BackupScrubber: @unchecked Sendable {
             start = n
         }
         guard start < lines.count else { return 0 }
-        let refs = lines[start...].compactMap { line -> RecordRef? in
-            guard let kind = RecordKind(rawValue: line.entry.kind), let id = try? RecordID(line.entry.record) else { return nil }
-            return RecordRef(kind: kind, id: id)
+        var refs: [RecordRef] = [], cleared: [[String]: [RecordRef]] = [:]
+        for line in lines[start...] {
+            guard let kind = RecordKind(rawValue: line.entry.kind), let id = try? RecordID(line.entry.record) else { continue }
+            if let fields = line.entry.fields { cleared[fields, default: []].append(RecordRef(kind: kind, id: id)) } else { refs.append(RecordRef(kind: kind, id: id)) }
         }
         return try store.atomically {
-            let changed = try store.scrubErased(refs)
+            var changed = try store.scrubErased(refs)
+            for (fields, records) in cleared { changed += try store.scrubText(of: fields, on: records) }
             try SyncService.eraseServerCopies(of: refs, in: store)
             try store.setSetting(markSetting, "\(lines.count) \(lines[lines.count - 1].hash.hex)")
             return changed.count

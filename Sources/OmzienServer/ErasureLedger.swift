@@ -25,6 +25,9 @@ struct ErasureLedger: Sendable {
         var op: LogOperation?
         /// `admin`, `retention` or `device` (who asked).
         var by: String
+        /// Set when only these fields' texts went, not the record: a comment a retention purge
+        /// cleared (R-PRIV-19); `op` is then the clearing write.
+        var fields: [String]? = nil
     }
 
     let path: String

@@ -104,20 +104,21 @@ extension SyncService {
             for entry in own {
                 guard let op = entry.op, let owner = entry.store else { continue }
                 let head = store.logHead(of: serverReplica)
-                guard op.id.sequence == head.held + 1, op.previousHash == head.lastHash, op.body == .erase else { continue }
+                guard op.id.sequence == head.held + 1, op.previousHash == head.lastHash, op.body == .erase || entry.fields != nil else { continue }
                 try server.claimScope(of: op.record, for: owner)
                 let report = try store.apply([op])
                 try server.feed(op.id, to: owner)
-                try eraseServerCopies(of: [op.record], in: store)
+                if entry.fields == nil { try eraseServerCopies(of: [op.record], in: store) }
                 erased += report.applied  // one record each (also one a scrubbed backup had erased without it)
             }
+            try store.dropClearedText()  // the texts the re-applied clearing writes superseded (R-PRIV-19)
             try store.reload()  // the server's own log moved: its operation factory follows
             // A backup the scrubber erased records in (it says so in its settings) may hold
             // erased records without an erase operation: those are made anew (R-PRIV-34).
             let scrubbed = try store.setting(BackupScrubber.markSetting) != nil
             let withErase = scrubbed ? try store.recordsWithEraseOperation() : []
             var missing: [(ref: RecordRef, store: String?)] = []
-            for e in entries {
+            for e in entries where e.fields == nil {  // a cleared comment is not an erased record
                 guard let kind = RecordKind(rawValue: e.kind), let id = try? RecordID(e.record) else { continue }
                 let ref = RecordRef(kind: kind, id: id)
                 if try store.loadRecord(ref)?.erased != true || (scrubbed && !withErase.contains(ref)) { missing.append((ref, e.store)) }

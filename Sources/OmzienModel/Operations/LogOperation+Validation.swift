@@ -86,9 +86,10 @@ extension LogOperation {
         switch (change, spec.merge) {
         case let (.set(_, value, supersedes), .register):
             if value == .withheld {
-                // R-PRIV-31: only a field the store audience withholds can arrive withheld.
-                guard StoreAudience.withholds(kind, spec.name) else {
-                    throw ModelError.invalidValue(field: spec.name, reason: "only \(StoreAudience.withheldFieldList) can be withheld; \(kind.rawValue).\(spec.name) must carry its value")
+                // R-PRIV-31: only a field the store audience withholds can arrive withheld, and
+                // (R-PRIV-19) a text a retention purge cleared.
+                guard StoreAudience.withholds(kind, spec.name) || RetentionPolicy.clears(kind, spec.name) else {
+                    throw ModelError.invalidValue(field: spec.name, reason: "only \(StoreAudience.withheldFieldList) and a feedback's comment can be withheld; \(kind.rawValue).\(spec.name) must carry its value")
                 }
             } else {
                 try spec.rule.check(value, field: spec.name, nullable: spec.nullable)

@@ -54,4 +54,44 @@ extension ReplicaStore {
     private static func jsonArray(_ strings: [String]) -> String {
         "[" + strings.map { "\"\($0)\"" }.joined(separator: ",") + "]"
     }
+
+    /// For every record of `refs`, replaces each text of `fields` by `withheld`, in its state
+    /// (`RecordState.withholding`) and in the stored payload of every operation on it, as a
+    /// retention purge clears a comment (R-PRIV-19) but without the clearing write: a
+    /// backup's copy (R-PRIV-34). In one transaction; WAL truncated afterwards. Returns the
+    /// records it changed.
+    @discardableResult
+    public func scrubText(of fields: [String], on refs: [RecordRef]) throws -> [RecordRef] {
+        var changed: [RecordRef] = []
+        try atomically {
+            let load = try db.cachedStatement("SELECT pos, payload FROM ops WHERE kind = ? AND record = ? AND payload IS NOT NULL")
+            let rewrite = try db.cachedStatement("UPDATE ops SET payload = ? WHERE pos = ?")
+            let restate = try db.cachedStatement("UPDATE records SET state = ?, state_hash = ? WHERE kind = ? AND id = ?")
+            for ref in Set(refs).sorted() {
+                guard let state = try loadRecord(ref), !state.erased else { continue }
+                var touched = false
+                for row in try load.rows([.text(ref.kind.rawValue), .text(ref.id.rawValue)]) {
+                    guard case let .integer(pos) = row[0], case let .blob(payload) = row[1] else { throw StoreError.corruptRow("ops") }
+                    guard case let .changes(changes) = try OperationBody.decode(payload) else { continue }
+                    let dropped = changes.map { change -> FieldChange in
+                        guard case let .set(name, .string, supersedes) = change, fields.contains(name) else { return change }
+                        return .set(field: name, value: .withheld, supersedes: supersedes)
+                    }
+                    guard dropped != changes else { continue }
+                    try rewrite.run([.blob(OperationBody.changes(dropped).canonicalBytes()), .integer(pos)])
+                    touched = true
+                }
+                let projected = state.withholding(fields)
+                if projected != state {
+                    let bytes = projected.canonicalBytes()
+                    try restate.run([.blob(bytes), .blob(SHA256.hash(bytes).bytes), .text(ref.kind.rawValue), .text(ref.id.rawValue)])
+                    touched = true
+                }
+                if touched { changed.append(ref) }
+            }
+            if !changed.isEmpty { erasedSinceCheckpoint = true }
+        }
+        try checkpointAfterErase()
+        return changed
+    }
 }
