@@ -43,8 +43,16 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// NPS figures keep counting them.
     public static let clearedFields: [RecordKind: [String]] = [.feedback: ["comment"]]
 
+    /// Free-text fields whose superseded texts every replica drops from its stored payloads
+    /// (`ReplicaStore.dropClearedText`): no merge and no view needs a text a later write
+    /// replaced. A feedback's comment (cleared by retention or edited) and a signal's decline
+    /// reason (cleared by a reopen: the store saw the reason while the referral was declined,
+    /// PARTNERS.md R-PART-27, and keeps none after; PRIVACY.md R-PRIV-30).
+    public static let supersededTextFields: [RecordKind: [String]] = [.feedback: ["comment"], .signal: ["declineReason"]]
+
+    /// Whether `field` may arrive `withheld` because its text was superseded or cleared.
     public static func clears(_ kind: RecordKind, _ field: String) -> Bool {
-        clearedFields[kind]?.contains(field) ?? false
+        supersededTextFields[kind]?.contains(field) ?? false
     }
 
     /// Whether any head of `field` (the winner or a kept conflict) holds text.

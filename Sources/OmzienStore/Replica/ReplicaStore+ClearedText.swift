@@ -9,14 +9,15 @@ import OmzienModel
 /// and the WAL truncated the text is in no byte of the file. The state digest does not change
 /// (it covers states, which keep no superseded value), so replicas agree before and after.
 extension ReplicaStore {
-    /// Drops from the stored payloads every text of a cleared field (`RetentionPolicy
-    /// .clearedFields`) written by an operation that is no longer a head of that field.
+    /// Drops from the stored payloads every text of a field of `RetentionPolicy
+    /// .supersededTextFields` written by an operation that is no longer a head of that field
+    /// (a feedback's comment, a signal's decline reason after a reopen).
     /// Only payloads that still carry such a text are decoded. Returns how many payloads it
     /// rewrote.
     @discardableResult
     public func dropClearedText() throws -> Int {
         var rewrites: [(pos: Int64, payload: [UInt8])] = []
-        for (kind, fields) in RetentionPolicy.clearedFields {
+        for (kind, fields) in RetentionPolicy.supersededTextFields {
             for field in fields {
                 // `set(field, string …)` in canonical bytes: tag 0, the name, value tag 5.
                 var marker = CanonicalWriter(capacity: 16)
