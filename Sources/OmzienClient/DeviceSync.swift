@@ -207,7 +207,7 @@ public final class DeviceSync {
                 try afterPushAcknowledged(store, answer: answer)
                 return store.acknowledged != before
             }
-            progress?("pushed \(answer.applied) operations; the server holds \(answer.held)")
+            progress?("pushed \(answer.applied.counted("operation")); the server holds \(answer.held)")
             // Stop when nothing moves (the rest is quarantined): it goes again next sync.
             if !moved || !answer.quarantined.isEmpty { return }
         }
@@ -228,7 +228,7 @@ public final class DeviceSync {
             }
             report.pulled += page.operations.count
             report.applied += applied.applied
-            if !page.operations.isEmpty { progress?("pulled \(page.operations.count) operations") }
+            if !page.operations.isEmpty { progress?("pulled \(page.operations.count.counted("operation"))") }
             if !page.more { return }
         }
     }

@@ -18,11 +18,11 @@ public struct RetentionPeriods: Codable, Sendable, Equatable {
     }
 
     /// The policy a device applies: nil when the server purges nothing; a period the server
-    /// left out (or sent out of range, 1–3650 days, as `serve` accepts) is the default's.
+    /// left out (or sent outside `RetentionPolicy.allowedDays`, as `serve` refuses) is the default's.
     public var policy: RetentionPolicy? {
         guard enabled else { return nil }
         let d = RetentionPolicy.defaults
-        func days(_ value: Int?, _ fallback: Int) -> Int { value.flatMap { (1...3650).contains($0) ? $0 : nil } ?? fallback }
+        func days(_ value: Int?, _ fallback: Int) -> Int { value.flatMap { RetentionPolicy.allowedDays.contains($0) ? $0 : nil } ?? fallback }
         return RetentionPolicy(closedDays: days(closedDays, d.closedDays), draftDays: days(draftDays, d.draftDays),
                                feedbackCommentDays: days(feedbackCommentDays, d.feedbackCommentDays))
     }

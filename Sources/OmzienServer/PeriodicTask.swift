@@ -7,31 +7,26 @@ import OmzienStore
 /// interval and never stops the server, and `DatabaseWorkerError.stopped` (the database worker stopped) ends the thread.
 /// `stop()` wakes the thread and waits for it (a job under way finishes first); it is safe
 /// to call more than once.
-public final class PeriodicTask: @unchecked Sendable {  // `stopped` under `wake`
+public final class PeriodicTask: Sendable {
     private let interval: Double
-    private let wake = NSCondition()
-    private var stopped = false
-    private let exited = DispatchSemaphore(value: 0)
+    private let owned = OwnedThread()
 
     /// `job` returns the line to log after a run, or nil for none; `failure` words a thrown error.
     public init(name: String, interval seconds: Double, log: @escaping @Sendable (String) -> Void,
                 failure: @escaping @Sendable (any Error) -> String, job: @escaping @Sendable () throws -> String?) {
         interval = seconds
-        let t = Thread { [self] in
+        owned.start(name: name) { [self] in
             self.loop(log: log, failure: failure, job: job)
-            self.exited.signal()
         }
-        t.name = name
-        t.start()
     }
 
     private func loop(log: @Sendable (String) -> Void, failure: (any Error) -> String, job: () throws -> String?) {
         while true {
-            wake.lock()
+            owned.wake.lock()
             let deadline = Date().addingTimeInterval(interval)
-            while !stopped, wake.wait(until: deadline) {}
-            let stop = stopped
-            wake.unlock()
+            while !owned.stopping, owned.wake.wait(until: deadline) {}
+            let stop = owned.stopping
+            owned.wake.unlock()
             if stop { return }
             do {
                 if let line = try job() { log(line) }
@@ -44,12 +39,6 @@ public final class PeriodicTask: @unchecked Sendable {  // `stopped` under `wake
     }
 
     public func stop() {
-        wake.lock()
-        stopped = true
-        wake.broadcast()
-        wake.unlock()
-        // The thread signals `exited` once; every caller takes the signal and passes it on.
-        exited.wait()
-        exited.signal()
+        owned.stop()
     }
 }

@@ -47,6 +47,24 @@ struct CLITests {
         #expect(range.err.contains("--port"))
         let command = try Self.run(["frobnicate"])
         #expect(command.status == 64)
+        // The value without its option name, as a person types it after 'admin store add ID'.
+        for (args, hint) in [(["admin", "enroll", "store-a"], "did you mean --store store-a?"),
+                             (["device", "enroll", "ABCD-EFGH-JKLM-NPQR", "--server", "http://127.0.0.1:9"], "did you mean --code ABCD-EFGH-JKLM-NPQR?")] {
+            let stray = try Self.run(args)
+            #expect(stray.status == 64 && stray.err.contains(hint), "\(args): \(stray.err)")
+        }
+    }
+
+    /// `omzien partner --help` is how a person asks what the partner commands are: the group's
+    /// commands with their summaries, exit 0 (it was "'partner' needs a subcommand", exit 64).
+    @Test func aGroupOfCommandsAnswersHelpWithItsCommands() throws {
+        let partner = try Self.run(["partner", "--help"])
+        #expect(partner.status == 0 && partner.out.contains("partner pull") && partner.out.contains("partner update"), "\(partner.out)\(partner.err)")
+        #expect(!partner.out.contains("device sync") && !partner.out.contains("admin"), "only the group: \(partner.out)")
+        let quarantine = try Self.run(["admin", "quarantine", "-h"])
+        #expect(quarantine.status == 0 && quarantine.out.contains("admin quarantine release") && !quarantine.out.contains("admin enroll"), "\(quarantine.out)")
+        let bare = try Self.run(["admin", "quarantine"])
+        #expect(bare.status == 64 && bare.err.contains("'admin quarantine' needs a subcommand: list, release"), "\(bare.err)")
     }
 
     /// The command names as `omzien --help` lists them: its list is `CommandRegistry.all`

@@ -325,7 +325,7 @@ extension StoreDeviceDayTests {
     }
 
     /// Item 6: people read local dates and times, not epoch milliseconds; conflict values
-    /// without nested quotes; "1 conversation"; a note limit told in characters with the
+    /// without nested quotes; "1 conversation" and "pushed 1 operation"; a note limit told in characters with the
     /// actual count; a future --day refused; and item 5: --consent refused --contact X says
     /// what the consent rule is instead of "a field is changed twice".
     @Test func whatTheCashierReadsIsInTheirWords() throws {
@@ -335,7 +335,8 @@ extension StoreDeviceDayTests {
         let b = try enrollTill(h, store: "store-a", name: "kassa-b")
         // A draft: a submitted signal's note leaves the tills once the server holds it (PRIVACY.md R-PRIV-31).
         let id = try recordSignal(a, ["--note", "eerste", "--draft"])
-        #expect(try CLITests.run(["device", "sync", "--db", a]).status == 0)
+        let first = try CLITests.run(["device", "sync", "--db", a])
+        #expect(first.status == 0 && (first.out + first.err).contains("pushed 1 operation;"), "one operation, not '1 operations': \(first.out)\(first.err)")
         #expect(try CLITests.run(["device", "sync", "--db", b]).status == 0)
         #expect(try CLITests.run(["device", "update", id, "--note", "van kassa a", "--db", a]).status == 0)
         #expect(try CLITests.run(["device", "update", id, "--note", "van kassa b", "--db", b]).status == 0)

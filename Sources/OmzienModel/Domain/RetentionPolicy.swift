@@ -22,6 +22,9 @@ public struct RetentionPolicy: Sendable, Equatable {
     }
 
     public static let defaults = RetentionPolicy()
+    /// The periods a server may be given (`serve --retention-*`) and a device accepts from
+    /// its server's announcement (R-PRIV-22): one day to ten years.
+    public static let allowedDays = 1...3650
     public static let dayMillis: UInt64 = 86_400_000
 
     /// Why a record is purged.

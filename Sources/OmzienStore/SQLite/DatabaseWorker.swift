@@ -22,7 +22,7 @@ import Synchronization
 /// Lifecycle: one lock (`wake`, an `NSCondition`) guards both the job queue and the
 /// `stopped` flag, so a job is either queued before ``stop()`` (and then runs) or refused
 /// with ``DatabaseWorkerError/stopped``; it can never be queued after the thread has left
-/// its loop. `stop()` finishes the queued jobs and joins the thread (it waits on `exited`,
+/// its loop. `stop()` finishes the queued jobs and joins the thread (``OwnedThread``,
 /// no polling); the thread closes the store on its way out.
 ///
 /// `@unchecked Sendable`: the store is touched only by the worker thread; `jobs` and
@@ -30,9 +30,10 @@ import Synchronization
 public final class DatabaseWorker: @unchecked Sendable {
     private let store: ReplicaStore
     private var jobs: [Job] = []
-    private var stopped = false
-    private let wake = NSCondition()
-    private let exited = DispatchSemaphore(value: 0)
+    /// The worker's thread; its `wake` guards `jobs` too.
+    private let owned = OwnedThread()
+    private var wake: NSCondition { owned.wake }
+    private var stopped: Bool { owned.stopping }
     /// The worker's thread, set once before it runs its first job (re-entrancy check).
     private let thread = Mutex<Thread?>(nil)
     /// How many transactions committed, and how many write jobs they carried (metrics).
@@ -61,14 +62,11 @@ public final class DatabaseWorker: @unchecked Sendable {
     public init(store: ReplicaStore) {
         self.store = store
         let started = DispatchSemaphore(value: 0)
-        let t = Thread { [unowned self] in
+        owned.start(name: "omzien-db") { [unowned self] in
             self.thread.withLock { $0 = Thread.current }
             started.signal()
             self.loop()
-            self.exited.signal()
         }
-        t.name = "omzien-db"
-        t.start()
         started.wait()
     }
 
@@ -129,13 +127,7 @@ public final class DatabaseWorker: @unchecked Sendable {
     /// Refuses new jobs, finishes the queued ones, then joins the thread (which closes the
     /// store). Safe to call more than once and from several threads.
     public func stop() {
-        wake.lock()
-        stopped = true
-        wake.broadcast()
-        wake.unlock()
-        // The thread signals `exited` once; every caller takes the signal and passes it on.
-        exited.wait()
-        exited.signal()
+        owned.stop()
     }
 
     private func loop() {

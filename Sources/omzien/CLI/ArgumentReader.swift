@@ -58,7 +58,10 @@ struct ArgumentReader {
             throw CLIError.usage("missing \(missing.name) (\(missing.help))", command: command)
         }
         for option in declaration.options where option.presence == .required && values[option.name] == nil {
-            throw CLIError.usage("missing --\(option.name) (\(option.help))", command: command)
+            // `omzien admin enroll store-a`: the value is there, without its option name.
+            let stray = positionals.count > declaration.arguments.count ? positionals[declaration.arguments.count] : nil
+            let hint = stray.map { "; '\($0)' is not an argument of this command: did you mean --\(option.name) \($0)?" } ?? ""
+            throw CLIError.usage("missing --\(option.name) (\(option.help))" + hint, command: command)
         }
         if positionals.count > declaration.arguments.count {
             throw CLIError.usage("unexpected argument '\(positionals[declaration.arguments.count])'", command: command)

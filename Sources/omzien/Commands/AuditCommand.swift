@@ -1,4 +1,5 @@
 import Foundation
+import OmzienProtocol
 import OmzienServer
 import OmzienStore
 
@@ -65,6 +66,6 @@ struct AuditVerifyCommand: Command {
         } else {
             for p in problems { Output.line("ALTERED: " + p) }
         }
-        if !problems.isEmpty { throw CLIError.failure("the audit log was altered (\(problems.count) problem\(problems.count == 1 ? "" : "s"))") }
+        if !problems.isEmpty { throw CLIError.failure("the audit log was altered (\(problems.count.counted("problem")))") }
     }
 }

@@ -105,7 +105,7 @@ struct DeviceRecordSignalCommand: Command {
     static let declaration = Declaration(
         options: [.text("indicators", "LIST", "comma-separated, at least one of: \(Vocabulary.indicators.joined(separator: ", "))", required: true),
                   .text("urgency", "routine|soon|urgent", "how soon the welfare partner should act", default: .value("routine")),
-                  .text("note", "TEXT", "what you noticed (\(DeviceInput.limit(Vocabulary.noteMaxBytes))); never the customer's name"),
+                  .text("note", "TEXT", "what you noticed, \(DeviceInput.limit(Vocabulary.noteMaxBytes)); never the customer's name"),
                   .text("consent", "given|refused|not-asked", "did the customer agree to be contacted", default: .value("not-asked")),
                   .text("contact", "TEXT", "phone or address: only with --consent given"),
                   .flag("draft", "keep it on this device as a draft (not yet a referral)"),

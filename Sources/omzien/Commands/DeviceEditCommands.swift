@@ -1,4 +1,5 @@
 import Foundation
+import OmzienProtocol
 import OmzienClient
 import OmzienModel
 import OmzienStore
@@ -22,7 +23,7 @@ enum DeviceInput {
     }
 
     /// What `--help` says about a limit.
-    static func limit(_ maxBytes: Int) -> String { "at most \(maxBytes) characters (fewer with accents or emoji)" }
+    static func limit(_ maxBytes: Int) -> String { "at most \(maxBytes) characters, fewer with accents or emoji" }
 
     /// Contact details are kept only with consent given (MODEL.md R-MODEL-3).
     static func checkConsent(consent: String?, contact: String?) throws {
@@ -117,7 +118,7 @@ struct DeviceUpdateSignalCommand: Command {
             try Output.json(["id": ref.id.rawValue, "kind": ref.kind.rawValue, "changes": changes.map(\.field), "operation": op.id.description])
             return
         }
-        Output.line("Updated \(what) \(ref.id) (\(changes.count) change\(changes.count == 1 ? "" : "s")).")
+        Output.line("Updated \(what) \(ref.id) (\(changes.count.counted("change"))).")
     }
 
     func signalChanges(_ current: RecordState) throws -> [FieldChange] {
@@ -229,7 +230,7 @@ struct DeviceChatCommand: Command {
         let changes: [FieldChange]
         if let remove {
             guard UInt64(remove) <= shown else {
-                throw CLIError.dataError("lane \(lane) on \(day) shows \(shown) conversation\(shown == 1 ? "" : "s") on this device; "
+                throw CLIError.dataError("lane \(lane) on \(day) shows \(shown.counted("conversation")) on this device; "
                     + "you can take back at most \(shown) (sync first if others counted them)")
             }
             changes = key.correction(removing: UInt64(remove))
@@ -242,7 +243,7 @@ struct DeviceChatCommand: Command {
             try Output.json(["id": key.ref.id.rawValue, "kind": key.ref.kind.rawValue, "lane": lane, "day": day, "count": total, "operation": op.id.description])
             return
         }
-        let taken = remove.map { "Took back \($0) conversation\($0 == 1 ? "" : "s"). " } ?? ""
-        Output.line(taken + "Lane \(lane) on \(day): \(total) conversation\(total == 1 ? "" : "s") counted on this device's view.")
+        let taken = remove.map { "Took back \($0.counted("conversation")). " } ?? ""
+        Output.line(taken + "Lane \(lane) on \(day): \(total.counted("conversation")) counted on this device's view.")
     }
 }

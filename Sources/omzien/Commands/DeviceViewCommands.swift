@@ -76,7 +76,7 @@ enum RecordPresenter {
             return ["feedback", String(r.ref.id.rawValue.prefix(12)), "\(r.string("category") ?? "-"), NPS \(r.value("nps")?.intValue ?? 0)", conflicts > 0 ? "\(conflicts) conflict(s)" : ""]
         case .chatMoment:
             let n = r.chatMomentCount
-            return ["chat-moment", r.ref.id.rawValue, "\(n) conversation\(n == 1 ? "" : "s")", ""]
+            return ["chat-moment", r.ref.id.rawValue, "\(n.counted("conversation"))", ""]
         case .probe:
             return ["probe", r.ref.id.rawValue, "", ""]
         }

@@ -43,7 +43,7 @@ struct DiffCommand: Command {
             let conflicts = state.conflicts(field)
             // A contact is never shown without merged consent (R-MODEL-3), not even to an engineer.
             if state.shownValue(field) == nil, let v = state.value(field), v != .null { return "(withheld: consent is not 'given')" }
-            return "\(state.shownValue(field).map { "\($0)" } ?? "-")" + (conflicts.isEmpty ? "" : " (+\(conflicts.count) conflict\(conflicts.count == 1 ? "" : "s"))")
+            return "\(state.shownValue(field).map { "\($0)" } ?? "-")" + (conflicts.isEmpty ? "" : " (+\(conflicts.count.counted("conflict")))")
         case .set?: return "{" + state.elements(field).joined(separator: ", ") + "}"
         case .counter?: return "\(state.count(field))"
         case .status?: return state.status(field).map { "\($0.state) (epoch \($0.epoch))" } ?? "-"

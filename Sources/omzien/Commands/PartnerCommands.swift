@@ -148,7 +148,7 @@ enum PartnerOutput {
         let fresh = referrals.filter { $0.erased != true && $0.status == "submitted" }.count
         let updated = referrals.count - erased - fresh
         var parts: [String] = []
-        if fresh > 0 { parts.append("\(fresh) new referral\(fresh == 1 ? "" : "s")") }
+        if fresh > 0 { parts.append("\(fresh.counted("new referral"))") }
         if updated > 0 { parts.append("\(updated) with new follow-up") }
         if erased > 0 { parts.append("\(erased) erased by the store") }
         return parts.joined(separator: ", ")
@@ -225,7 +225,7 @@ struct PartnerListCommand: Command {
         if json { return try PartnerOutput.json(referrals) }
         if csv { return PartnerOutput.csv(referrals, dialect: dialect) }
         let kind = all ? "referral" : "open referral"
-        Output.line(referrals.isEmpty ? "No \(kind)s in your region." : "\(referrals.count) \(kind)\(referrals.count == 1 ? "" : "s") in your region.")
+        Output.line(referrals.isEmpty ? "No \(kind)s in your region." : "\(referrals.count.counted(kind)) in your region.")
         if !referrals.isEmpty { Output.table(["REFERRAL", "STORE", "URGENCY", "STATUS", "INDICATORS", "CONTACT"], referrals.map(PartnerContext.row)) }
     }
 }
@@ -328,7 +328,7 @@ struct PartnerNotesCommand: Command {
         let list = try context.call("GET", "v1/partner/referrals/\(id)/notes", as: CaseNoteList.self)
         if json { return try PartnerOutput.json(list) }
         if list.notes.isEmpty { return Output.line("No case notes on referral \(list.referral) yet (add one with 'omzien partner note \(list.referral) TEXT').") }
-        Output.line("\(list.notes.count) case note\(list.notes.count == 1 ? "" : "s") on referral \(list.referral):")
+        Output.line("\(list.notes.count.counted("case note")) on referral \(list.referral):")
         for n in list.notes {
             Output.line("")
             Output.line("\(PartnerOutput.localTime(Int64(n.at)))  \(n.author)")

@@ -21,7 +21,7 @@ struct AdminQuarantineListCommand: Command {
             Output.table(["OPERATION", "STORE", "CLOCK AHEAD", "PARKED AT", "REASON"],
                          list.map { [$0.operation, $0.store, QuarantineText.ahead($0.aheadMillis), QuarantineText.localTime($0.receivedAt), $0.reason] })
             let devices = Set(list.map(\.replica)).count
-            Output.line("\(list.count) operation\(list.count == 1 ? "" : "s") of \(devices) device\(devices == 1 ? "" : "s"); release with 'omzien admin quarantine release DEVICE'.")
+            Output.line("\(list.count.counted("operation")) of \(devices.counted("device")); release with 'omzien admin quarantine release DEVICE'.")
         }
     }
 }
@@ -46,7 +46,7 @@ struct AdminQuarantineReleaseCommand: Command {
     func run() throws {
         let r = try context.call("POST", "v1/admin/quarantine/\(replica)/release", as: QuarantineReleaseResponse.self)
         try context.print(r) {
-            Output.line("Released \(r.released) operation\(r.released == 1 ? "" : "s") of \(r.replica); the server now holds \(r.held) of its log.")
+            Output.line("Released \(r.released.counted("operation")) of \(r.replica); the server now holds \(r.held) of its log.")
         }
     }
 }
