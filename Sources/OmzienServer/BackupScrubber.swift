@@ -25,15 +25,13 @@ import OmzienServerStore
 /// and tried again a minute later. `stop()` runs a pass still pending, then waits for the
 /// thread.
 ///
-/// `@unchecked Sendable`: `pending`, `stopped` and `failed` are used only under `condition`.
+/// `@unchecked Sendable`: `pending` and `failed` are used only under `owned.wake`.
 final class BackupScrubber: @unchecked Sendable {
     let directory: String
     let ledgerPath: String
-    private let condition = NSCondition()
+    private let owned = OwnedThread()
     private var pending = true
-    private var stopped = false
     private var failed = false
-    private let exited = DispatchSemaphore(value: 0)
 
     /// Held while a pass scrubs the backups of a directory, and while `SyncService` prunes it.
     static let directoryLock = NSLock()
@@ -43,53 +41,40 @@ final class BackupScrubber: @unchecked Sendable {
     init(directory: String, ledgerPath: String) {
         self.directory = directory
         self.ledgerPath = ledgerPath
-        let t = Thread { [self] in
-            self.loop()
-            self.exited.signal()
-        }
-        t.name = "omzien-backup-scrub"
-        t.start()
+        owned.start(name: "omzien-backup-scrub") { [self] in self.loop() }
     }
 
     /// Asks for a pass (the ledger grew).
     func request() {
-        condition.lock()
+        owned.wake.lock()
         pending = true
-        condition.signal()
-        condition.unlock()
+        owned.wake.signal()
+        owned.wake.unlock()
     }
 
     /// Runs a pass still pending, then ends the thread and waits for it. Safe to call twice.
-    func stop() {
-        condition.lock()
-        stopped = true
-        condition.broadcast()
-        condition.unlock()
-        exited.wait()
-        exited.signal()
-    }
+    func stop() { owned.stop() }
 
     private func loop() {
         while true {
-            condition.lock()
-            while !pending && !stopped {
+            owned.wake.lock()
+            while !pending && !owned.stopping {
                 if failed {
-                    if !condition.wait(until: Date().addingTimeInterval(Self.retrySeconds)) { pending = true }
+                    if !owned.wake.wait(until: Date().addingTimeInterval(Self.retrySeconds)) { pending = true }
                 } else {
-                    condition.wait()
+                    owned.wake.wait()
                 }
             }
-            let run = pending, last = stopped
+            let run = pending, last = owned.stopping
             pending = false
-            condition.unlock()
+            owned.wake.unlock()
             if run {
-                do {
-                    _ = try scrubNow()
-                    condition.lock(); failed = false; condition.unlock()
-                } catch {
-                    condition.lock(); failed = true; condition.unlock()
+                var ok = true
+                do { _ = try scrubNow() } catch {
+                    ok = false
                     FileHandle.standardError.write(Data("omzien: could not apply the erasure ledger to the backups in '\(directory)': \(error); trying again in a minute. Until then those backups may still hold erased text (PRIVACY.md R-PRIV-34).\n".utf8))
                 }
+                owned.wake.lock(); failed = !ok; owned.wake.unlock()
             }
             if last { return }
         }
