@@ -9,6 +9,7 @@ extension DeviceSync {
     @discardableResult
     func dropDelivered(_ store: ReplicaStore, progress: ((String) -> Void)?) throws -> ReplicaStore.DropReport {
         let report = try store.dropWithheldValues()
+        try store.dropClearedText()  // comments a purge cleared, here or on the server (R-PRIV-19)
         if !report.records.isEmpty {
             progress?("kept only what the store needs of \(report.records.count) submitted signal\(report.records.count == 1 ? "" : "s"): the server holds their notes and contacts")
         }

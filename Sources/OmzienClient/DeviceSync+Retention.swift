@@ -52,18 +52,27 @@ extension DeviceSync {
         return try purgeExpired(store, policy: policy, now: now)
     }
 
-    /// Erases every signal and feedback of `store` due at `now` under `policy`.
+    /// Erases every signal of `store` due at `now` under `policy`, and clears the comment of
+    /// every feedback due (R-PRIV-19: a write of null superseding its heads; the feedback
+    /// stays, the superseded texts leave the file's bytes). Returns the records erased.
     @discardableResult
     public static func purgeExpired(_ store: ReplicaStore, policy: RetentionPolicy,
                                     now: UInt64 = HybridClock.physicalNowMillis()) throws -> [RecordRef] {
-        var due: [ReplicaStore.LocalChange] = []
+        var due: [ReplicaStore.LocalChange] = [], erased: [RecordRef] = []
         for kind in [RecordKind.signal, .feedback] {
-            for state in try store.records(kind: kind) where policy.due(state, now: now) != nil {
-                due.append(.init(record: state.ref, author: retentionAuthor, body: .erase))
+            for state in try store.records(kind: kind) {
+                guard let reason = policy.due(state, now: now) else { continue }
+                if reason == .feedbackComment {
+                    due.append(.init(record: state.ref, author: retentionAuthor, body: .changes(RetentionPolicy.clearing(state))))
+                } else {
+                    due.append(.init(record: state.ref, author: retentionAuthor, body: .erase))
+                    erased.append(state.ref)
+                }
             }
         }
         guard !due.isEmpty else { return [] }
         try store.appendLocal(due, physicalMillis: now)
-        return due.map(\.record)
+        try store.dropClearedText()
+        return erased
     }
 }

@@ -6,10 +6,12 @@ import OmzienStore
 extension RecordingTransport {
     /// A recording transport for `store`'s sync (`device sync --record DIR`) whose log starts
     /// with the device's state (R-LOG-8), so that it replays on the device side whatever
-    /// the device held before. Call `finish(store:)` when the sync is over.
-    public convenience init(inner: any HTTPTransport, directory: String, store: ReplicaStore) throws {
+    /// the device held before. Call `finish(store:)` when the sync is over. Pseudonymised
+    /// unless `plain` (PRIVACY.md R-PRIV-3).
+    public convenience init(inner: any HTTPTransport, directory: String, store: ReplicaStore, plain: Bool = false) throws {
         let storeID = (try? store.setting("store")) ?? nil ?? ""
-        try self.init(inner: inner, directory: directory, replica: store.replica.rawValue, store: storeID, digest: { try? store.storeAudienceDigest().hex })
+        try self.init(inner: inner, directory: directory, replica: store.replica.rawValue, store: storeID,
+                      pseudonymKey: plain ? nil : try Self.recordingKey(of: store), digest: { try? store.storeAudienceDigest().hex })
         try recordLocal(DeviceLogState.startPath, body: try Self.state(of: store), digest: try store.storeAudienceDigest().hex)
     }
 

@@ -25,9 +25,22 @@ struct ErasureLedger: Sendable {
         var op: LogOperation?
         /// `admin`, `retention` or `device` (who asked).
         var by: String
+        /// Set when only these fields' texts went, not the record: a comment a retention purge
+        /// cleared (R-PRIV-19); `op` is then the clearing write.
+        var fields: [String]? = nil
     }
 
     let path: String
+    /// Keeps the backup files erased after each append (R-PRIV-34); nil for a read-only or
+    /// in-memory server.
+    let scrubber: BackupScrubber?
+
+    /// The ledger at `path`; with `backups`, a `BackupScrubber` of that directory that runs
+    /// once now and after every append.
+    init(path: String, backups: String? = nil) {
+        self.path = path
+        scrubber = backups.map { BackupScrubber(directory: $0, ledgerPath: path) }
+    }
 
     static func path(besideDatabase database: String) -> String { database + ".erasures" }
 
@@ -49,17 +62,22 @@ struct ErasureLedger: Sendable {
             done += n
         }
         guard fsync(fd) == 0 else { throw ServerError.ledger("cannot flush the erasure ledger '\(path)': \(String(cString: strerror(errno)))") }
+        scrubber?.request()
     }
 
     /// Every entry, oldest first. A last line cut short (a crash during its write, before its
     /// erase was acknowledged) is skipped; a damaged line elsewhere is an error.
-    func entries() throws -> [Entry] {
+    func entries() throws -> [Entry] { try lines().map(\.entry) }
+
+    /// Every entry with the SHA-256 of its line (what a scrubbed backup remembers of the last
+    /// line it applied, so that a ledger moved aside and started anew is noticed).
+    func lines() throws -> [(entry: Entry, hash: SHA256Digest)] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let lines = data.split(separator: 0x0A, omittingEmptySubsequences: true)
-        var out: [Entry] = []
+        var out: [(entry: Entry, hash: SHA256Digest)] = []
         for (i, line) in lines.enumerated() {
             do {
-                out.append(try JSONDecoder().decode(Entry.self, from: Data(line)))
+                out.append((try JSONDecoder().decode(Entry.self, from: Data(line)), SHA256.hash(Array(line))))
             } catch {
                 if i == lines.count - 1 && data.last != 0x0A { break }
                 throw ServerError.ledger("line \(i + 1) of the erasure ledger '\(path)' is damaged: \(error); restore the file from the server's backup of it, or move it aside to start without (erasures made after the last backup would then not be re-applied)")

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OmzienProtocol
 import OmzienStore
 import OmzienServerStore
@@ -8,6 +11,8 @@ import OmzienServerStore
 /// consistent copy as of one moment between two group commits, while devices keep pushing
 /// (their writes wait for the copy). Backups go to `Configuration.backupDirectory`, default
 /// `<database>.backups/`, named `server-<UTC time>.sqlite`, mode 0600 in a 0700 directory.
+/// Every erasure made after a backup was taken is applied to it as well (`BackupScrubber`,
+/// PRIVACY.md R-PRIV-34).
 extension SyncService {
     /// `POST /v1/admin/backups`: admin only.
     public func backup(_ principal: Principal) throws -> BackupResponse {
@@ -35,7 +40,18 @@ extension SyncService {
         let target = path
         let bytes: Int64
         do {
-            bytes = try worker.read { store in try store.database.backup(to: target) }
+            // Written as `….partial` and renamed when complete, in the same job: the backup
+            // scrubber (R-PRIV-34) never opens a file SQLite is still writing.
+            bytes = try worker.read { store in
+                let partial = target + ".partial"
+                let n = try store.database.backup(to: partial)
+                guard rename(partial, target) == 0 else {
+                    let reason = String(cString: strerror(errno))
+                    unlink(partial)
+                    throw Problem("backup-failed", status: 503, title: "Backup failed", detail: "could not rename '\(partial)' to '\(target)': \(reason)")
+                }
+                return n
+            }
         } catch let e as DatabaseError {
             throw Problem("backup-failed", status: 503, title: "Backup failed", detail: "could not write the backup to '\(target)': \(e.message)")
         }
@@ -58,14 +74,14 @@ extension SyncService {
         return f.string(from: date)
     }
 
-    /// Deletes all but the newest `keep` files named `server-*.sqlite` in `directory`.
+    /// Deletes all but the newest `keep` files named `server-*.sqlite` in `directory`, with
+    /// their side files; never while the backup scrubber works on the directory.
     static func pruneBackups(in directory: String, keep: Int) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        let ours = names.filter { $0.hasPrefix("server-") && $0.hasSuffix(".sqlite") }.sorted()
-        for name in ours.dropLast(max(keep, 1)) {
+        BackupScrubber.directoryLock.lock()
+        defer { BackupScrubber.directoryLock.unlock() }
+        for name in BackupScrubber.backupNames(in: directory).dropLast(max(keep, 1)) {
             let p = (directory as NSString).appendingPathComponent(name)
-            try? FileManager.default.removeItem(atPath: p)
-            try? FileManager.default.removeItem(atPath: p + ".lock")
+            for file in [p, p + "-wal", p + "-shm", p + ".lock"] { try? FileManager.default.removeItem(atPath: file) }
         }
     }
 }

@@ -20,12 +20,15 @@ extension SyncService {
     /// claimed for that store so that no late operation can bring it back), the server-side
     /// copies erased, and one ledger line per record (R-PRIV-15). Returns the records erased.
     @discardableResult
+    /// With `anew`, a record already erased is erased again: the ledger replay's records
+    /// that a scrubbed backup erased without an operation (R-PRIV-34), so devices still
+    /// receive an erase.
     static func serverErase(_ records: [(ref: RecordRef, store: String?)], author: AuthorID, by: String, at now: UInt64,
-                            ledger: ErasureLedger?, in store: ReplicaStore) throws -> [RecordRef] {
+                            ledger: ErasureLedger?, anew: Bool = false, in store: ReplicaStore) throws -> [RecordRef] {
         var done: [RecordRef] = [], entries: [ErasureLedger.Entry] = [], seen = Set<RecordRef>()
         let server = ServerStore(store)
         for (ref, given) in records where seen.insert(ref).inserted {
-            if let state = try store.loadRecord(ref), state.erased { continue }
+            if let state = try store.loadRecord(ref), state.erased, !anew { continue }
             let owner: String
             if let s = try server.scopeOwner(of: ref) {
                 owner = s
@@ -87,8 +90,9 @@ extension SyncService {
     /// R-PRIV-15: re-applies every erasure of the ledger that the database lacks (a restored
     /// backup taken before it). First the server's own erase operations, exactly as they were
     /// made, as long as they continue the server's log (devices that pulled them then see
-    /// duplicates, never a fork); then, for every other record of the ledger that is not
-    /// erased, a new server erase (itself written to the ledger). Returns how many records it
+    /// duplicates, never a fork); then, for every other record of the ledger that holds no
+    /// erase operation (unknown, live, or erased in a scrubbed backup without one, R-PRIV-34),
+    /// a new server erase (itself written to the ledger). Returns how many records it
     /// erased. Runs before the server takes requests.
     static func replayErasureLedger(_ ledger: ErasureLedger, in store: ReplicaStore, at now: UInt64) throws -> Int {
         let entries = try ledger.entries()
@@ -100,21 +104,27 @@ extension SyncService {
             for entry in own {
                 guard let op = entry.op, let owner = entry.store else { continue }
                 let head = store.logHead(of: serverReplica)
-                guard op.id.sequence == head.held + 1, op.previousHash == head.lastHash, op.body == .erase else { continue }
+                guard op.id.sequence == head.held + 1, op.previousHash == head.lastHash, op.body == .erase || entry.fields != nil else { continue }
                 try server.claimScope(of: op.record, for: owner)
                 let report = try store.apply([op])
                 try server.feed(op.id, to: owner)
-                try eraseServerCopies(of: report.erased, in: store)
-                erased += report.erased.count
+                if entry.fields == nil { try eraseServerCopies(of: [op.record], in: store) }
+                erased += report.applied  // one record each (also one a scrubbed backup had erased without it)
             }
+            try store.dropClearedText()  // the texts the re-applied clearing writes superseded (R-PRIV-19)
             try store.reload()  // the server's own log moved: its operation factory follows
+            // A backup the scrubber erased records in (it says so in its settings) may hold
+            // erased records without an erase operation: those are made anew (R-PRIV-34).
+            let scrubbed = try store.setting(BackupScrubber.markSetting) != nil
+            let withErase = scrubbed ? try store.recordsWithEraseOperation() : []
             var missing: [(ref: RecordRef, store: String?)] = []
-            for e in entries {
+            for e in entries where e.fields == nil {  // a cleared comment is not an erased record
                 guard let kind = RecordKind(rawValue: e.kind), let id = try? RecordID(e.record) else { continue }
                 let ref = RecordRef(kind: kind, id: id)
-                if try store.loadRecord(ref)?.erased != true { missing.append((ref, e.store)) }
+                if try store.loadRecord(ref)?.erased != true || (scrubbed && !withErase.contains(ref)) { missing.append((ref, e.store)) }
             }
-            erased += try serverErase(missing, author: adminEraser, by: "ledger", at: now, ledger: ledger, in: store).count
+            if scrubbed { try store.setSetting(BackupScrubber.markSetting, nil) }
+            erased += try serverErase(missing, author: adminEraser, by: "ledger", at: now, ledger: ledger, anew: scrubbed, in: store).count
         }
         try store.checkpointAfterErase()
         return erased

@@ -57,7 +57,7 @@ extension SyncService {
         guard !records.isEmpty else { return }
         let server = ServerStore(store)
         for ref in records {
-            if ref.kind == .signal { try server.eraseCaseNotes(onReferral: ref.id.rawValue) }
+            if ref.kind == .signal { try server.erasePartnerCopies(onReferral: ref.id.rawValue) }
             try server.rewriteParked(on: ref) { op in
                 op.body == .erase || op.body == .redacted ? nil : op.redacted().jsonText
             }

@@ -2,6 +2,7 @@ import Foundation
 import OmzienModel
 import OmzienProtocol
 import OmzienStore
+import OmzienServerStore
 
 /// Retention (Protocol/PRIVACY.md R-PRIV-17..19, R-PRIV-21): records whose time is up
 /// (`RetentionPolicy`) are erased by the server, as an ordinary erase in its own log
@@ -30,17 +31,41 @@ extension SyncService {
         let now = self.now, ledger = erasureLedger
         return try worker.write { store in
             var report = PurgeReport()
-            var due: [(ref: RecordRef, store: String?)] = []
+            var due: [(ref: RecordRef, store: String?)] = [], cleared: [RecordState] = []
             for kind in [RecordKind.signal, .feedback] {
                 for state in try store.records(kind: kind) {
                     guard let reason = policy.due(state, now: now) else { continue }
-                    due.append((state.ref, nil))
+                    if reason == .feedbackComment { cleared.append(state) } else { due.append((state.ref, nil)) }
                     report.erased[reason.rawValue, default: 0] += 1
                 }
             }
             try Self.serverErase(due, author: Self.retentionEraser, by: "retention", at: now, ledger: ledger, in: store)
+            try Self.serverClear(cleared, at: now, ledger: ledger, in: store)
             return report
         }
+    }
+}
+
+extension SyncService {
+    /// R-PRIV-19: clears the comment of each feedback of `states` (a write of null by
+    /// `server:retention` superseding every head, in the server's log, fed to the store, so
+    /// devices receive it), one ledger line each with the write; then drops from the stored
+    /// payloads every comment text no head holds any more (`dropClearedText`: this purge's,
+    /// and those a device's own purge cleared). The feedback stays, with its score and
+    /// category.
+    static func serverClear(_ states: [RecordState], at now: UInt64, ledger: ErasureLedger?, in store: ReplicaStore) throws {
+        var entries: [ErasureLedger.Entry] = []
+        let server = ServerStore(store)
+        for state in states {
+            let changes = RetentionPolicy.clearing(state)
+            guard !changes.isEmpty, let owner = try server.scopeOwner(of: state.ref) else { continue }
+            let op = try store.appendLocal(record: state.ref, author: retentionEraser, body: .changes(changes), physicalMillis: now)
+            try server.feed(op.id, to: owner)
+            entries.append(.init(at: now, kind: state.ref.kind.rawValue, record: state.ref.id.rawValue, store: owner, op: op,
+                                 by: "retention", fields: changes.map(\.field)))
+        }
+        try store.dropClearedText()
+        try ledger?.append(entries)
     }
 }
 

@@ -63,7 +63,9 @@ public final class SyncService: Sendable {
         if !options.readOnly {
             try store.database.transaction { _ = try AuditLog.upgradeToKeyed(store.database, key: auditKey, headFile: headFile) }
         }
-        let ledger = inMemory ? nil : ErasureLedger(path: ErasureLedger.path(besideDatabase: path))
+        // R-PRIV-34: the ledger keeps the backups erased (not for a read-only look at the file).
+        let ledger = inMemory ? nil : ErasureLedger(path: ErasureLedger.path(besideDatabase: path),
+                                                    backups: options.readOnly ? nil : configuration.backupDirectory ?? path + ".backups")
         erasuresReapplied = try ledger.flatMap { options.readOnly ? nil : try Self.replayErasureLedger($0, in: store, at: configuration.now()) } ?? 0
         erasureLedger = ledger
         worker = DatabaseWorker(store: store)
@@ -83,7 +85,10 @@ public final class SyncService: Sendable {
         return AuditLog.verify(entries, key: auditKey, head: head, anchors: anchor.map { [($0, "the head file")] } ?? [])
     }
 
-    public func stop() { worker.stop() }
+    public func stop() {
+        worker.stop()
+        erasureLedger?.scrubber?.stop()  // a backup scrub still pending runs first (R-PRIV-34)
+    }
 
     /// Keeps the database thread busy for `seconds` (tests: lets requests queue up, so that
     /// group commit is observable without depending on timing).

@@ -2,8 +2,8 @@ import OmzienModel
 import OmzienStore
 
 /// What erasures the server makes itself read and remove (PRIVACY.md R-PRIV-2, R-PRIV-13):
-/// the payloads a contact search looks through, and the partner's case notes on an erased
-/// referral.
+/// the payloads a contact search looks through, and the partner's copies of an erased
+/// referral (its case notes, its follow-up history).
 extension ServerStore {
     /// One stored payload of an operation on a signal that is not erased.
     public struct SignalPayload: Sendable {
@@ -22,8 +22,11 @@ extension ServerStore {
         }
     }
 
-    /// Deletes every case note on `referral` (an erase reaches them, R-PRIV-2).
-    public func eraseCaseNotes(onReferral referral: String) throws {
+    /// Deletes every case note on `referral` and its follow-up history (who moved it to which
+    /// state when: `followup_history`, R-WEB-11): an erase, and so a retention purge, reaches
+    /// them (R-PRIV-2).
+    public func erasePartnerCopies(onReferral referral: String) throws {
         try db.cachedStatement("DELETE FROM case_notes WHERE referral = ?").run([.text(referral)])
+        try db.cachedStatement("DELETE FROM followup_history WHERE referral = ?").run([.text(referral)])
     }
 }

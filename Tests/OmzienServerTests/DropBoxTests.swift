@@ -194,4 +194,32 @@ struct DropBoxTests {
             try a.store.appendLocal(record: signal, author: author, body: .changes([.set(field: "urgency", value: .withheld, supersedes: seen.heads("urgency"))]))
         }
     }
+
+    /// R-PRIV-30, PARTNERS.md R-PART-27 (issue 11): the store sees why a referral was declined
+    /// while it is declined, and nothing of the reason once it is reopened: the reopen's null
+    /// supersedes it, and the superseded text leaves the bytes of every till's files (and of
+    /// the server's at its next purge); the digests still agree.
+    @Test func aReopenTakesTheDeclineReasonOffTheTills() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let wz = try Self.partner(h)
+        let a = try h.enroll("store-a", name: "till-a"), b = try h.enroll("store-a", name: "till-b")
+        let reason = "Reden-\(UUID().uuidString)"
+        let ref = try recordSignal(a, note: "n", contact: "c")
+        try a.sync()
+        _ = try wz.call("POST", "v1/partner/referrals/\(ref.id)/status", body: ReferralUpdateRequest(state: "declined", declineReason: reason), as: ReferralView.self)
+        try a.sync(); try b.sync()
+        for till in [a, b] { #expect(try till.store.loadRecord(ref)?.string("declineReason") == reason, "the store sees the reason (R-PART-27)") }
+        _ = try wz.call("POST", "v1/partner/referrals/\(ref.id)/status", body: ReferralUpdateRequest(state: "reopened"), as: ReferralView.self)
+        try a.sync(); try b.sync()
+        for till in [a, b] {
+            #expect(try till.store.loadRecord(ref)?.value("declineReason") == .null)
+            #expect(try Self.holds(till, reason).isEmpty, "the superseded reason left \(till.store.replica)'s files")
+        }
+        #expect(try Self.chainVerifies(a.store, of: a.store.replica), "the writer's chain still verifies")
+        try h.server.service.purgeExpired()
+        #expect(try ErasureReachTests.occurrences(of: reason, in: ErasureReachTests.serverFiles(h)).isEmpty, "and the server's")
+        let digest = try h.server.service.digest(store: "store-a")
+        #expect(try a.store.stateDigest() == digest && b.store.stateDigest() == digest)
+    }
 }

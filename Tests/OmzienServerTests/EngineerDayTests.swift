@@ -38,8 +38,9 @@ struct EngineerDayTests {
         try other.sync()
         #expect(try CLITests.run(["device", "signal", "--db", db, "--indicators", "withdrawn", "--note", "tweede"]).status == 0)
         let logs = path("device-logs")
-        let sync = try CLITests.run(["device", "sync", "--db", db, "--record", logs])
+        let sync = try CLITests.run(["device", "sync", "--db", db, "--record", logs, "--record-plain"])  // its digests are altered below
         #expect(sync.status == 0, "\(sync.err)")
+        #expect(sync.err.contains("warning: --record-plain"), "a plain recording warns: \(sync.err)")
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: logs).first)
         #expect((sync.out + sync.err).contains(logs + "/" + file), "the command says where the log is: \(sync.out)\(sync.err)")
         let replay = try CLITests.run(["replay", logs + "/" + file])
@@ -58,6 +59,33 @@ struct EngineerDayTests {
         log.exchanges[pull].replicaDigest = String(repeating: "0", count: 64)
         let result = try SessionReplay.run(log.exchanges)
         #expect(result.difference?.step == log.exchanges[pull].step && result.difference?.field == "replica digest")
+    }
+
+    /// PRIVACY.md R-PRIV-3 (issue 11): `device sync --record` pseudonymises by default, like the
+    /// server: the note is in no byte of the log, a pseudonym stands in its place, the header
+    /// says `redacted`, and the log still replays on the device side.
+    @Test func aDeviceRecordingIsPseudonymisedByDefault() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let code = try h.admin.call("POST", "v1/admin/enrollments", body: CreateEnrollmentRequest(store: "store-a"), as: EnrollmentCodeResponse.self).code
+        let db = path("till.sqlite")
+        #expect(try CLITests.run(["device", "enroll", "--server", h.baseURL.absoluteString, "--code", code, "--db", db, "--author", "kassa-1"]).status == 0)
+        let note = "Notitie-\(UUID().uuidString)"
+        #expect(try CLITests.run(["device", "signal", "--db", db, "--indicators", "withdrawn", "--note", note]).status == 0)
+        let logs = path("logs")
+        let sync = try CLITests.run(["device", "sync", "--db", db, "--record", logs])
+        #expect(sync.status == 0 && !sync.err.contains("warning"), "\(sync.err)")
+        let file = logs + "/" + (try #require(try FileManager.default.contentsOfDirectory(atPath: logs).first))
+        let log = try SessionLogReader.read(path: file)
+        #expect(log.header.redacted, "the header says redacted")
+        let bytes = log.exchanges.flatMap { ($0.request ?? []) + ($0.response ?? []) }
+        #expect(!bytes.containsSubsequence(Array(note.utf8)), "the note is in the log")
+        #expect(bytes.containsSubsequence(Array("redacted-".utf8)), "a pseudonym stands in its place")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: file)).range(of: Data(note.utf8)) == nil)
+        let replay = try CLITests.run(["replay", file])
+        #expect(replay.status == 0, "\(replay.out)\(replay.err)")
+        let plainWithoutRecord = try CLITests.run(["device", "sync", "--db", db, "--record-plain"])
+        #expect(plainWithoutRecord.status == 64 && plainWithoutRecord.err.contains("--record DIR"), "\(plainWithoutRecord.err)")
     }
 
     /// Item 9: every fixture, and its redacted copy, replays through the binary with no difference.
@@ -230,7 +258,7 @@ struct EngineerBinaryDayTests {
         _ = try run(["admin", "revoke", till2, "--keep-data"] + admin)
         _ = try run(["device", "chat", "--db", p("till-2.sqlite"), "--lane", "2"])
         #expect(try CLITests.run(["device", "sync", "--db", p("till-2.sqlite"), "--no-retry"]).status != 0, "a revoked till is refused")
-        _ = try run(["device", "sync", "--db", p("till-1.sqlite"), "--record", deviceLogs])
+        _ = try run(["device", "sync", "--db", p("till-1.sqlite"), "--record", deviceLogs, "--record-plain"])  // diffed against the till below
         server.process.terminate()
         server.process.waitUntilExit()
 

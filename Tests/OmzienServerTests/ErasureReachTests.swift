@@ -3,6 +3,7 @@ import OmzienClient
 import OmzienModel
 import OmzienProtocol
 import OmzienServer
+import OmzienStore
 import Testing
 
 /// Issue 11 leak 2 (Protocol/PRIVACY.md R-PRIV-2): erasing a signal erases every copy of its
@@ -66,5 +67,39 @@ struct ErasureReachTests {
         for canary in [note, caseNote, parkedNote] {
             #expect(try Self.occurrences(of: canary, in: Self.serverFiles(h)).isEmpty, "after the release: \(canary.prefix(10))…")
         }
+    }
+
+    /// R-PRIV-2 (issue 11): the follow-up history of a referral (`followup_history`: who moved it
+    /// to which state when, R-WEB-11) goes with it, whether a till erases it or retention purges
+    /// it; the history of a referral that stays is kept.
+    @Test func anEraseAndAPurgeTakeTheFollowUpHistoryWithThem() throws {
+        let h = try SyncHarness()
+        try h.setUpStores([("store-a", "noord")])
+        let created = try h.admin.call("POST", "v1/admin/partners", body: CreatePartnerRequest(id: "wz-noord", region: "noord", name: "Welzijn"), as: PartnerCreated.self)
+        let wz = SyncClient(baseURL: h.baseURL, token: created.token, retry: .none)
+        let a = try h.enroll("store-a", name: "till-a")
+        let erased = try a.recordSignal(note: "gewist"), purged = try a.recordSignal(note: "verlopen"), kept = try a.recordSignal(note: "blijft")
+        try a.sync()
+        for ref in [erased, purged, kept] {
+            _ = try wz.call("POST", "v1/partner/referrals/\(ref.id)/status", body: ReferralUpdateRequest(state: "accepted", author: "mw-jansen"), as: ReferralView.self)
+            _ = try wz.call("POST", "v1/partner/referrals/\(ref.id)/status", body: ReferralUpdateRequest(state: "closed", outcome: "linked-to-activity", author: "mw-jansen"), as: ReferralView.self)
+        }
+        try a.sync()
+        try a.store.appendLocal(record: erased, author: author, body: .erase)
+        try a.sync()
+        // Retention (R-PRIV-17): the purged one's last change is 181 days ago; the kept one is
+        // reopened now, so it is open and stays.
+        _ = try wz.call("POST", "v1/partner/referrals/\(kept.id)/status", body: ReferralUpdateRequest(state: "reopened", author: "mw-jansen"), as: ReferralView.self)
+        h.clock.offset.withLock { $0 = 181 * 86_400_000 }
+        #expect(try h.server.service.purgeExpired().erased == ["closed": 1])
+        h.stop()
+        let db = try Database(path: h.dir.appendingPathComponent("server.sqlite").path, options: .init(readOnly: true))
+        defer { db.close() }
+        func steps(_ ref: RecordRef) throws -> Int64 {
+            try db.firstRow("SELECT count(*) FROM followup_history WHERE referral = ?", [.text(ref.id.rawValue)])?.first?.int64 ?? -1
+        }
+        #expect(try steps(erased) == 0, "the erased referral's history is gone")
+        #expect(try steps(purged) == 0, "the purged referral's history is gone")
+        #expect(try steps(kept) == 3, "the history of a referral that stays is kept")
     }
 }

@@ -6,7 +6,7 @@ import OmzienServer
 import Testing
 
 /// Issue 11, retention (Protocol/PRIVACY.md R-PRIV-17..21): closed and declined referrals,
-/// drafts and commented feedback are purged after their periods by the server (an erase
+/// drafts and feedback comments are purged after their periods by the server (an erase; of
 /// that propagates), by offline devices on their own clock, and nothing a device sends
 /// later brings a purged record back. The clock is moved: the server's through the
 /// harness's injectable clock, the built binary's with `faketime`.
@@ -75,7 +75,10 @@ struct RetentionTests {
         #expect(try w.serverFilesHolding(openNote).isEmpty == false, "an open referral stays")
         try w.a.sync(); try w.b.sync()
         for d in [w.a, w.b] {
-            for ref in [closed, declined, draft, commented] { #expect(try d.store.loadRecord(ref)?.erased == true, "\(ref) reached \(d.store.replica)") }
+            for ref in [closed, declined, draft] { #expect(try d.store.loadRecord(ref)?.erased == true, "\(ref) reached \(d.store.replica)") }
+            // R-PRIV-19: of commented feedback only the comment goes; the score stays for NPS.
+            let kept = try #require(try d.store.loadRecord(commented))
+            #expect(!kept.erased && kept.value("comment") == .null && kept.value("nps") == .int(4), "\(kept)")
             #expect(try d.store.loadRecord(open)?.erased == false)
             #expect(try d.store.loadRecord(plain)?.erased == false, "feedback without a comment stays")
         }
@@ -159,6 +162,48 @@ struct RetentionTests {
         try w.b.sync(); try w.a.sync()
         let digest = try w.h.server.service.digest(store: "store-a")
         #expect(try w.a.store.stateDigest() == digest && w.b.store.stateDigest() == digest)
+    }
+
+    /// R-PRIV-19, issue 11: a comment's retention clears the comment and keeps the feedback:
+    /// score and category stay (NPS figures keep counting it), the text leaves every file of
+    /// the server and of both tills, and a till offline past the period clears it on its own
+    /// clock; once synced, everyone agrees, and the restore of a backup taken before does not
+    /// bring the text back.
+    @Test func aCommentsRetentionClearsTheCommentAndKeepsTheScore() throws {
+        let w = try World()
+        let comment = "Opmerking-\(UUID().uuidString)", ref = RecordRef(kind: .feedback, id: RecordID.random())
+        try w.a.store.appendLocal(record: ref, author: author, body: .changes(try FeedbackDraft(
+            store: "store-a", givenAt: Int64(HybridClock.physicalNowMillis()), category: "queue-at-till", nps: 3, comment: comment).changes()))
+        // A second write supersedes the first text: both texts must go.
+        let first = try #require(try w.a.store.loadRecord(ref))
+        try w.a.store.appendLocal(record: ref, author: author, body: .changes([.set(field: "comment", value: .string(comment + "-bis"), supersedes: first.heads("comment"))]))
+        try w.a.sync(); try w.b.sync()
+        _ = try w.h.admin.call("POST", "v1/admin/backups", as: BackupResponse.self)
+        // Till B is offline past the period and clears the comment on its own clock.
+        let later = HybridClock.physicalNowMillis() + 366 * UInt64(Self.day)
+        #expect(try DeviceSync.purgeExpired(w.b.store, now: later).isEmpty, "nothing erased")
+        w.move(days: 366)
+        #expect(try w.h.server.service.purgeExpired().erased == ["feedback-comment": 1])
+        #expect(try w.h.server.service.purgeExpired().total == 0, "a comment is cleared once")
+        w.h.clock.offset.withLock { $0 = 367 * Self.day }  // till B's write is no longer ahead
+        try w.a.sync(); try w.b.sync(); try w.a.sync()
+        let digest = try w.h.server.service.digest(store: "store-a")
+        for d in [w.a, w.b] {
+            let kept = try #require(try d.store.loadRecord(ref))
+            // Two clearing writes (the till's, the server's) may both stay as heads: neither holds text.
+            #expect(!kept.erased && kept.value("comment") == .null && !RetentionPolicy.holdsText(kept, "comment"), "\(kept)")
+            #expect(kept.value("nps") == .int(3) && kept.string("category") == "queue-at-till")
+            #expect(try d.store.stateDigest() == digest)
+            let file = try Data(contentsOf: URL(fileURLWithPath: d.store.path))
+            #expect(file.range(of: Data(comment.utf8)) == nil, "the comment left \(d.store.replica)'s file")
+        }
+        let kept = try #require(try w.h.server.service.records(kind: .feedback).first { $0.ref == ref })
+        #expect(!kept.erased && kept.value("nps") == .int(3), "the server keeps the score")
+        w.h.stop()
+        let files = try FileManager.default.subpathsOfDirectory(atPath: w.h.dir.path).map { w.h.dir.appendingPathComponent($0) }
+        let left = try files.filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+            .filter { try Data(contentsOf: $0).range(of: Data(comment.utf8)) != nil }.map(\.lastPathComponent)
+        #expect(left.isEmpty, "the comment survives in \(left) (the backup included, R-PRIV-34)")
     }
 
     /// R-PRIV-18/20 with the built binary and `faketime`: a draft with a canary, synced. A

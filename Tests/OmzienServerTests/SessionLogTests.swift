@@ -211,7 +211,7 @@ struct DeviceRecordingTests {
         try h.setUpStores([("store-a", "noord")])
         let enrolled = try h.enroll("store-a", name: "till-1")
         let store = enrolled.store
-        let recorder = try RecordingTransport(inner: URLSessionTransport(), directory: deviceLogs.path, store: store)
+        let recorder = try RecordingTransport(inner: URLSessionTransport(), directory: deviceLogs.path, store: store, plain: true)  // digests compared
         let device = try DeviceSync(store: store, transport: recorder, retry: .none)
         for i in 0..<4 { _ = try device.recordSignal(note: "signaal \(i)") }
         try device.sync()

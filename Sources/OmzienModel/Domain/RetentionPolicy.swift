@@ -11,8 +11,8 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var closedDays: Int
     /// Signals kept as a draft and never submitted (default 30 days).
     public var draftDays: Int
-    /// Feedback that carries a comment (default 365 days). Feedback without one holds no
-    /// personal text and stays.
+    /// Feedback that carries a comment (default 365 days): the comment is cleared, the
+    /// feedback stays (its score and category hold no personal text).
     public var feedbackCommentDays: Int
 
     public init(closedDays: Int = 180, draftDays: Int = 30, feedbackCommentDays: Int = 365) {
@@ -41,7 +41,39 @@ public struct RetentionPolicy: Sendable, Equatable {
         return newest
     }
 
+    /// The fields a purge clears instead of erasing the record (R-PRIV-19): a feedback's
+    /// comment is personal text, its score, category, channel, store and time are not, and
+    /// NPS figures keep counting them.
+    public static let clearedFields: [RecordKind: [String]] = [.feedback: ["comment"]]
+
+    /// Free-text fields whose superseded texts every replica drops from its stored payloads
+    /// (`ReplicaStore.dropClearedText`): no merge and no view needs a text a later write
+    /// replaced. A feedback's comment (cleared by retention or edited) and a signal's decline
+    /// reason (cleared by a reopen: the store saw the reason while the referral was declined,
+    /// PARTNERS.md R-PART-27, and keeps none after; PRIVACY.md R-PRIV-30).
+    public static let supersededTextFields: [RecordKind: [String]] = [.feedback: ["comment"], .signal: ["declineReason"]]
+
+    /// Whether `field` may arrive `withheld` because its text was superseded or cleared.
+    public static func clears(_ kind: RecordKind, _ field: String) -> Bool {
+        supersededTextFields[kind]?.contains(field) ?? false
+    }
+
+    /// Whether any head of `field` (the winner or a kept conflict) holds text.
+    public static func holdsText(_ state: RecordState, _ field: String) -> Bool {
+        guard case let .register(reg)? = state.fields[field] else { return false }
+        return reg.heads.contains { if case let .string(text) = $0.value { !text.isEmpty } else { false } }
+    }
+
+    /// The write that clears `state`'s cleared fields that hold text: a null superseding every
+    /// head, so the texts are neither the value nor a conflict any more (R-PRIV-19).
+    public static func clearing(_ state: RecordState) -> [FieldChange] {
+        (clearedFields[state.ref.kind] ?? []).filter { holdsText(state, $0) }
+            .map { .set(field: $0, value: .null, supersedes: state.heads($0)) }
+    }
+
     /// Whether `state` is due for purge at `now` (ms), and why. Erased records never are.
+    /// Feedback is due when a head of its comment holds text; the purge then clears the
+    /// comment (`clearing`) and keeps the record.
     public func due(_ state: RecordState, now: UInt64) -> Reason? {
         guard !state.erased, let last = Self.lastChange(state) else { return nil }
         func older(_ days: Int) -> Bool { now >= last && now - last >= UInt64(max(days, 0)) * Self.dayMillis }
@@ -54,7 +86,7 @@ public struct RetentionPolicy: Sendable, Equatable {
             default: return nil
             }
         case .feedback:
-            guard let comment = state.string("comment"), !comment.isEmpty else { return nil }
+            guard Self.holdsText(state, "comment") else { return nil }
             return older(feedbackCommentDays) ? .feedbackComment : nil
         default:
             return nil

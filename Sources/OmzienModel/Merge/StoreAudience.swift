@@ -41,13 +41,7 @@ public enum StoreAudience {
     /// The store audience's copy of `state` (itself when the rule does not apply).
     public static func project(_ state: RecordState) -> RecordState {
         guard applies(to: state), let fields = withheldFields[state.ref.kind] else { return state }
-        var projected = state.fields
-        for name in fields {
-            guard case let .register(reg)? = projected[name] else { continue }
-            let heads = reg.heads.map { $0.value == .null ? $0 : RegisterState.Head(op: $0.op, timestamp: $0.timestamp, value: .withheld) }
-            projected[name] = .register(RegisterState(heads: heads, superseded: reg.superseded))
-        }
-        return RecordState(ref: state.ref, erased: state.erased, fields: projected)
+        return state.withholding(fields.sorted())
     }
 
     /// Whether `state` still holds a value the store audience withholds.

@@ -86,9 +86,10 @@ extension LogOperation {
         switch (change, spec.merge) {
         case let (.set(_, value, supersedes), .register):
             if value == .withheld {
-                // R-PRIV-31: only a field the store audience withholds can arrive withheld.
-                guard StoreAudience.withholds(kind, spec.name) else {
-                    throw ModelError.invalidValue(field: spec.name, reason: "only \(StoreAudience.withheldFieldList) can be withheld; \(kind.rawValue).\(spec.name) must carry its value")
+                // R-PRIV-31: only a field the store audience withholds can arrive withheld, and
+                // (R-PRIV-19, R-PRIV-30) a text a later write superseded.
+                guard StoreAudience.withholds(kind, spec.name) || RetentionPolicy.clears(kind, spec.name) else {
+                    throw ModelError.invalidValue(field: spec.name, reason: "only \(StoreAudience.withheldFieldList), a feedback's comment and a signal's decline reason can be withheld; \(kind.rawValue).\(spec.name) must carry its value")
                 }
             } else {
                 try spec.rule.check(value, field: spec.name, nullable: spec.nullable)

@@ -10,7 +10,9 @@ struct DeviceSyncCommand: Command {
         options: [DeviceContext.dbOption,
                   .flag("json", "the result as JSON; a failure prints a JSON object too ({\"error\": CODE, \"message\": TEXT, \"exit\": STATUS}) and exits with STATUS"),
                   .flag("no-retry", "one attempt per request (by default a failed request is tried up to 5 times, waiting longer each time)"),
-                  .text("record", "DIR", "write this sync's requests and answers to a session log in DIR (for 'omzien inspect' and 'omzien replay'; tokens are never written)"),
+                  .text("record", "DIR", "write this sync's requests and answers to a session log in DIR (for 'omzien inspect' and 'omzien replay'; tokens are never written; "
+                        + "notes, contacts, reasons, comments and authors are pseudonymised under a key kept in the device's database)"),
+                  .flag("record-plain", "with --record: write the texts in the clear (debugging only: no erase reaches that file; delete it afterwards)"),
                   .flag("watch", "keep the device synced until SIGTERM or SIGINT (then exit 0, nothing lost): soon after each change on this device, "
                         + "and every --every seconds; while the server is unreachable it retries quietly, waiting longer each time (up to 5 minutes), "
                         + "and says so once when it goes offline and once when it is back; not with --json or --record"),
@@ -22,24 +24,31 @@ struct DeviceSyncCommand: Command {
         Exit status 69 when the server cannot be reached: nothing is lost, everything stays
         recorded on this device and goes out on the next sync.
         """)
-    let db: String, json: Bool, noRetry: Bool, record: String?, watch: Bool, every: Int
+    let db: String, json: Bool, noRetry: Bool, record: String?, recordPlain: Bool, watch: Bool, every: Int
 
     init(_ args: inout ArgumentReader) throws {
         db = DeviceContext.dbPath(&args)
         json = args.flag("json")
         noRetry = args.flag("no-retry")
         record = args.value("record")
+        recordPlain = args.flag("record-plain")
         watch = args.flag("watch")
         every = args.integer("every")
         if watch && (json || record != nil) {
             throw CLIError.usage("--watch prints one line per change of state; it does not take --json or --record (run a single 'omzien device sync --json' for that)", command: Self.name)
+        }
+        if recordPlain && record == nil {
+            throw CLIError.usage("--record-plain goes with --record DIR", command: Self.name)
         }
     }
 
     func run() throws {
         try DeviceContext.requireFile(db)
         if watch { try DeviceSyncWatch(db: db, every: TimeInterval(every)).run() }
-        let recorder = try record.map { try RecordingTransport(inner: URLSessionTransport(), directory: $0, path: db) }
+        if let record, recordPlain {
+            Output.error("warning: --record-plain writes every note, contact, reason and comment this sync sends or receives in the clear to \(record); no erase reaches that file. Use it only to debug, and delete it afterwards.")
+        }
+        let recorder = try record.map { try RecordingTransport(inner: URLSessionTransport(), directory: $0, path: db, plain: recordPlain) }
         defer {
             recorder?.finish(path: db)
             if let path = recorder?.path { FileHandle.standardError.write(Data("Session log written to \(path)\n".utf8)) }

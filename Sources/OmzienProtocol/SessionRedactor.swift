@@ -1,6 +1,5 @@
 import Foundation
 import OmzienModel
-import OmzienProtocol
 
 /// Makes a copy of a session log that can leave the building (Protocol/SESSION-LOG.md,
 /// R-LOG-5): every human-written text (signal notes, contact details, decline reasons, feedback
