@@ -26,6 +26,8 @@ final class SimServer {
     private(set) var child: ServeChild?
     private(set) var port = 0
     private(set) var crashes = 0
+    /// What the child's purges at start erased since `purgeExpired` last asked.
+    private var purgedAtStarts = 0
 
     var overTheWire: Bool { mode != .inProcess }
 
@@ -60,8 +62,9 @@ final class SimServer {
             port = try server.start()
             (self.service, router, self.http) = (server.service, SyncRoutes.router(for: server.service), server)
         case let .child(binary):
-            let child = try ServeChild(binary: binary, database: path)
+            let child = try ServeChild(binary: binary, database: path, ahead: clock.leapt)
             (self.child, port) = (child, child.port)
+            purgedAtStarts += child.purgedAtStart
         }
     }
 
@@ -86,20 +89,42 @@ final class SimServer {
         return try String(contentsOfFile: path + ".admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// The server's digest of a store. In the child mode the process is stopped (SIGTERM),
-    /// the database opened here for the digest, and the process started again.
+    /// The server's digest of a store.
     func digest(store: String) throws -> SHA256Digest {
-        if let service { return try service.digest(store: store) }
+        try withService { try $0.digest(store: store) }
+    }
+
+    /// Runs `body` on the service. In the child mode the process is stopped (SIGTERM), the
+    /// database opened here on the simulation's clock, and the process started again, on a
+    /// clock as far ahead as the leaps have moved it (the restart purges, R-PRIV-18).
+    func withService<T>(_ body: (SyncService) throws -> T) throws -> T {
+        if let service { return try body(service) }
         child?.terminate()
         child = nil
-        let digest: SHA256Digest
+        let result: T
         do {
-            let service = try SyncService(path: path, options: .init(durability: .normal))
+            var configuration = SyncService.Configuration()
+            let clock = self.clock
+            configuration.now = { clock.now }
+            configuration.retention = retention
+            let service = try SyncService(path: path, configuration: configuration, options: .init(durability: .normal))
             defer { service.stop() }  // before the child opens the file again
-            digest = try service.digest(store: store)
+            result = try body(service)
         }
         try open()
-        return digest
+        return result
+    }
+
+    /// What the server's own purge erased: in process the hourly schedule's call; in the
+    /// child mode the purges `omzien serve` ran at its starts since the last call, the last
+    /// of them a restart on the moved clock.
+    func purgeExpired() throws -> Int {
+        if let service { return try service.purgeExpired().total }
+        child?.terminate()
+        child = nil
+        try open()
+        defer { purgedAtStarts = 0 }
+        return purgedAtStarts
     }
 }
 
@@ -112,9 +137,27 @@ final class ServeChild: @unchecked Sendable {
 
     struct Failed: Error, CustomStringConvertible { var description: String }
 
-    init(binary: String, database: String) throws {
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", "0", "--quiet"]
+    /// How many records the server's purge at start erased (its "Retention:" line).
+    private(set) var purgedAtStart = 0
+    /// Debian's `faketime` (Tools/install-deps.sh installs it).
+    static let faketime = "/usr/bin/faketime"
+
+    /// `ahead`: milliseconds the child's clock runs ahead of the wall clock (after leaps),
+    /// through the `faketime` wrapper. (Preloading libfaketime without the wrapper's shared
+    /// memory leaves a Swift program without its command line.) The wrapper forks: `kill` and
+    /// `terminate` signal the server, its child, first.
+    init(binary: String, database: String, ahead: UInt64 = 0) throws {
+        let arguments = ["serve", "--db", database, "--host", "127.0.0.1", "--port", "0", "--quiet"]
+        if ahead > 0 {
+            guard FileManager.default.isExecutableFile(atPath: Self.faketime) else {
+                throw Failed(description: "a leap in the child mode needs \(Self.faketime): run Tools/install-deps.sh")
+            }
+            process.executableURL = URL(fileURLWithPath: Self.faketime)
+            process.arguments = ["-f", "+\(ahead / 1000)s", binary] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments
+        }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = out
@@ -136,16 +179,26 @@ final class ServeChild: @unchecked Sendable {
             throw Failed(description: "omzien serve did not start: \(text.suffix(500))")
         }
         port = found
+        // "Retention: erased 2 closed, 1 draft", printed before the server listens.
+        if let range = text.range(of: "Retention: erased ") {
+            let line = text[range.upperBound...].prefix { $0 != "\n" }
+            purgedAtStart = line.components(separatedBy: ", ").compactMap { Int($0.prefix { $0.isNumber }) }.reduce(0, +)
+        }
         Thread { while !reader.availableData.isEmpty {} }.start()
     }
 
-    func kill() {
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func kill() { signal(SIGKILL) }
 
-    func terminate() {
-        process.terminate()
+    func terminate() { signal(SIGTERM) }
+
+    /// Signals the server (the wrapper's child, if there is a wrapper, first) and waits for it.
+    private func signal(_ number: Int32) {
+        let pid = process.processIdentifier
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        for child in children.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            Glibc.kill(child, number)
+        }
+        Glibc.kill(pid, number)
         process.waitUntilExit()
     }
 }
@@ -160,11 +213,21 @@ final class SimClock: @unchecked Sendable {
         _now = start
         self.wall = wall
     }
+    /// How far leaps moved the wall clock (the child mode; the child runs that far ahead).
+    private var _leapt: UInt64 = 0
     var now: UInt64 {
-        if wall { return HybridClock.physicalNowMillis() }
-        lock.lock(); defer { lock.unlock() }; return _now
+        lock.lock(); defer { lock.unlock() }
+        return wall ? HybridClock.physicalNowMillis() + _leapt : _now
     }
+    var leapt: UInt64 { lock.lock(); defer { lock.unlock() }; return _leapt }
+    /// A tick: virtual time moves; the wall clock moves by itself.
     func advance(_ ms: UInt64) { lock.lock(); _now += ms; lock.unlock() }
+    /// A leap (months pass): virtual time, or the wall clock's offset in the child mode.
+    func leap(_ ms: UInt64) {
+        lock.lock()
+        if wall { _leapt += ms } else { _now += ms }
+        lock.unlock()
+    }
 }
 
 /// What the network does with one request.

@@ -150,6 +150,23 @@ struct SimulationCaseTests {
         #expect((outcome.counts["erasures checked"] ?? 0) >= 2, "\(outcome.counts)")
     }
 
+    /// The same months in the long mode: `omzien serve` is a child process whose clock cannot
+    /// be the simulation's, so a leap restarts it under libfaketime as far ahead as the
+    /// devices' clocks, and the purge it runs at start (R-PRIV-18) is the one checked.
+    @Test func monthsLaterInTheSigkillModeTheRestartedServerPurges() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("omzien").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "the omzien binary is built beside the tests")
+        var options = Simulation.Options()
+        options.faults = false
+        options.hostile = false
+        options.server = .child(binary: binary)
+        let outcome = Simulation.run(seed: 1, steps: Self.retentionWalk.enumerated().map { Simulation.Step(action: $1, faults: UInt64($0 + 1)) }, options: options)
+        #expect(outcome.failure == nil, "\(outcome.failure.map(String.init(describing:)) ?? "")")
+        #expect(outcome.counts["leaps"] == 1, "\(outcome.counts)")
+        #expect((outcome.counts["retention purged on the server"] ?? 0) >= 2, "the child purged at its start: \(outcome.counts)")
+        #expect((outcome.counts["erasures checked"] ?? 0) >= 2, "\(outcome.counts)")
+    }
+
     /// The retention check bites: a server started with `--no-retention` keeps the draft and
     /// the closed case past their periods, and the run fails on R-PRIV-17 at the leap.
     @Test func aServerThatDoesNotPurgeFailsTheRetentionCheck() throws {
